@@ -1,0 +1,228 @@
+"""Configuration: load TOML files, validate them with pydantic, resolve defaults, hash the result.
+
+Every experiment file is a TOML document with an ``[experiment]`` table whose ``kind`` selects a
+schema from the registry in :mod:`neosim.experiments`. All schemas forbid unknown keys and use
+strict types, so a typo or a string where a number belongs is reported, never guessed at. Nothing in
+a config is ever executed or imported: names (models, datasets, kinds) are looked up in registries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from neosim import constants
+from neosim.errors import InputError
+
+# --------------------------------------------------------------------------------------------
+# Loading and error reporting
+# --------------------------------------------------------------------------------------------
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning every failure into a one-line :class:`InputError`."""
+    path = Path(path)
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", file=file) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a TOML file", file=file) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", file=file) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=file) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"malformed TOML: {exc}", file=file) from None
+
+
+def format_location(loc: tuple[str | int, ...]) -> str:
+    """Render a pydantic error location as ``section.key[index]``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def input_error_from_validation(exc: ValidationError, *, file: str, prefix: str = "") -> InputError:
+    """Condense a pydantic :class:`ValidationError` into one line naming file and field."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    # Drop pydantic's internal union/tag segments such as "function-after[...]".
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
+    field = format_location(loc)
+    if prefix:
+        field = f"{prefix}.{field}" if field else prefix
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif first["type"] == "missing":
+        msg = "required key is missing"
+    msg = msg.removeprefix("Value error, ")
+    if "input" in first and first["type"] not in ("missing", "extra_forbidden"):
+        shown = repr(first["input"])
+        if len(shown) <= 40:
+            msg += f" (got {shown})"
+    more = len(errors) - 1
+    if more:
+        msg += f"; and {more} more problem{'s' if more > 1 else ''}"
+    return InputError(msg, file=file, field=field or None)
+
+
+def validate(model: type[BaseModel], data: Any, *, file: str, prefix: str = "") -> Any:
+    """Validate ``data`` against ``model``; bad input becomes a one-line :class:`InputError`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise input_error_from_validation(exc, file=file, prefix=prefix) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Shared schema pieces
+# --------------------------------------------------------------------------------------------
+
+
+class Strict(BaseModel):
+    """Base for every config section: unknown keys are errors, types are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+PositiveFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Seed = Annotated[int, Field(ge=0, lt=2**63)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")]
+
+
+class ExperimentSection(Strict):
+    """The ``[experiment]`` table every experiment file starts with."""
+
+    name: Name
+    kind: str
+    title: str = ""
+    question: str = ""
+    seed: Seed = 20060901
+
+
+class BetaPrior(Strict):
+    """A Beta(alpha, beta) prior for a proportion; the default Beta(1, 1) is uniform."""
+
+    family: Literal["beta"] = "beta"
+    alpha: PositiveFloat = 1.0
+    beta: PositiveFloat = 1.0
+
+
+class SamplerSection(Strict):
+    """NUTS settings (sampled with nutpie through PyMC)."""
+
+    backend: Literal["nutpie"] = "nutpie"
+    chains: Annotated[int, Field(ge=1, le=64)] = 4
+    draws: Annotated[int, Field(ge=10, le=1_000_000)] = 1000
+    tune: Annotated[int, Field(ge=10, le=1_000_000)] = 1000
+    target_accept: Annotated[float, Field(ge=0.5, lt=1.0)] = 0.8
+    cores: Annotated[int, Field(ge=1, le=256)] = 2
+
+
+class DiagnosticsSection(Strict):
+    """Convergence gate thresholds; a failed gate makes ``neosim run`` exit with status 1."""
+
+    r_hat_max: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = constants.R_HAT_MAX
+    ess_bulk_min: NonNegativeFloat = constants.ESS_BULK_MIN
+    ess_tail_min: NonNegativeFloat = constants.ESS_TAIL_MIN
+    max_divergences: Annotated[int, Field(ge=0)] = constants.MAX_DIVERGENCES
+
+
+class OutputSection(Strict):
+    """What a run reports and how figures are written."""
+
+    ci_prob: Probability = constants.CI_PROB
+    ci_kind: Literal["eti", "hdi"] = constants.CI_KIND
+    figure_formats: list[Literal["png", "svg"]] = Field(default_factory=lambda: ["png"])
+    figure_width_in: Annotated[float, Field(ge=2.0, le=30.0)] = 7.0
+    figure_height_in: Annotated[float, Field(ge=2.0, le=30.0)] = 4.5
+    dpi: Annotated[int, Field(ge=50, le=600)] = 120
+
+    @model_validator(mode="after")
+    def _formats_nonempty(self) -> Self:
+        if not self.figure_formats:
+            raise ValueError("figure_formats must name at least one format")
+        if len(set(self.figure_formats)) != len(self.figure_formats):
+            raise ValueError("figure_formats lists a format twice")
+        return self
+
+
+class ExperimentConfig(Strict):
+    """Base of every experiment kind's schema."""
+
+    experiment: ExperimentSection
+
+
+# --------------------------------------------------------------------------------------------
+# Resolution and hashing
+# --------------------------------------------------------------------------------------------
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def resolved_dict(cfg: BaseModel) -> dict[str, Any]:
+    """The resolved config (defaults merged in, every value explicit) as plain data."""
+    return _drop_none(cfg.model_dump(mode="json"))
+
+
+def resolved_toml(cfg: BaseModel) -> str:
+    """The resolved config as TOML text: what ``config.toml`` in a run folder holds."""
+    return tomli_w.dumps(resolved_dict(cfg))
+
+
+def config_hash(cfg: BaseModel) -> str:
+    """SHA-256 of the canonical resolved TOML (keys in schema order, defaults explicit)."""
+    return hashlib.sha256(resolved_toml(cfg).encode("utf-8")).hexdigest()
+
+
+def load_experiment(path: str | Path, *, seed: int | None = None) -> ExperimentConfig:
+    """Load and validate an experiment file; ``seed`` overrides ``experiment.seed``.
+
+    Raises
+    ------
+    InputError
+        For anything wrong with the file, naming the file and the field.
+    """
+    from neosim.experiments import schema_for_kind  # registry; light import
+
+    file = str(path)
+    data = load_toml(path)
+    section = data.get("experiment")
+    if not isinstance(section, dict):
+        raise InputError("required table [experiment] is missing", file=file, field="experiment")
+    kind = section.get("kind")
+    if kind is None:
+        raise InputError("required key is missing", file=file, field="experiment.kind")
+    schema = schema_for_kind(kind, file=file)
+    if seed is not None:
+        if not 0 <= seed < 2**63:
+            raise InputError("seed must be in [0, 2**63)", file="command line", field="--seed")
+        data = {**data, "experiment": {**section, "seed": seed}}
+    return validate(schema, data, file=file)

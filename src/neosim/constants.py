@@ -1,0 +1,27 @@
+"""Defaults that several modules share, in one place (interval conventions, thresholds)."""
+
+from __future__ import annotations
+
+#: Default credible-interval probability. Pinned here because arviz 1.x defaults to 0.89.
+CI_PROB = 0.95
+#: Default interval kind: equal-tailed ("eti"); "hdi" is the alternative.
+CI_KIND = "eti"
+
+#: Convergence gate defaults.
+R_HAT_MAX = 1.01
+ESS_BULK_MIN = 400.0
+ESS_TAIL_MIN = 400.0
+MAX_DIVERGENCES = 0
+
+#: Columns of ``summary.csv`` for fits, in order (the run-folder contract).
+SUMMARY_COLUMNS = (
+    "parameter",
+    "mean",
+    "sd",
+    "ci_lower",
+    "ci_upper",
+    "ci_level",
+    "ess_bulk",
+    "ess_tail",
+    "r_hat",
+)

@@ -1,0 +1,183 @@
+"""Schema and validation of a published subtype cohort (``schema = "subtype-cohort/1"``).
+
+Counts that a paper did not report are written ``"unknown"`` in the file and kept as ``None`` here;
+no code fills them in. Consistency checks (k <= n, totals add up) run on every load.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from neosim.config import Strict, validate
+from neosim.errors import InputError
+
+Count = Annotated[int, Field(ge=0)]
+MaybeCount = Count | Literal["unknown"]
+
+
+class Source(Strict):
+    """Bibliographic record of where the numbers come from."""
+
+    name: str
+    short: str
+    title: str
+    authors: str
+    citation: str
+    doi: str = ""
+    pmid: int | None = None
+    period: str
+    country: str
+    population: str
+    neonatal_definition: str
+    evidence: str
+    notes: list[str] = Field(default_factory=list)
+
+
+class InfantCounts(Strict):
+    total: Count
+    by_subtype: dict[str, Count]
+
+
+class NeonatalSubtype(Strict):
+    """Neonatal cases of one subtype. ``"unknown"`` means not reported."""
+
+    cases: Count
+    fab: dict[str, Count] = Field(default_factory=dict)
+    mll_reported: MaybeCount = "unknown"
+    mll_rearranged: MaybeCount = "unknown"
+    survivors: MaybeCount = "unknown"
+    survivors_after_sct: MaybeCount = "unknown"
+    transplanted: MaybeCount = "unknown"
+
+
+class NeonatalCounts(Strict):
+    total: Count
+    follow_up_months: float | Literal["unknown"] = "unknown"
+    by_subtype: dict[str, NeonatalSubtype]
+
+
+class CohortFile(Strict):
+    schema_: Literal["subtype-cohort/1"] = Field(alias="schema")
+    source: Source
+    derived: list[str] = Field(default_factory=list)
+    infants: InfantCounts
+    neonates: NeonatalCounts
+
+
+class Cohort:
+    """A validated subtype cohort.
+
+    Attributes
+    ----------
+    source
+        The citation record.
+    infants
+        Counts of all infants by subtype.
+    neonates
+        Neonatal counts by subtype (``"unknown"`` where not reported).
+    file
+        Where it was loaded from.
+    """
+
+    def __init__(self, parsed: CohortFile, file: str):
+        self.source = parsed.source
+        self.infants = parsed.infants
+        self.neonates = parsed.neonates
+        self.derived = list(parsed.derived)
+        self.file = file
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    @property
+    def neonatal_subtypes(self) -> list[str]:
+        """Subtypes with neonatal cases, in file order."""
+        return list(self.neonates.by_subtype)
+
+    def neonatal_fraction_counts(self, subtypes: list[str] | None = None) -> tuple[list[str], list[int], list[int]]:
+        """Neonatal cases ``k`` among all infants ``n`` of each subtype."""
+        subtypes = subtypes or self.neonatal_subtypes
+        self._require(subtypes)
+        k = [self.neonates.by_subtype[s].cases for s in subtypes]
+        n = [self.infants.by_subtype[s] for s in subtypes]
+        return subtypes, k, n
+
+    def composition_counts(self, subtypes: list[str] | None = None) -> tuple[list[str], list[int]]:
+        """Neonatal cases by subtype (the composition of the neonatal cases)."""
+        subtypes = subtypes or self.neonatal_subtypes
+        self._require(subtypes)
+        return subtypes, [self.neonates.by_subtype[s].cases for s in subtypes]
+
+    def mll_counts(self, subtype: str = "ALL") -> tuple[int, int]:
+        """MLL-rearranged ``k`` among neonates of ``subtype`` whose MLL status is reported."""
+        self._require([subtype])
+        sub = self.neonates.by_subtype[subtype]
+        if sub.mll_reported == "unknown" or sub.mll_rearranged == "unknown":
+            raise InputError(f"MLL status of neonatal {subtype} is not reported in this dataset",
+                             file=self.file, field=f"neonates.by_subtype.{subtype}.mll_reported")
+        return sub.mll_rearranged, sub.mll_reported
+
+    def _require(self, subtypes: list[str]) -> None:
+        for s in subtypes:
+            if s not in self.neonates.by_subtype:
+                known = ", ".join(self.neonatal_subtypes)
+                raise InputError(f"subtype {s!r} has no neonatal counts (known: {known})",
+                                 file=self.file, field="subtypes")
+
+
+def parse_cohort(data: dict, *, file: str) -> Cohort:
+    """Validate raw TOML data as a cohort; every inconsistency is an :class:`InputError`."""
+    parsed: CohortFile = validate(CohortFile, data, file=file)
+
+    def fail(field: str, msg: str) -> None:
+        raise InputError(msg, file=file, field=field)
+
+    inf = parsed.infants
+    if sum(inf.by_subtype.values()) != inf.total:
+        fail("infants.total", f"{inf.total} does not equal the sum over subtypes "
+                              f"({sum(inf.by_subtype.values())})")
+    neo = parsed.neonates
+    if neo.total > inf.total:
+        fail("neonates.total", f"{neo.total} neonates exceed {inf.total} infants")
+    if sum(s.cases for s in neo.by_subtype.values()) != neo.total:
+        fail("neonates.total", f"{neo.total} does not equal the sum of neonatal cases over "
+                               "subtypes")
+    for name, sub in neo.by_subtype.items():
+        at = f"neonates.by_subtype.{name}"
+        if name not in inf.by_subtype:
+            fail(at, f"subtype {name!r} is missing from infants.by_subtype")
+        if sub.cases > inf.by_subtype[name]:
+            fail(f"{at}.cases", f"{sub.cases} neonates exceed {inf.by_subtype[name]} infants "
+                                f"with {name}")
+        if sum(sub.fab.values()) > sub.cases:
+            fail(f"{at}.fab", "FAB counts exceed the number of cases")
+        _ordered(fail, at, [("mll_rearranged", sub.mll_rearranged),
+                            ("mll_reported", sub.mll_reported), ("cases", sub.cases)])
+        _ordered(fail, at, [("survivors_after_sct", sub.survivors_after_sct),
+                            ("survivors", sub.survivors), ("cases", sub.cases)])
+        _ordered(fail, at, [("survivors_after_sct", sub.survivors_after_sct),
+                            ("transplanted", sub.transplanted), ("cases", sub.cases)])
+    for path in parsed.derived:
+        if not _has_path(data, path):
+            fail("derived", f"names {path!r}, which is not in the file")
+    return Cohort(parsed, file)
+
+
+def _ordered(fail, at: str, chain: list[tuple[str, int | str]]) -> None:
+    """Check known counts in ``chain`` are non-decreasing (e.g. k <= reported <= cases)."""
+    known = [(n, v) for n, v in chain if v != "unknown"]
+    for (n1, v1), (n2, v2) in zip(known, known[1:], strict=False):
+        if v1 > v2:
+            fail(f"{at}.{n1}", f"{n1} ({v1}) exceeds {n2} ({v2})")
+
+
+def _has_path(data: dict, dotted: str) -> bool:
+    node = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True

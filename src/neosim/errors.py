@@ -1,0 +1,58 @@
+"""The project's error types.
+
+Two kinds of failure reach a user, and the command line maps each to its own exit status:
+
+* :class:`InputError` (exit status 2): something the user gave us is wrong (a config, a data file,
+  a command-line value). Its message is one line naming the file and the field.
+* :class:`CheckFailed` (exit status 1): the work finished, but a check the user asked for (for
+  example the convergence gate) did not hold.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+class NeosimError(Exception):
+    """Base class of every error neosim raises on purpose."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class InputError(NeosimError):
+    """Bad input: a malformed file, an unknown key, a wrong type or an impossible value.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in one sentence without a trailing full stop.
+    file
+        The file the bad value came from (or ``"command line"``), if any.
+    field
+        The dotted path of the offending field inside that file, if any.
+    """
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, *, file: str | None = None, field: str | None = None):
+        self.message = " ".join(str(message).split())  # always one line
+        self.file = file
+        self.field = field
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, self.field) if p]
+        return ": ".join([*parts, self.message])
+
+    def at(self, *, file: str | None = None, field: str | None = None) -> InputError:
+        """Return a copy located at ``file`` / ``field`` where this error does not say yet."""
+        return InputError(self.message, file=self.file or file, field=self.field or field)
+
+
+class CheckFailed(NeosimError):
+    """The run completed but a requested check (e.g. convergence) failed."""
+
+    exit_code = EXIT_CHECK_FAILED

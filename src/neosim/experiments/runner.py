@@ -1,0 +1,93 @@
+"""Run a configured experiment end to end: validate, prepare, create the run folder, execute,
+record provenance. Everything that can be wrong with the input is found before the folder exists.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from neosim import results
+from neosim.config import config_hash, load_experiment, resolved_toml
+from neosim.errors import InputError
+from neosim.experiments import kind_module
+from neosim.progress import Progress
+
+RUN_STATE = "run.json"  # written first: where the config came from, so --resume can continue
+
+
+@dataclass
+class RunResult:
+    """What :func:`run_experiment` returns: the folder and the kind's outcome."""
+
+    path: Path
+    passed: bool
+    message: str
+    headline: list[str]
+
+
+def run_experiment(
+    path: str | Path,
+    *,
+    out: str | Path | None = None,
+    seed: int | None = None,
+    quiet: bool = False,
+    argv: list[str] | None = None,
+) -> RunResult:
+    """Run the experiment in ``path`` into a new run folder and return its result."""
+    source = str(path)
+    cfg = load_experiment(path, seed=seed)
+    module = kind_module(cfg.experiment.kind, file=source)
+    prepared = module.prepare(cfg, source)
+    digest = config_hash(cfg)
+    folder = results.create_run_folder(out, experiment_name=cfg.experiment.name,
+                                       config_sha256=digest, seed=cfg.experiment.seed)
+    folder.write_json(RUN_STATE, {"config_file": str(Path(source).resolve()),
+                                  "experiment": cfg.experiment.name, "kind": cfg.experiment.kind})
+    folder.write_config(resolved_toml(cfg))
+    return _execute(module, cfg, prepared, folder, quiet=quiet, argv=argv, source=source)
+
+
+def resume_run(run_dir: str | Path, *, quiet: bool = False,
+               argv: list[str] | None = None) -> RunResult:
+    """Finish an interrupted run in ``run_dir``: only the missing work is done.
+
+    The resolved ``config.toml`` in the folder is the config (its seed included); kinds that
+    checkpoint skip the chunks already persisted, the others recompute, and since results are a
+    function of the config and seed alone the outcome equals that of an uninterrupted run.
+    """
+    run_dir = Path(run_dir)
+    if not (run_dir / results.CONFIG).is_file():
+        raise InputError("is not a neosim run folder (no config.toml)", file=str(run_dir),
+                         field="--resume")
+    if results.is_complete(run_dir):
+        raise InputError("run is already complete (provenance.json exists)", file=str(run_dir),
+                         field="--resume")
+    state = results.read_json(run_dir / RUN_STATE) if (run_dir / RUN_STATE).is_file() else {}
+    cfg = load_experiment(run_dir / results.CONFIG)
+    module = kind_module(cfg.experiment.kind, file=str(run_dir / results.CONFIG))
+    # Relative data paths in the config are relative to the original experiment file.
+    origin = state.get("config_file", str(run_dir / results.CONFIG))
+    prepared = module.prepare(cfg, origin)
+    folder = results.RunFolder(path=run_dir, config_sha256=config_hash(cfg),
+                               seed=cfg.experiment.seed)
+    (run_dir / results.FIGURES).mkdir(exist_ok=True)
+    return _execute(module, cfg, prepared, folder, quiet=quiet, argv=argv, source=origin)
+
+
+def _execute(module, cfg, prepared, folder, *, quiet, argv, source) -> RunResult:
+    with Progress(quiet=quiet) as progress:
+        outcome = module.execute(prepared, folder, progress)
+    folder.finish(
+        argv=list(argv if argv is not None else sys.argv),
+        extra={
+            "experiment": cfg.experiment.name,
+            "kind": cfg.experiment.kind,
+            "config_file": source,
+            "checks_passed": outcome.passed,
+            "checks_message": outcome.message,
+        },
+    )
+    return RunResult(path=folder.path, passed=outcome.passed, message=outcome.message,
+                     headline=outcome.headline)

@@ -1,0 +1,231 @@
+"""Experiment kind ``subtype_frequencies``: how often is infant leukaemia neonatal, by subtype?
+
+Fits, jointly in one PyMC model, any of: the neonatal fraction of infant ALL and AML (with their
+difference and ratio), the ALL/AML composition of the neonatal cases, and the MLL-rearranged
+fraction among neonatal ALL, all with Beta priors from the config (default Beta(1, 1)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import Field, model_validator
+
+from neosim.config import (
+    BetaPrior, DiagnosticsSection, ExperimentConfig, OutputSection, SamplerSection, Strict,
+)
+from neosim.errors import InputError
+
+
+class DataSection(Strict):
+    """Which cohort to use: a packaged ``dataset`` name, or a ``file`` of the same schema."""
+
+    dataset: str = "jilsg2006"
+    file: str = ""
+    subtypes: list[str] = Field(default_factory=lambda: ["ALL", "AML"])
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if not self.subtypes:
+            raise ValueError("subtypes must list at least one subtype")
+        if len(set(self.subtypes)) != len(self.subtypes):
+            raise ValueError("subtypes lists a subtype twice")
+        return self
+
+
+class FractionModel(Strict):
+    """Neonatal fraction of infant leukaemia by subtype."""
+
+    enabled: bool = True
+    prior: BetaPrior = BetaPrior()
+
+
+class CompositionModel(Strict):
+    """ALL vs AML share of the neonatal cases (needs exactly two subtypes)."""
+
+    enabled: bool = True
+    prior: BetaPrior = BetaPrior()
+
+
+class MllModel(Strict):
+    """MLL-rearranged fraction among neonates with reported MLL status."""
+
+    enabled: bool = True
+    subtypes: list[str] = Field(default_factory=lambda: ["ALL"], min_length=1)
+    prior: BetaPrior = BetaPrior()
+
+
+class Models(Strict):
+    neonatal_fraction: FractionModel = FractionModel()
+    neonatal_composition: CompositionModel = CompositionModel()
+    mll_rate: MllModel = MllModel()
+
+
+class Config(ExperimentConfig):
+    """Schema of a ``subtype_frequencies`` experiment file."""
+
+    data: DataSection = DataSection()
+    models: Models = Models()
+    sampler: SamplerSection = SamplerSection()
+    diagnostics: DiagnosticsSection = DiagnosticsSection()
+    output: OutputSection = OutputSection()
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        m = self.models
+        if not (m.neonatal_fraction.enabled or m.neonatal_composition.enabled
+                or m.mll_rate.enabled):
+            raise ValueError("models: at least one model must be enabled")
+        if m.neonatal_composition.enabled and len(self.data.subtypes) != 2:
+            raise ValueError("models.neonatal_composition needs exactly two data.subtypes")
+        return self
+
+
+@dataclass
+class Prepared:
+    """Everything a run needs, loaded and validated before any folder is created."""
+
+    cfg: Config
+    cohort: Any
+    parts: list  # (component name, BinomialData, alpha, beta)
+
+
+def prepare(cfg: Config, source_file: str) -> Prepared:
+    """Load the cohort and derive each enabled model's counts (all errors are InputErrors)."""
+    from neosim.data import load_cohort, load_dataset
+    from neosim.models.frequencies import BinomialData
+
+    d = cfg.data
+    try:
+        if d.file:
+            path = Path(d.file)
+            if not path.is_absolute():
+                path = Path(source_file).parent / path
+            cohort = load_cohort(path)
+        else:
+            cohort = load_dataset(d.dataset)
+    except InputError as exc:
+        raise exc.at(file=source_file, field="data.file" if d.file else "data.dataset") from None
+
+    def counts(fn, *args, field):
+        try:
+            return fn(*args)
+        except InputError as exc:
+            raise InputError(exc.message, file=source_file, field=field) from None
+
+    parts = []
+    m = cfg.models
+    if m.neonatal_fraction.enabled:
+        labels, k, n = counts(cohort.neonatal_fraction_counts, d.subtypes, field="data.subtypes")
+        p = m.neonatal_fraction.prior
+        parts.append(("neonatal_fraction", BinomialData(tuple(labels), tuple(k), tuple(n)),
+                      p.alpha, p.beta))
+    if m.neonatal_composition.enabled:
+        labels, k = counts(cohort.composition_counts, d.subtypes, field="data.subtypes")
+        p = m.neonatal_composition.prior
+        parts.append(("neonatal_composition",
+                      BinomialData(tuple(labels), tuple(k), (sum(k),) * 2), p.alpha, p.beta))
+    if m.mll_rate.enabled:
+        ks, ns = [], []
+        for sub in m.mll_rate.subtypes:
+            k, n = counts(cohort.mll_counts, sub, field="models.mll_rate.subtypes")
+            if n == 0:
+                raise InputError(f"no neonatal {sub} with reported MLL status", file=source_file,
+                                 field="models.mll_rate.subtypes")
+            ks.append(k)
+            ns.append(n)
+        p = m.mll_rate.prior
+        parts.append(("mll_rate", BinomialData(tuple(m.mll_rate.subtypes), tuple(ks), tuple(ns)),
+                      p.alpha, p.beta))
+    return Prepared(cfg=cfg, cohort=cohort, parts=parts)
+
+
+@dataclass
+class Outcome:
+    """What a finished run reports back to the command line."""
+
+    passed: bool
+    message: str
+    headline: list[str]
+
+
+def execute(prep: Prepared, folder, progress) -> Outcome:
+    """Fit, summarise, check convergence, and write every output into ``folder``."""
+    from neosim import inference
+    from neosim.models.frequencies import REPORTED, build_model, conjugate_posteriors
+    from neosim.plots import forest, posterior
+
+    cfg = prep.cfg
+    s = cfg.sampler
+    with folder.timed("build"), progress.stage("Building model"):
+        model = build_model(prep.parts)
+    with folder.timed("sample"), progress.stage(
+        f"Sampling {s.chains} chains x {s.draws} draws (nutpie; compiles on first use)"
+    ):
+        dt = inference.sample(
+            model,
+            inference.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores),
+            seed=cfg.experiment.seed,
+        )
+    with folder.timed("summarise"), progress.stage("Summarising"):
+        var_names = [v for name, *_ in prep.parts for v in REPORTED[name]]
+        summary = inference.summarize(dt, var_names, ci_prob=cfg.output.ci_prob,
+                                      ci_kind=cfg.output.ci_kind)
+        report = inference.convergence_report(dt, summary, cfg.diagnostics)
+        exact = {}
+        for name, data, a, b in prep.parts:
+            exact.update({k: {"alpha": v[0], "beta": v[1]}
+                          for k, v in conjugate_posteriors(name, data, a, b).items()})
+        findings = _findings(dt, prep)
+    with folder.timed("write"), progress.stage("Writing results"):
+        attrs = {"neosim_config_sha256": folder.config_sha256, "neosim_seed": folder.seed,
+                 "neosim_dataset": prep.cohort.source.citation}
+        folder.write_netcdf("posterior.nc", dt, attrs)
+        folder.write_summary(summary)
+        folder.write_json("diagnostics.json", report)
+        folder.write_json("findings.json", {"exact_conjugate_posteriors": exact, **findings})
+    with folder.timed("figures"), progress.stage("Drawing figures"):
+        caption = f"Data: {prep.cohort.source.short} ({prep.cohort.source.citation})"
+        style = cfg.output
+        for fmt in style.figure_formats:
+            posterior.plot_posterior_densities(
+                dt, summary, folder.figure("posterior_densities", fmt), caption=caption,
+                style=style)
+            forest.plot_proportion_forest(
+                summary, folder.figure("forest_proportions", fmt), caption=caption, style=style)
+    if report["passed"]:
+        msg = "convergence checks passed"
+    else:
+        msg = inference.failed_checks_message(report)
+    return Outcome(passed=report["passed"], message=msg, headline=_headline(summary))
+
+
+def _findings(dt, prep: Prepared) -> dict[str, Any]:
+    """Posterior statements that tables of intervals hide (e.g. for an all-positive 8/8)."""
+    import numpy as np
+
+    post = dt["posterior"]
+    out: dict[str, Any] = {}
+    if "mll_rearranged_fraction" in post:
+        da = post["mll_rearranged_fraction"]
+        for sub in da.coords["mll_subtype"].values:
+            x = da.sel(mll_subtype=sub).values.ravel()
+            out[f"mll_rearranged_fraction[{sub}]"] = {
+                "P(>0.9)": float(np.mean(x > 0.9)),
+                "P(>0.75)": float(np.mean(x > 0.75)),
+                "one_sided_95_lower_bound": float(np.quantile(x, 0.05)),
+            }
+    if "neonatal_fraction_difference" in post:
+        x = post["neonatal_fraction_difference"].values.ravel()
+        out["neonatal_fraction_difference"] = {"P(>0)": float(np.mean(x > 0))}
+    return {"posterior_probabilities": out}
+
+
+def _headline(summary) -> list[str]:
+    lines = []
+    for row in summary.itertuples(index=False):
+        lines.append(f"{row.parameter:34s} {row.mean:8.4f}  [{row.ci_lower:.4f}, "
+                     f"{row.ci_upper:.4f}]")
+    return lines

@@ -1,0 +1,155 @@
+"""Subtype-frequency models: binomial proportions with Beta priors.
+
+Three components, each a function that adds its variables to the current ``pm.Model``:
+
+``neonatal_fraction``
+    the neonatal fraction of infant leukaemia by subtype, ``k_s ~ Binomial(n_s, p_s)``, with the
+    posterior of the difference and the ratio of the first two subtypes;
+``neonatal_composition``
+    the share of each of two subtypes among the neonatal cases, ``k_1 ~ Binomial(k_1 + k_2, θ)``;
+``mll_rate``
+    the MLL-rearranged fraction among neonates of one subtype whose MLL status is reported.
+
+All use Beta priors, so each has an exact conjugate posterior (:func:`conjugate_posteriors`) against
+which the MCMC fit is checked. Observed counts enter through ``pm.Data`` so one compiled model can
+be refitted to new counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# (variable name in the posterior, coordinate) -> Beta(a, b) parameters
+Conjugate = dict[str, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class BinomialData:
+    """Counts for a set of binomial proportions: ``k[i]`` successes out of ``n[i]``."""
+
+    labels: tuple[str, ...]
+    k: tuple[int, ...]
+    n: tuple[int, ...]
+
+    def __post_init__(self):
+        if not (len(self.labels) == len(self.k) == len(self.n)) or not self.labels:
+            raise ValueError("labels, k and n must have the same non-zero length")
+        for k, n in zip(self.k, self.n, strict=True):
+            if not 0 <= k <= n:
+                raise ValueError(f"impossible count {k} of {n}")
+
+
+def add_neonatal_fraction(data: BinomialData, alpha: float, beta: float) -> None:
+    """Neonatal fraction by subtype, with difference and ratio of the first two subtypes.
+
+    Adds ``neonatal_fraction`` (dim ``subtype``) and, with two or more subtypes,
+    ``neonatal_fraction_difference`` (first minus second) and ``neonatal_fraction_ratio``
+    (first over second) to the model on the context stack.
+    """
+    import pymc as pm
+
+    model = pm.modelcontext(None)
+    model.add_coord("subtype", list(data.labels))
+    n = pm.Data("neonatal_fraction_n", np.asarray(data.n, dtype="int64"), dims="subtype")
+    k = pm.Data("neonatal_fraction_k", np.asarray(data.k, dtype="int64"), dims="subtype")
+    p = pm.Beta("neonatal_fraction", alpha=alpha, beta=beta, dims="subtype")
+    pm.Binomial("neonatal_cases", n=n, p=p, observed=k, dims="subtype")
+    if len(data.labels) >= 2:
+        pm.Deterministic("neonatal_fraction_difference", p[0] - p[1])
+        pm.Deterministic("neonatal_fraction_ratio", p[0] / p[1])
+
+
+def add_neonatal_composition(data: BinomialData, alpha: float, beta: float) -> None:
+    """Share of the first of two subtypes among neonatal cases.
+
+    ``data.labels`` are the two subtypes, ``data.k`` their case counts and ``data.n`` the total
+    of both, repeated (so each share is ``k / n``). Adds ``neonatal_share`` (dim
+    ``neonatal_subtype``) as a deterministic pair (θ, 1 − θ) of the Beta-distributed
+    ``neonatal_share_first``.
+    """
+    import pymc as pm
+
+    model = pm.modelcontext(None)
+    model.add_coord("neonatal_subtype", list(data.labels))
+    n = pm.Data("neonatal_share_n", np.asarray(data.n[0], dtype="int64"))
+    k = pm.Data("neonatal_share_k", np.asarray(data.k[0], dtype="int64"))
+    theta = pm.Beta("neonatal_share_first", alpha=alpha, beta=beta)
+    pm.Binomial("neonatal_first_subtype_cases", n=n, p=theta, observed=k)
+    pm.Deterministic("neonatal_share", pm.math.stack([theta, 1.0 - theta]),
+                     dims="neonatal_subtype")
+
+
+def add_mll_rate(data: BinomialData, alpha: float, beta: float) -> None:
+    """MLL-rearranged fraction among neonates of each listed subtype with reported status.
+
+    Adds ``mll_rearranged_fraction`` (dim ``mll_subtype``).
+    """
+    import pymc as pm
+
+    model = pm.modelcontext(None)
+    model.add_coord("mll_subtype", list(data.labels))
+    n = pm.Data("mll_reported_n", np.asarray(data.n, dtype="int64"), dims="mll_subtype")
+    k = pm.Data("mll_rearranged_k", np.asarray(data.k, dtype="int64"), dims="mll_subtype")
+    p = pm.Beta("mll_rearranged_fraction", alpha=alpha, beta=beta, dims="mll_subtype")
+    pm.Binomial("mll_rearranged_cases", n=n, p=p, observed=k, dims="mll_subtype")
+
+
+def beta_posterior(k: int, n: int, alpha: float, beta: float) -> tuple[float, float]:
+    """Exact Beta posterior parameters of a binomial proportion under a Beta prior."""
+    return alpha + k, beta + n - k
+
+
+def conjugate_posteriors(
+    component: str, data: BinomialData, alpha: float, beta: float
+) -> dict[str, tuple[float, float]]:
+    """Exact Beta posteriors of every proportion a component reports, keyed by summary name.
+
+    The summary name is ``variable[coordinate]`` as in ``summary.csv``; for the composition the
+    second share is ``1 - θ`` and so Beta(b', a') of the first's Beta(a', b').
+    """
+    out = {}
+    if component == "neonatal_fraction":
+        for lab, k, n in zip(data.labels, data.k, data.n, strict=True):
+            out[f"neonatal_fraction[{lab}]"] = beta_posterior(k, n, alpha, beta)
+    elif component == "neonatal_composition":
+        a, b = beta_posterior(data.k[0], data.n[0], alpha, beta)
+        out[f"neonatal_share[{data.labels[0]}]"] = (a, b)
+        out[f"neonatal_share[{data.labels[1]}]"] = (b, a)
+    elif component == "mll_rate":
+        for lab, k, n in zip(data.labels, data.k, data.n, strict=True):
+            out[f"mll_rearranged_fraction[{lab}]"] = beta_posterior(k, n, alpha, beta)
+    else:
+        raise KeyError(component)
+    return out
+
+
+#: Registry of components: name -> builder (configs can only name these).
+COMPONENTS = {
+    "neonatal_fraction": add_neonatal_fraction,
+    "neonatal_composition": add_neonatal_composition,
+    "mll_rate": add_mll_rate,
+}
+
+#: Variables each component reports in ``summary.csv`` (in order).
+REPORTED = {
+    "neonatal_fraction": ["neonatal_fraction", "neonatal_fraction_difference",
+                          "neonatal_fraction_ratio"],
+    "neonatal_composition": ["neonatal_share"],
+    "mll_rate": ["mll_rearranged_fraction"],
+}
+
+
+def build_model(parts: list[tuple[str, BinomialData, float, float]]):
+    """Build one ``pm.Model`` from components ``(name, data, alpha, beta)``.
+
+    The components have disjoint parameters and likelihoods, so fitting them jointly gives the
+    same posterior as fitting each alone, with one compilation instead of several.
+    """
+    import pymc as pm
+
+    with pm.Model() as model:
+        for name, data, alpha, beta in parts:
+            COMPONENTS[name](data, alpha, beta)
+    return model

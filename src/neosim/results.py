@@ -1,0 +1,272 @@
+"""The one module that writes and reads run folders.
+
+Every file is written atomically: to a temporary file in the same folder, flushed and fsynced, then
+renamed over its final name (and the folder fsynced), so a reader never sees a half-written file
+and a killed run leaves only temporary files whose names say so (``.*.tmp-*``). A run folder is
+created exclusively: an existing folder is never overwritten. ``provenance.json`` is written last,
+so its presence marks a complete run.
+
+Layout of a run folder (the contract)::
+
+    config.toml        resolved config
+    provenance.json    versions, hash, seed, command line, timings (written last)
+    posterior.nc       fits: xarray.DataTree (h5netcdf)
+    simulation.nc      simulations: xarray.Dataset
+    summary.csv        one row per reported quantity
+    diagnostics.json   convergence checks
+    figures/           plots
+    report.html        self-contained report
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from neosim.errors import InputError
+
+PROVENANCE = "provenance.json"
+CONFIG = "config.toml"
+POSTERIOR = "posterior.nc"
+SIMULATION = "simulation.nc"
+SUMMARY = "summary.csv"
+DIAGNOSTICS = "diagnostics.json"
+FIGURES = "figures"
+REPORT = "report.html"
+
+#: Packages whose versions every provenance record lists (read from metadata, not imported).
+TRACKED_PACKAGES = (
+    "neosim", "numpy", "scipy", "pandas", "pymc", "pytensor", "nutpie", "arviz", "arviz-base",
+    "arviz-stats", "arviz-plots", "xarray", "h5netcdf", "h5py", "matplotlib", "pydantic", "click",
+    "rich", "dask", "distributed",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Atomic writes
+# --------------------------------------------------------------------------------------------
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
+
+    Use this for writers that want a file name (``to_netcdf``, ``savefig``). On an exception the
+    temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically and durably."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically and durably."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | Path, obj: Any) -> Path:
+    """Write ``obj`` as indented JSON (NaN written as null) atomically."""
+    return atomic_write_text(path, json.dumps(_json_safe(obj), indent=2) + "\n")
+
+
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
+        obj = obj.item()
+    if isinstance(obj, float) and obj != obj:  # NaN
+        return None
+    return obj
+
+
+# --------------------------------------------------------------------------------------------
+# Run folders
+# --------------------------------------------------------------------------------------------
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape a result (``"absent"`` if not installed)."""
+    out = {}
+    for name in TRACKED_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+@dataclass
+class RunFolder:
+    """A run folder being written. Create it with :func:`create_run_folder`."""
+
+    path: Path
+    config_sha256: str
+    seed: int
+    started: float = field(default_factory=time.time)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def file(self, name: str) -> Path:
+        """Path of a file inside the run folder."""
+        return self.path / name
+
+    def figure(self, stem: str, fmt: str = "png") -> Path:
+        """Path of a figure file ``figures/<stem>.<fmt>``."""
+        return self.path / FIGURES / f"{stem}.{fmt}"
+
+    @contextlib.contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Record the wall time of a stage into the provenance timings."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - t0
+
+    def write_config(self, toml_text: str) -> None:
+        atomic_write_text(self.file(CONFIG), toml_text)
+
+    def write_json(self, name: str, obj: Any) -> None:
+        atomic_write_json(self.file(name), obj)
+
+    def write_summary(self, frame: Any) -> None:
+        """Write a pandas DataFrame as ``summary.csv`` (full precision, no index)."""
+        atomic_write_text(self.file(SUMMARY), frame.to_csv(index=False, float_format="%.10g"))
+
+    def write_netcdf(self, name: str, obj: Any, attrs: dict[str, Any] | None = None) -> None:
+        """Write an ``xarray.DataTree`` or ``Dataset`` with h5netcdf, atomically."""
+        if attrs:
+            obj.attrs.update(attrs)
+        with atomic_path(self.file(name)) as tmp:
+            obj.to_netcdf(tmp, engine="h5netcdf")
+
+    def finish(self, *, argv: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Write ``provenance.json`` (last, marking the run complete) and return it."""
+        ended = time.time()
+        record = {
+            "neosim_version": package_versions()["neosim"],
+            "config_sha256": self.config_sha256,
+            "seed": self.seed,
+            "command_line": argv,
+            "started_utc": _iso(self.started),
+            "ended_utc": _iso(ended),
+            "wall_seconds": round(ended - self.started, 4),
+            "timings_seconds": {k: round(v, 4) for k, v in self.timings.items()},
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "host_cores": os.cpu_count(),
+            "packages": package_versions(),
+            **(extra or {}),
+        }
+        atomic_write_json(self.file(PROVENANCE), record)
+        return record
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
+
+
+def default_run_dir(experiment_name: str, config_sha256: str, root: str | Path = "runs") -> Path:
+    """``runs/<experiment>/<UTC timestamp>-<short hash>`` (a suffix is added on collision)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(root) / experiment_name / f"{stamp}-{config_sha256[:8]}"
+
+
+def create_run_folder(
+    out: str | Path | None, *, experiment_name: str, config_sha256: str, seed: int
+) -> RunFolder:
+    """Create a new run folder; an existing folder is never reused or overwritten.
+
+    With ``out=None`` the folder is ``runs/<experiment>/<timestamp>-<hash>`` (with ``-2``, ``-3`` …
+    appended if that exists). With an explicit ``out``, the folder must not exist yet.
+    """
+    if out is not None:
+        path = Path(out)
+        if path.exists():
+            raise InputError(
+                "already exists; a run never overwrites another (choose a new folder)",
+                file=str(path), field="--out",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir()
+        except FileExistsError:
+            raise InputError("already exists", file=str(path), field="--out") from None
+        except OSError as exc:
+            raise InputError(f"cannot create folder ({exc.strerror})", file=str(path),
+                             field="--out") from None
+    else:
+        base = default_run_dir(experiment_name, config_sha256)
+        base.parent.mkdir(parents=True, exist_ok=True)
+        for i in range(1, 1000):
+            path = base if i == 1 else base.with_name(f"{base.name}-{i}")
+            try:
+                path.mkdir()
+                break
+            except FileExistsError:
+                continue
+        else:  # pragma: no cover - a thousand runs in one second
+            raise InputError("cannot find a free run folder name", file=str(base))
+    (path / FIGURES).mkdir()
+    return RunFolder(path=path, config_sha256=config_sha256, seed=seed)
+
+
+def is_complete(path: str | Path) -> bool:
+    """A run folder is complete once its provenance record exists."""
+    return (Path(path) / PROVENANCE).is_file()
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file written by this module."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_posterior(run_dir: str | Path) -> Any:
+    """Open ``posterior.nc`` of a run folder as an ``xarray.DataTree`` (loaded into memory)."""
+    import xarray as xr
+
+    with xr.open_datatree(Path(run_dir) / POSTERIOR, engine="h5netcdf") as dt:
+        return dt.load()
+
+
+def read_summary(run_dir: str | Path) -> Any:
+    """Read ``summary.csv`` of a run folder as a pandas DataFrame."""
+    import pandas as pd
+
+    return pd.read_csv(Path(run_dir) / SUMMARY)
