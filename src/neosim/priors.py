@@ -1,0 +1,172 @@
+"""Prior files: the hand-over between fits (survival, pooling) and trial design/simulation.
+
+A prior file is JSON with ``"schema": "neosim-prior/1"``, a ``name``, an integer ``version``,
+where it came from (``source``: experiment, config hash, run folder, data citation, synthetic flag),
+the ``quantity`` it describes, and its ``kind``:
+
+``"mixture"``
+    a mixture of conjugate components of one ``family``: ``"beta"`` (``a``, ``b``) for
+    proportions, ``"gamma"`` (shape ``a``, rate ``b``) for hazards, ``"normal"`` (``mean``,
+    ``sd``) for log hazard ratios or logits; each component has a ``weight`` (weights sum to 1).
+``"draws"``
+    posterior draws of one or more named quantities (``draws``: name -> list of floats, all of
+    equal length), for example the parameters of a fitted survival model.
+
+Files are written atomically through :mod:`neosim.results`; reading validates everything and reports
+problems with the error contract.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from neosim.config import Strict, validate
+from neosim.errors import InputError
+
+SCHEMA = "neosim-prior/1"
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+
+class Component(Strict):
+    """One mixture component. Beta/gamma use ``a``/``b``; normal uses ``mean``/``sd``."""
+
+    weight: Annotated[float, Field(gt=0.0, le=1.0)]
+    a: Positive | None = None
+    b: Positive | None = None
+    mean: Finite | None = None
+    sd: Positive | None = None
+
+
+class Source(Strict):
+    experiment: str = ""
+    config_sha256: str = ""
+    run_folder: str = ""
+    data: str = ""
+    synthetic: bool = False
+
+
+class PriorFile(Strict):
+    """Schema of a prior file (see the module docstring)."""
+
+    schema_: Literal["neosim-prior/1"] = Field(alias="schema", default=SCHEMA)
+    name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]{0,127}$")]
+    version: Annotated[int, Field(ge=1)] = 1
+    created_utc: str = ""
+    description: str = ""
+    quantity: str
+    kind: Literal["mixture", "draws"]
+    family: Literal["beta", "gamma", "normal"] | None = None
+    components: list[Component] = Field(default_factory=list)
+    draws: dict[str, list[Finite]] = Field(default_factory=dict)
+    source: Source = Source()
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.kind == "mixture":
+            if self.family is None or not self.components:
+                raise ValueError("a mixture needs a family and at least one component")
+            for i, c in enumerate(self.components):
+                need = ("mean", "sd") if self.family == "normal" else ("a", "b")
+                if any(getattr(c, k) is None for k in need):
+                    raise ValueError(f"components[{i}] needs {' and '.join(need)} for a "
+                                     f"{self.family} mixture")
+            total = sum(c.weight for c in self.components)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"component weights sum to {total:.6g}, not 1")
+        else:
+            if not self.draws:
+                raise ValueError("a draws prior needs at least one named quantity")
+            lengths = {len(v) for v in self.draws.values()}
+            if len(lengths) != 1 or 0 in lengths:
+                raise ValueError("all draws must be non-empty and of equal length")
+        return self
+
+
+class Mixture:
+    """A mixture of conjugate densities (beta, gamma or normal) with vectorised operations."""
+
+    def __init__(self, family: str, weights, p1, p2):
+        self.family = family
+        self.weights = np.asarray(weights, dtype=float)
+        self.p1 = np.asarray(p1, dtype=float)  # a (beta/gamma) or mean (normal)
+        self.p2 = np.asarray(p2, dtype=float)  # b (beta: beta, gamma: rate) or sd (normal)
+        if not (self.weights.shape == self.p1.shape == self.p2.shape) or self.weights.ndim != 1:
+            raise ValueError("weights and parameters must be 1-d arrays of equal length")
+        if abs(self.weights.sum() - 1.0) > 1e-6:
+            raise ValueError("mixture weights must sum to 1")
+
+    def _dists(self):
+        from scipy import stats
+
+        if self.family == "beta":
+            return stats.beta(self.p1, self.p2)
+        if self.family == "gamma":
+            return stats.gamma(self.p1, scale=1.0 / self.p2)
+        if self.family == "normal":
+            return stats.norm(self.p1, self.p2)
+        raise ValueError(self.family)
+
+    def pdf(self, x):
+        x = np.asarray(x, dtype=float)
+        return np.sum(self.weights * self._dists().pdf(x[..., None]), axis=-1)
+
+    def cdf(self, x):
+        x = np.asarray(x, dtype=float)
+        return np.sum(self.weights * self._dists().cdf(x[..., None]), axis=-1)
+
+    def mean(self) -> float:
+        return float(np.sum(self.weights * self._dists().mean()))
+
+    def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        idx = rng.choice(len(self.weights), size=size, p=self.weights)
+        if self.family == "beta":
+            return rng.beta(self.p1[idx], self.p2[idx])
+        if self.family == "gamma":
+            return rng.gamma(self.p1[idx], 1.0 / self.p2[idx])
+        return rng.normal(self.p1[idx], self.p2[idx])
+
+    def to_components(self) -> list[dict[str, float]]:
+        keys = ("mean", "sd") if self.family == "normal" else ("a", "b")
+        return [{"weight": float(w), keys[0]: float(x), keys[1]: float(y)}
+                for w, x, y in zip(self.weights, self.p1, self.p2, strict=True)]
+
+
+def mixture_of(prior: PriorFile) -> Mixture:
+    """The :class:`Mixture` described by a mixture prior file."""
+    if prior.kind != "mixture":
+        raise InputError(f"prior {prior.name!r} holds draws, not a mixture", field="kind")
+    keys = ("mean", "sd") if prior.family == "normal" else ("a", "b")
+    return Mixture(prior.family, [c.weight for c in prior.components],
+                   [getattr(c, keys[0]) for c in prior.components],
+                   [getattr(c, keys[1]) for c in prior.components])
+
+
+def write_prior(path: str | Path, prior: PriorFile) -> Path:
+    """Write a prior file atomically (``created_utc`` is filled in if empty)."""
+    from neosim.results import atomic_write_json
+
+    data = prior.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not data.get("created_utc"):
+        data["created_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return atomic_write_json(path, data)
+
+
+def read_prior(path: str | Path) -> PriorFile:
+    """Read and validate a prior file; problems are :class:`InputError` naming file and field."""
+    path = Path(path)
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("prior file not found", file=str(path)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a readable JSON prior file ({exc})", file=str(path)) from None
+    if not isinstance(data, dict):
+        raise InputError("a prior file must hold a JSON object", file=str(path))
+    return validate(PriorFile, data, file=str(path))
