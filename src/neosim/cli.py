@@ -26,7 +26,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("experiment", required=False, type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(file_okay=False), help="Run folder to create (must not exist).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Run folder to create (must not exist).")
 @click.option("--seed", type=int, help="Override experiment.seed.")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Finish the interrupted run in this folder.")
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("neosim: interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, no traceback
+    except Exception as exc:
         if debug:
             raise
         msg = " ".join(str(exc).split())

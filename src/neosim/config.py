@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -58,12 +59,32 @@ def format_location(loc: tuple[str | int, ...]) -> str:
     return out
 
 
+class FieldError(ValueError):
+    """Raise inside a model validator to blame a field below the model (dotted ``field``)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+_UNION_TAG = re.compile(
+    r"^(constrained-)?(int|float|str|bool|list|dict|tuple|none)$|[\[(]|^function-"
+)
+
+
+def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Drop pydantic's union-member tags (``constrained-int``, ``literal['unknown']`` …)."""
+    return tuple(p for p in loc if not (isinstance(p, str) and _UNION_TAG.search(p)))
+
+
 def input_error_from_validation(exc: ValidationError, *, file: str, prefix: str = "") -> InputError:
     """Condense a pydantic :class:`ValidationError` into one line naming file and field."""
     errors = exc.errors(include_url=False)
     first = errors[0]
-    # Drop pydantic's internal union/tag segments such as "function-after[...]".
-    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
+    loc = _clean_loc(first["loc"])
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, FieldError):
+        loc = (*loc, *cause.field.split("."))
     field = format_location(loc)
     if prefix:
         field = f"{prefix}.{field}" if field else prefix
@@ -72,13 +93,13 @@ def input_error_from_validation(exc: ValidationError, *, file: str, prefix: str 
         msg = "unknown key"
     elif first["type"] == "missing":
         msg = "required key is missing"
-    msg = msg.removeprefix("Value error, ")
+    msg = str(cause) if isinstance(cause, FieldError) else msg.removeprefix("Value error, ")
     if "input" in first and first["type"] not in ("missing", "extra_forbidden"):
         shown = repr(first["input"])
         if len(shown) <= 40:
             msg += f" (got {shown})"
-    more = len(errors) - 1
-    if more:
+    more = len({_clean_loc(e["loc"]) for e in errors}) - 1
+    if more > 0:
         msg += f"; and {more} more problem{'s' if more > 1 else ''}"
     return InputError(msg, file=file, field=field or None)
 
@@ -160,9 +181,9 @@ class OutputSection(Strict):
     @model_validator(mode="after")
     def _formats_nonempty(self) -> Self:
         if not self.figure_formats:
-            raise ValueError("figure_formats must name at least one format")
+            raise FieldError("figure_formats", "must name at least one format")
         if len(set(self.figure_formats)) != len(self.figure_formats):
-            raise ValueError("figure_formats lists a format twice")
+            raise FieldError("figure_formats", "lists a format twice")
         return self
 
 

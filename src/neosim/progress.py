@@ -21,8 +21,14 @@ class Progress:
         if not quiet and sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import (
-                BarColumn, MofNCompleteColumn, Progress as RichProgress, SpinnerColumn,
-                TextColumn, TimeElapsedColumn,
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import (
+                Progress as RichProgress,
             )
 
             self._rich = RichProgress(

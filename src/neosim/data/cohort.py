@@ -6,6 +6,7 @@ no code fills them in. Consistency checks (k <= n, totals add up) run on every l
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -97,7 +98,9 @@ class Cohort:
         """Subtypes with neonatal cases, in file order."""
         return list(self.neonates.by_subtype)
 
-    def neonatal_fraction_counts(self, subtypes: list[str] | None = None) -> tuple[list[str], list[int], list[int]]:
+    def neonatal_fraction_counts(
+        self, subtypes: list[str] | None = None
+    ) -> tuple[list[str], list[int], list[int]]:
         """Neonatal cases ``k`` among all infants ``n`` of each subtype."""
         subtypes = subtypes or self.neonatal_subtypes
         self._require(subtypes)
@@ -140,11 +143,6 @@ def parse_cohort(data: dict, *, file: str) -> Cohort:
         fail("infants.total", f"{inf.total} does not equal the sum over subtypes "
                               f"({sum(inf.by_subtype.values())})")
     neo = parsed.neonates
-    if neo.total > inf.total:
-        fail("neonates.total", f"{neo.total} neonates exceed {inf.total} infants")
-    if sum(s.cases for s in neo.by_subtype.values()) != neo.total:
-        fail("neonates.total", f"{neo.total} does not equal the sum of neonatal cases over "
-                               "subtypes")
     for name, sub in neo.by_subtype.items():
         at = f"neonates.by_subtype.{name}"
         if name not in inf.by_subtype:
@@ -160,6 +158,11 @@ def parse_cohort(data: dict, *, file: str) -> Cohort:
                             ("survivors", sub.survivors), ("cases", sub.cases)])
         _ordered(fail, at, [("survivors_after_sct", sub.survivors_after_sct),
                             ("transplanted", sub.transplanted), ("cases", sub.cases)])
+    if neo.total > inf.total:
+        fail("neonates.total", f"{neo.total} neonates exceed {inf.total} infants")
+    if sum(s.cases for s in neo.by_subtype.values()) != neo.total:
+        fail("neonates.total", f"{neo.total} does not equal the sum of neonatal cases over "
+                               "subtypes")
     for path in parsed.derived:
         if not _has_path(data, path):
             fail("derived", f"names {path!r}, which is not in the file")
@@ -169,7 +172,7 @@ def parse_cohort(data: dict, *, file: str) -> Cohort:
 def _ordered(fail, at: str, chain: list[tuple[str, int | str]]) -> None:
     """Check known counts in ``chain`` are non-decreasing (e.g. k <= reported <= cases)."""
     known = [(n, v) for n, v in chain if v != "unknown"]
-    for (n1, v1), (n2, v2) in zip(known, known[1:], strict=False):
+    for (n1, v1), (n2, v2) in itertools.pairwise(known):
         if v1 > v2:
             fail(f"{at}.{n1}", f"{n1} ({v1}) exceeds {n2} ({v2})")
 

@@ -28,7 +28,7 @@ def render_cohort(c: Cohort) -> str:
         cells = (name, sub.cases, c.infants.by_subtype[name],
                  f"{sub.mll_rearranged}/{sub.mll_reported}", sub.survivors,
                  sub.survivors_after_sct, sub.transplanted, fab)
-        lines.append("  " + "  ".join(f"{str(x):>14s}" for x in cells))
+        lines.append("  " + "  ".join(f"{x!s:>14s}" for x in cells))
     if c.derived:
         lines.append("")
         lines.append("derived by arithmetic (not printed in the paper): " + ", ".join(c.derived))

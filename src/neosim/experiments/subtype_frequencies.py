@@ -14,7 +14,13 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from neosim.config import (
-    BetaPrior, DiagnosticsSection, ExperimentConfig, OutputSection, SamplerSection, Strict,
+    BetaPrior,
+    DiagnosticsSection,
+    ExperimentConfig,
+    FieldError,
+    OutputSection,
+    SamplerSection,
+    Strict,
 )
 from neosim.errors import InputError
 
@@ -29,9 +35,9 @@ class DataSection(Strict):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if not self.subtypes:
-            raise ValueError("subtypes must list at least one subtype")
+            raise FieldError("subtypes", "must list at least one subtype")
         if len(set(self.subtypes)) != len(self.subtypes):
-            raise ValueError("subtypes lists a subtype twice")
+            raise FieldError("subtypes", "lists a subtype twice")
         return self
 
 
@@ -77,9 +83,10 @@ class Config(ExperimentConfig):
         m = self.models
         if not (m.neonatal_fraction.enabled or m.neonatal_composition.enabled
                 or m.mll_rate.enabled):
-            raise ValueError("models: at least one model must be enabled")
+            raise FieldError("models", "at least one model must be enabled")
         if m.neonatal_composition.enabled and len(self.data.subtypes) != 2:
-            raise ValueError("models.neonatal_composition needs exactly two data.subtypes")
+            raise FieldError("models.neonatal_composition",
+                             "needs exactly two data.subtypes (or enabled = false)")
         return self
 
 
@@ -98,16 +105,18 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     from neosim.models.frequencies import BinomialData
 
     d = cfg.data
-    try:
-        if d.file:
-            path = Path(d.file)
-            if not path.is_absolute():
-                path = Path(source_file).parent / path
-            cohort = load_cohort(path)
-        else:
+    if d.file:
+        path = Path(d.file)
+        if not path.is_absolute():
+            path = Path(source_file).parent / path
+        if not path.is_file():
+            raise InputError(f"data file not found: {path}", file=source_file, field="data.file")
+        cohort = load_cohort(path)  # errors inside that file name that file and its field
+    else:
+        try:
             cohort = load_dataset(d.dataset)
-    except InputError as exc:
-        raise exc.at(file=source_file, field="data.file" if d.file else "data.dataset") from None
+        except InputError as exc:
+            raise exc.at(file=source_file, field="data.dataset") from None
 
     def counts(fn, *args, field):
         try:

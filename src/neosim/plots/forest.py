@@ -20,7 +20,7 @@ def plot_proportion_forest(
     rows = summary[~summary["parameter"].str.contains("difference|ratio", regex=True)]
     rows = rows.iloc[::-1]
     with figure(path, style, caption=caption, synthetic=synthetic,
-                height_scale=max(0.7, 0.12 * len(rows) + 0.4)) as (fig, axes):
+                height_scale=max(0.7, 0.12 * len(rows) + 0.4)) as (_fig, axes):
         ax = axes[0, 0]
         y = range(len(rows))
         for i, row in zip(y, rows.itertuples(index=False), strict=True):

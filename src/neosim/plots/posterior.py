@@ -42,7 +42,7 @@ def plot_posterior_densities(
     ncols = min(3, len(params))
     nrows = math.ceil(len(params) / ncols)
     with figure(path, style, nrows=nrows, ncols=ncols, caption=caption, synthetic=synthetic,
-                height_scale=max(1.0, 0.55 * nrows)) as (fig, axes):
+                height_scale=max(1.0, 0.55 * nrows)) as (_fig, axes):
         for ax in axes.ravel()[len(params):]:
             ax.set_visible(False)
         for i, row in enumerate(summary.itertuples(index=False)):

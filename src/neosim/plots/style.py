@@ -12,9 +12,9 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from neosim.results import atomic_path  # noqa: E402
+from neosim.results import atomic_path
 
 PALETTE = ["#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#66458f", "#00798c", "#8d6a9f"]
 
