@@ -31,9 +31,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--seed", type=int, help="Override experiment.seed.")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Finish the interrupted run in this folder.")
+@click.option("--scheduler", help="Run chunks on this dask scheduler (tcp://HOST:PORT).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr.")
 def run(experiment: str | None, out: str | None, seed: int | None, resume_dir: str | None,
-        quiet: bool) -> None:
+        scheduler: str | None, quiet: bool) -> None:
     """Run EXPERIMENT (a TOML file) into a new run folder."""
     from neosim.experiments.runner import resume_run, run_experiment
 
@@ -41,12 +42,12 @@ def run(experiment: str | None, out: str | None, seed: int | None, resume_dir: s
         if experiment or out or seed is not None:
             raise InputError("--resume takes no EXPERIMENT, --out or --seed", file="command line",
                              field="--resume")
-        result = resume_run(resume_dir, quiet=quiet)
+        result = resume_run(resume_dir, quiet=quiet, scheduler=scheduler)
     else:
         if not experiment:
             raise InputError("missing EXPERIMENT file (or --resume DIR)", file="command line",
                              field="EXPERIMENT")
-        result = run_experiment(experiment, out=out, seed=seed, quiet=quiet)
+        result = run_experiment(experiment, out=out, seed=seed, scheduler=scheduler, quiet=quiet)
     for line in result.headline:
         click.echo(line)
     click.echo(f"run folder: {result.path}")

@@ -223,8 +223,13 @@ def config_hash(cfg: BaseModel) -> str:
     return hashlib.sha256(resolved_toml(cfg).encode("utf-8")).hexdigest()
 
 
-def load_experiment(path: str | Path, *, seed: int | None = None) -> ExperimentConfig:
-    """Load and validate an experiment file; ``seed`` overrides ``experiment.seed``.
+def load_experiment(
+    path: str | Path, *, seed: int | None = None, scheduler: str | None = None
+) -> ExperimentConfig:
+    """Load and validate an experiment file.
+
+    ``seed`` overrides ``experiment.seed``; ``scheduler`` (a dask address) sets
+    ``compute.backend = "dask"`` and ``compute.scheduler`` for kinds that run in chunks.
 
     Raises
     ------
@@ -246,4 +251,14 @@ def load_experiment(path: str | Path, *, seed: int | None = None) -> ExperimentC
         if not 0 <= seed < 2**63:
             raise InputError("seed must be in [0, 2**63)", file="command line", field="--seed")
         data = {**data, "experiment": {**section, "seed": seed}}
+    if scheduler is not None:
+        if "compute" not in schema.model_fields:
+            raise InputError(f"experiment kind {kind!r} runs in one process; no scheduler to use",
+                             file="command line", field="--scheduler")
+        if not scheduler.startswith(("tcp://", "tls://", "inproc://")):
+            raise InputError("expected a dask scheduler address such as tcp://127.0.0.1:8786",
+                             file="command line", field="--scheduler")
+        compute = data.get("compute", {})
+        compute = compute if isinstance(compute, dict) else {}
+        data = {**data, "compute": {**compute, "backend": "dask", "scheduler": scheduler}}
     return validate(schema, data, file=file)

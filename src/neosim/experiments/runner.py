@@ -32,12 +32,13 @@ def run_experiment(
     *,
     out: str | Path | None = None,
     seed: int | None = None,
+    scheduler: str | None = None,
     quiet: bool = False,
     argv: list[str] | None = None,
 ) -> RunResult:
     """Run the experiment in ``path`` into a new run folder and return its result."""
     source = str(path)
-    cfg = load_experiment(path, seed=seed)
+    cfg = load_experiment(path, seed=seed, scheduler=scheduler)
     module = kind_module(cfg.experiment.kind, file=source)
     prepared = module.prepare(cfg, source)
     digest = config_hash(cfg)
@@ -49,7 +50,7 @@ def run_experiment(
     return _execute(module, cfg, prepared, folder, quiet=quiet, argv=argv, source=source)
 
 
-def resume_run(run_dir: str | Path, *, quiet: bool = False,
+def resume_run(run_dir: str | Path, *, quiet: bool = False, scheduler: str | None = None,
                argv: list[str] | None = None) -> RunResult:
     """Finish an interrupted run in ``run_dir``: only the missing work is done.
 
@@ -65,7 +66,7 @@ def resume_run(run_dir: str | Path, *, quiet: bool = False,
         raise InputError("run is already complete (provenance.json exists)", file=str(run_dir),
                          field="--resume")
     state = results.read_json(run_dir / RUN_STATE) if (run_dir / RUN_STATE).is_file() else {}
-    cfg = load_experiment(run_dir / results.CONFIG)
+    cfg = load_experiment(run_dir / results.CONFIG, scheduler=scheduler)
     module = kind_module(cfg.experiment.kind, file=str(run_dir / results.CONFIG))
     # Relative data paths in the config are relative to the original experiment file.
     origin = state.get("config_file", str(run_dir / results.CONFIG))

@@ -238,3 +238,19 @@ def _headline(summary) -> list[str]:
         lines.append(f"{row.parameter:34s} {row.mean:8.4f}  [{row.ci_lower:.4f}, "
                      f"{row.ci_upper:.4f}]")
     return lines
+
+
+def sbc_spec(prep: Prepared):
+    """Calibration spec of this experiment's joint model (same priors and data sizes)."""
+    from neosim.calibration import SBCSpec
+    from neosim.models.frequencies import FREE, build_model
+
+    return SBCSpec(name="subtype_frequencies", build=build_model, build_args=(prep.parts,),
+                   draw=sbc_draw_from_args, parameters=tuple(FREE[name] for name, *_ in prep.parts))
+
+
+def sbc_draw_from_args(build_args, rng):
+    """``SBCSpec.draw`` of this kind: the frequency models' prior and data simulator."""
+    from neosim.models.frequencies import sbc_draw
+
+    return sbc_draw(build_args[0], rng)

@@ -153,3 +153,33 @@ def build_model(parts: list[tuple[str, BinomialData, float, float]]):
         for name, data, alpha, beta in parts:
             COMPONENTS[name](data, alpha, beta)
     return model
+
+
+def sbc_draw(parts: list[tuple[str, BinomialData, float, float]], rng: np.random.Generator):
+    """Draw parameters from the priors of ``parts`` and counts of the same shape as their data.
+
+    Returns ``(truth, data)`` for :mod:`neosim.calibration`: ``truth`` keyed by the free
+    posterior variables, ``data`` keyed by the ``pm.Data`` names of the observed counts.
+    """
+    truth, data = {}, {}
+    for name, d, a, b in parts:
+        n = np.asarray(d.n, dtype="int64")
+        if name == "neonatal_fraction":
+            p = rng.beta(a, b, size=len(d.labels))
+            truth["neonatal_fraction"], data["neonatal_fraction_k"] = p, rng.binomial(n, p)
+        elif name == "neonatal_composition":
+            theta = rng.beta(a, b)
+            truth["neonatal_share_first"] = np.float64(theta)
+            data["neonatal_share_k"] = np.int64(rng.binomial(n[0], theta))
+        elif name == "mll_rate":
+            p = rng.beta(a, b, size=len(d.labels))
+            truth["mll_rearranged_fraction"], data["mll_rearranged_k"] = p, rng.binomial(n, p)
+    return truth, data
+
+
+#: free parameters of each component (what calibration ranks)
+FREE = {
+    "neonatal_fraction": "neonatal_fraction",
+    "neonatal_composition": "neonatal_share_first",
+    "mll_rate": "mll_rearranged_fraction",
+}
