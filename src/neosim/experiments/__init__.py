@@ -15,6 +15,8 @@ from neosim.errors import InputError
 #: kind name -> module (relative to this package)
 KINDS: dict[str, str] = {
     "subtype_frequencies": "subtype_frequencies",
+    "accrual": "accrual",
+    "survival_design": "survival_design",
 }
 
 
