@@ -16,6 +16,8 @@ from neosim.errors import InputError
 KINDS: dict[str, str] = {
     "subtype_frequencies": "subtype_frequencies",
     "sbc": "sbc",
+    "accrual": "accrual",
+    "survival_design": "survival_design",
 }
 
 

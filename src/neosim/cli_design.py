@@ -1,0 +1,181 @@
+"""Trial-design commands: ``neosim samplesize``, ``neosim power`` and ``neosim accrual``.
+
+Flags follow rpact's vocabulary where it has one. Everything heavy is imported inside the
+commands; ``samplesize`` and ``power`` use only the standard library, pydantic and the design
+modules (no PyMC, ArviZ, SciPy or matplotlib), so they answer in well under a second.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from neosim.errors import InputError
+
+#: design field -> the flag that sets it (to name the flag in error messages)
+_FLAGS = {
+    "hazard_ratio": "--hr", "alpha": "--alpha", "sided": "--sided", "power": "--power",
+    "allocation_ratio": "--allocation", "control.median_months": "--control-median",
+    "control.hazard_per_month": "--control-hazard", "accrual_months": "--accrual-months",
+    "accrual_intensity": "--accrual-intensity", "followup_months": "--followup-months",
+    "dropout.hazard_per_month": "--dropout-hazard", "dropout.rate": "--dropout-rate",
+    "dropout.time_months": "--dropout-time", "subjects": "--subjects",
+}
+CMD = "command line"
+
+
+def _floats(text: str | None, flag: str) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"expected numbers separated by commas (got {text!r})", file=CMD,
+                         field=flag) from None
+
+
+def _allocation(text: str) -> float:
+    try:
+        if ":" in text:
+            e, c = (float(x) for x in text.split(":"))
+            return e / c
+        return float(text)
+    except (ValueError, ZeroDivisionError):
+        raise InputError(f"expected EXPERIMENTAL:CONTROL such as 2:1 (got {text!r})", file=CMD,
+                         field="--allocation") from None
+
+
+def _design(o: dict, *, need_power: bool):
+    from neosim.config import validate
+    from neosim.design.spec import TrialDesign
+
+    if o["control_median"] is not None and o["control_hazard"] is not None:
+        raise InputError("give --control-median or --control-hazard, not both", file=CMD,
+                         field="--control-median")
+    if o["dropout_hazard"] is not None and o["dropout_rate"] is not None:
+        raise InputError("give --dropout-hazard or --dropout-rate, not both", file=CMD,
+                         field="--dropout-hazard")
+    if (o["dropout_rate"] is None) != (o["dropout_time"] is None):
+        raise InputError("--dropout-rate and --dropout-time go together", file=CMD,
+                         field="--dropout-rate")
+    control = ({"hazard_per_month": o["control_hazard"]} if o["control_hazard"] is not None
+               else {"median_months": o["control_median"] if o["control_median"] is not None
+                     else 12.0})
+    dropout: dict = {}
+    if o["dropout_hazard"] is not None:
+        dropout = {"hazard_per_month": o["dropout_hazard"]}
+    elif o["dropout_rate"] is not None:
+        dropout = {"rate": o["dropout_rate"], "time_months": o["dropout_time"]}
+    accrual = _floats(o["accrual_months"], "--accrual-months")
+    intensity = _floats(o["accrual_intensity"], "--accrual-intensity") or [1.0] * len(accrual)
+    data = {
+        "hazard_ratio": o["hr"], "alpha": o["alpha"], "sided": o["sided"],
+        "power": o["power"] if (need_power or o["subjects"] is None) else None,
+        "allocation_ratio": _allocation(o["allocation"]), "control": control,
+        "accrual_months": accrual, "accrual_intensity": intensity,
+        "followup_months": o["followup_months"], "dropout": dropout, "subjects": o["subjects"],
+    }
+    try:
+        return validate(TrialDesign, data, file=CMD)
+    except InputError as exc:
+        flag = _FLAGS.get(exc.field or "", exc.field)
+        if exc.field and exc.field.startswith("accrual_months"):
+            flag = "--accrual-months"
+        raise InputError(exc.message, file=CMD, field=flag) from None
+
+
+def _design_options(fn):
+    opts = [
+        click.option("--method", type=click.Choice(["schoenfeld", "freedman", "lachin-foulkes"]),
+                     default="schoenfeld", show_default=True, help="Sample-size formula."),
+        click.option("--hr", type=float, required=True,
+                     help="Hazard ratio experimental/control under the alternative."),
+        click.option("--alpha", type=float, default=0.025, show_default=True,
+                     help="Type I error (total; split over both tails when --sided 2)."),
+        click.option("--sided", type=click.IntRange(1, 2), default=1, show_default=True),
+        click.option("--power", type=float, default=0.8, show_default=True),
+        click.option("--allocation", default="1:1", show_default=True,
+                     help="Allocation ratio EXPERIMENTAL:CONTROL (or one number)."),
+        click.option("--control-median", type=float, help="Control median survival (months)."),
+        click.option("--control-hazard", type=float, help="Control hazard per month."),
+        click.option("--accrual-months", default="12", show_default=True,
+                     help="Accrual duration; a comma list gives piecewise-uniform pieces."),
+        click.option("--accrual-intensity", default=None,
+                     help="Relative accrual intensity per piece (comma list)."),
+        click.option("--followup-months", type=float, default=12.0, show_default=True,
+                     help="Minimum follow-up after the end of accrual."),
+        click.option("--dropout-hazard", type=float, help="Dropout hazard per month (both arms)."),
+        click.option("--dropout-rate", type=float,
+                     help="Probability of dropout by --dropout-time (rpact dropoutRate)."),
+        click.option("--dropout-time", type=float, help="Months at which --dropout-rate holds."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _emit(result, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    r = result
+    tails = "two-sided" if r.sided == 2 else "one-sided"
+    e, c = r.subjects_per_arm_ceil
+    click.echo(
+        f"{r.method}: {r.events_ceil} events ({r.events:.2f}), {r.subjects_ceil} subjects "
+        f"({r.subjects:.2f}; {e} experimental + {c} control) for power {r.power:.4f} "
+        f"(rounded-up design: {r.power_ceil:.4f}) at {tails} alpha {r.alpha:g}, "
+        f"HR {r.hazard_ratio:g}; "
+        f"study duration {r.study_duration_months:.2f} months "
+        f"(accrual {r.accrual_duration_months:.2f} + follow-up {r.followup_months:.2f})")
+
+
+@click.command("samplesize")
+@_design_options
+@click.option("--subjects", type=float, help="Total subjects: solve for power instead.")
+def samplesize(**o) -> None:
+    """Events and subjects for a two-arm survival comparison (or power with --subjects)."""
+    from neosim.design import survival
+
+    design = _design(o, need_power=False)
+    if design.subjects is not None:
+        result = survival.power(design, o["method"])
+    else:
+        result = survival.sample_size(design, o["method"])
+    _emit(result, o["as_json"])
+
+
+@click.command("power")
+@_design_options
+@click.option("--subjects", type=float, required=True, help="Total number of subjects.")
+def power(**o) -> None:
+    """Power of a two-arm survival comparison with a given number of subjects."""
+    from neosim.design import survival
+
+    o = {**o, "power": None}
+    design = _design(o, need_power=False)
+    _emit(survival.power(design, o["method"]), o["as_json"])
+
+
+@click.command("accrual")
+@click.argument("experiment", type=click.Path(dir_okay=False))
+@click.option("--seed", type=int, help="Override experiment.seed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the projection as one JSON object.")
+def accrual(experiment: str, seed: int | None, as_json: bool) -> None:
+    """Project consortium accrual from EXPERIMENT (an `accrual` experiment); writes nothing."""
+    from neosim.config import load_experiment
+    from neosim.experiments import accrual as kind
+
+    cfg = load_experiment(experiment, seed=seed)
+    if cfg.experiment.kind != "accrual":
+        raise InputError(f"expected an experiment of kind 'accrual' (got "
+                         f"{cfg.experiment.kind!r})", file=experiment, field="experiment.kind")
+    prepared = kind.prepare(cfg, experiment)
+    tables = kind.compute(prepared)
+    if as_json:
+        click.echo(json.dumps(tables["json"]))
+    else:
+        for line in tables["headline"]:
+            click.echo(line)

@@ -1,0 +1,227 @@
+"""The one trial design object shared by the analytic calculations and the simulator.
+
+:class:`TrialDesign` holds everything a two-arm (or single-arm binary) design is made of, in
+explicit fields with per-month units: the allocation ratio, the endpoint, the effect, the error
+rates, piecewise-uniform accrual, follow-up, dropout and the control arm's survival. It is a frozen
+:class:`neosim.config.Strict` pydantic model, so the same object validates a TOML table, a command
+line, or a Python call, and never changes once made.
+
+Conventions (rpact's vocabulary where it has one):
+
+* Arm 1 is **experimental**, arm 2 is **control**. ``allocation_ratio`` is ``n1 / n2``
+  (rpact ``allocationRatioPlanned``; gsDesign ``ratio``).
+* ``hazard_ratio`` is experimental over control, proportional in every time piece.
+* ``alpha`` is the total type I error; with ``sided = 2`` each tail gets ``alpha / 2``.
+* Time is in **months** everywhere: hazards are per month, durations are months.
+* Accrual is piecewise uniform: piece ``k`` lasts ``accrual_months[k]`` with intensity
+  ``accrual_intensity[k]`` (subjects per month, or relative weights when the number of subjects is
+  solved for; only ratios matter then).
+* Dropout is exponential with a per-month hazard per arm, given directly or rpact-style as the
+  probability ``rate`` of dropping out by ``time`` months (hazard ``-log(1 - rate) / time``).
+* Control survival is exponential (``median_months`` or ``hazard_per_month``) or piecewise
+  exponential (``piece_starts_months`` starting at 0, with one hazard per piece).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, model_validator
+
+from neosim.config import NonNegativeFloat, PositiveFloat, Strict
+
+LN2 = math.log(2.0)
+
+Alpha = Annotated[float, Field(gt=0.0, le=0.5, allow_inf_nan=False)]
+OpenProbability = Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
+UnitRate = Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)]
+
+
+class ControlSurvival(Strict):
+    """Survival of the control arm: exactly one of a median, a hazard, or piecewise hazards."""
+
+    median_months: PositiveFloat | None = None
+    hazard_per_month: PositiveFloat | None = None
+    piece_starts_months: list[NonNegativeFloat] | None = None
+    piece_hazards_per_month: list[NonNegativeFloat] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        given = [self.median_months is not None, self.hazard_per_month is not None,
+                 self.piece_starts_months is not None or self.piece_hazards_per_month is not None]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of median_months, hazard_per_month, or "
+                             "piece_starts_months with piece_hazards_per_month")
+        if given[2]:
+            s, h = self.piece_starts_months, self.piece_hazards_per_month
+            if s is None or h is None or len(s) != len(h) or not s:
+                raise ValueError("piece_starts_months and piece_hazards_per_month must both be "
+                                 "given, non-empty and of equal length")
+            if s[0] != 0.0 or any(b <= a for a, b in itertools.pairwise(s)):
+                raise ValueError("piece_starts_months must start at 0 and increase strictly")
+            if h[-1] <= 0.0:
+                raise ValueError("the last piece's hazard must be positive")
+        return self
+
+    def pieces(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """``(starts, hazards)`` of the control arm's piecewise-constant hazard (per month)."""
+        if self.median_months is not None:
+            return (0.0,), (LN2 / self.median_months,)
+        if self.hazard_per_month is not None:
+            return (0.0,), (self.hazard_per_month,)
+        return tuple(self.piece_starts_months), tuple(self.piece_hazards_per_month)
+
+
+class Dropout(Strict):
+    """Exponential dropout per arm: hazards per month, or rpact's rate-by-time form."""
+
+    hazard_per_month: NonNegativeFloat | None = None
+    experimental_hazard_per_month: NonNegativeFloat | None = None
+    control_hazard_per_month: NonNegativeFloat | None = None
+    rate: UnitRate | None = None
+    experimental_rate: UnitRate | None = None
+    control_rate: UnitRate | None = None
+    time_months: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        hz = [self.hazard_per_month, self.experimental_hazard_per_month,
+              self.control_hazard_per_month]
+        rt = [self.rate, self.experimental_rate, self.control_rate]
+        if any(v is not None for v in hz) and any(v is not None for v in rt):
+            raise ValueError("give dropout as hazards or as rates by a time, not both")
+        if any(v is not None for v in rt) and self.time_months is None:
+            raise ValueError("a dropout rate needs time_months (the time it is reached by)")
+        if self.time_months is not None and all(v is None for v in rt):
+            raise ValueError("time_months is only used with a dropout rate")
+        for common, a, b, what in ((hz[0], hz[1], hz[2], "hazard_per_month"),
+                                   (rt[0], rt[1], rt[2], "rate")):
+            if common is not None and (a is not None or b is not None):
+                raise ValueError(f"give {what} for both arms or per arm, not both")
+        return self
+
+    def hazards(self) -> tuple[float, float]:
+        """Dropout hazards per month, ``(experimental, control)``."""
+        if self.time_months is not None:
+            def h(rate: float | None) -> float:
+                r = self.rate if rate is None else rate
+                return 0.0 if r is None else -math.log1p(-r) / self.time_months
+            return h(self.experimental_rate), h(self.control_rate)
+        c = self.hazard_per_month or 0.0
+        e = self.experimental_hazard_per_month
+        k = self.control_hazard_per_month
+        return (c if e is None else e), (c if k is None else k)
+
+
+class TrialDesign(Strict):
+    """A fixed (single-analysis) trial design; every time in months, every hazard per month.
+
+    Attributes
+    ----------
+    endpoint
+        ``"survival"`` (log-rank / Cox, proportional hazards) or ``"binary"``.
+    allocation_ratio
+        ``n_experimental / n_control`` (rpact ``allocationRatioPlanned``).
+    hazard_ratio
+        Experimental over control hazard under the alternative.
+    alpha, sided
+        Total type I error and sidedness (two-sided splits ``alpha`` over both tails).
+    power
+        Target power; ``None`` when power is what is solved for.
+    control
+        Control-arm survival (:class:`ControlSurvival`).
+    accrual_months, accrual_intensity
+        Piecewise-uniform accrual: piece durations and intensities (subjects per month, or
+        relative weights when the sample size is solved for).
+    followup_months
+        Minimum follow-up: time from the end of accrual to the analysis.
+    dropout
+        Dropout hazards per arm (:class:`Dropout`).
+    subjects
+        Total number of subjects, if fixed (then power or duration is solved for).
+    control_proportion, experimental_proportion
+        Binary endpoint only: success proportions (e.g. 2-year survival) under the alternative;
+        for a single-arm design ``control_proportion`` is the historical rate.
+    """
+
+    endpoint: Literal["survival", "binary"] = "survival"
+    allocation_ratio: PositiveFloat = 1.0
+    hazard_ratio: PositiveFloat = 0.5
+    alpha: Alpha = 0.025
+    sided: Literal[1, 2] = 1
+    power: OpenProbability | None = 0.8
+    control: ControlSurvival = ControlSurvival(median_months=12.0)
+    accrual_months: list[PositiveFloat] = Field(default_factory=lambda: [12.0])
+    accrual_intensity: list[PositiveFloat] = Field(default_factory=lambda: [1.0])
+    followup_months: NonNegativeFloat = 12.0
+    dropout: Dropout = Dropout()
+    subjects: PositiveFloat | None = None
+    control_proportion: OpenProbability | None = None
+    experimental_proportion: OpenProbability | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.endpoint == "binary":
+            if self.control_proportion is None or self.experimental_proportion is None:
+                raise ValueError("a binary endpoint needs control_proportion and "
+                                 "experimental_proportion")
+            if self.control_proportion == self.experimental_proportion:
+                raise ValueError("experimental_proportion must differ from control_proportion")
+        elif self.hazard_ratio == 1.0:
+            raise ValueError("hazard_ratio must differ from 1 (no effect leaves nothing to power)")
+        if not self.accrual_months:
+            raise ValueError("accrual_months must list at least one piece")
+        if len(self.accrual_intensity) != len(self.accrual_months):
+            raise ValueError("accrual_intensity needs one value per accrual_months piece")
+        if self.power is None and self.subjects is None:
+            raise ValueError("give power (to solve for the size) or subjects (to solve for power)")
+        return self
+
+    # -- what a calculation or a simulator needs ----------------------------------------------
+
+    @property
+    def experimental_fraction(self) -> float:
+        """Share of subjects randomised to the experimental arm, ``r / (1 + r)``."""
+        r = self.allocation_ratio
+        return r / (1.0 + r)
+
+    @property
+    def accrual_duration_months(self) -> float:
+        """Total accrual duration (sum of the pieces)."""
+        return float(sum(self.accrual_months))
+
+    @property
+    def study_duration_months(self) -> float:
+        """Accrual duration plus minimum follow-up: the time of the analysis."""
+        return self.accrual_duration_months + self.followup_months
+
+    def hazards(self) -> dict[str, tuple[tuple[float, ...], tuple[float, ...]]]:
+        """Piecewise-constant event hazards per month by arm: ``{arm: (starts, hazards)}``."""
+        starts, control = self.control.pieces()
+        exp = tuple(self.hazard_ratio * h for h in control)
+        return {"experimental": (starts, exp), "control": (starts, control)}
+
+    def dropout_hazards(self) -> dict[str, float]:
+        """Exponential dropout hazards per month by arm."""
+        e, c = self.dropout.hazards()
+        return {"experimental": e, "control": c}
+
+    def accrual_intensity_per_month(self, subjects: float | None = None) -> tuple[float, ...]:
+        """Accrual intensities in subjects per month.
+
+        With ``subjects`` the intensities are scaled so that accrual over ``accrual_months``
+        enrols exactly that many; without, they are returned as given.
+        """
+        raw = tuple(float(x) for x in self.accrual_intensity)
+        if subjects is None:
+            return raw
+        total = sum(a * d for a, d in zip(raw, self.accrual_months, strict=True))
+        return tuple(subjects * a / total for a in raw)
+
+    def accrual_fractions(self) -> tuple[float, ...]:
+        """Share of subjects enrolled in each accrual piece."""
+        w = [a * d for a, d in zip(self.accrual_intensity, self.accrual_months, strict=True)]
+        total = sum(w)
+        return tuple(x / total for x in w)

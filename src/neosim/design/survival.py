@@ -1,0 +1,350 @@
+"""Analytic sample size and power for a two-arm survival comparison (log-rank / Cox).
+
+Three methods, all for a fixed design with one analysis:
+
+``schoenfeld``
+    Required events ``D = (z_a + z_b)^2 (1 + r)^2 / (r log(HR)^2)`` (Schoenfeld 1981; rpact's
+    default ``typeOfComputation = "Schoenfeld"``, gsDesign ``nEvents``), subjects ``D / P(event)``.
+``freedman``
+    ``D = (z_a + z_b)^2 (1 + r HR)^2 / (r (1 - HR)^2)`` (Freedman 1982; rpact's ``"Freedman"``).
+``lachin-foulkes``
+    Subjects from the null and alternative variances of the log hazard ratio estimated from the
+    expected events per arm, the null hazard being the allocation-weighted average hazard
+    (Lachin & Foulkes 1986; gsDesign ``nSurv``'s default method).
+
+``r`` is the allocation ratio experimental:control, ``z_a = z(1 - alpha / sided)`` and
+``z_b = z(power)``. The probability that a subject's event is observed by the analysis is exact
+(closed form) under piecewise-uniform accrual, piecewise-exponential survival and exponential
+dropout as a competing risk. Unrounded values and values rounded up per arm are both reported.
+
+Only the standard library is used (``statistics.NormalDist``), so the command line stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from statistics import NormalDist
+from typing import Literal
+
+from neosim.design.spec import TrialDesign
+from neosim.errors import InputError
+
+Method = Literal["schoenfeld", "freedman", "lachin-foulkes"]
+METHODS: tuple[str, ...] = ("schoenfeld", "freedman", "lachin-foulkes")
+_N = NormalDist()
+
+
+def z_alpha(alpha: float, sided: int) -> float:
+    """Critical value ``z(1 - alpha / sided)``."""
+    return _N.inv_cdf(1.0 - alpha / sided)
+
+
+def ceil_count(x: float) -> int:
+    """Round a count up, ignoring floating-point dust just above an integer."""
+    return math.ceil(x - 1e-9 * max(1.0, abs(x)))
+
+
+# --------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------
+
+
+def required_events(hazard_ratio: float, alpha: float, power: float, *, sided: int = 1,
+                    allocation_ratio: float = 1.0, method: Method = "schoenfeld") -> float:
+    """Unrounded number of events for ``power`` at two-sided/one-sided level ``alpha``.
+
+    Only the event-driven methods (Schoenfeld, Freedman) have a number of events that does not
+    depend on accrual and follow-up; Lachin–Foulkes events come from :func:`sample_size`.
+    """
+    z = z_alpha(alpha, sided) + _N.inv_cdf(power)
+    r = allocation_ratio
+    if method == "schoenfeld":
+        return z * z * (1.0 + r) ** 2 / (r * math.log(hazard_ratio) ** 2)
+    if method == "freedman":
+        return z * z * (1.0 + r * hazard_ratio) ** 2 / (r * (1.0 - hazard_ratio) ** 2)
+    raise ValueError(f"required_events has no closed form for method {method!r}")
+
+
+def power_for_events(events: float, hazard_ratio: float, alpha: float, *, sided: int = 1,
+                     allocation_ratio: float = 1.0, method: Method = "schoenfeld") -> float:
+    """Power of the log-rank test with ``events`` events (both tails counted when two-sided)."""
+    r = allocation_ratio
+    if method == "schoenfeld":
+        drift = math.sqrt(events * r) / (1.0 + r) * abs(math.log(hazard_ratio))
+    elif method == "freedman":
+        drift = math.sqrt(events * r) * abs(1.0 - hazard_ratio) / (1.0 + r * hazard_ratio)
+    else:
+        raise ValueError(f"power_for_events is not defined for method {method!r}")
+    return _two_tail_power(drift, 1.0, alpha, sided)
+
+
+def _two_tail_power(drift: float, null_sd: float, alpha: float, sided: int,
+                    alt_sd: float = 1.0) -> float:
+    za = z_alpha(alpha, sided) * null_sd
+    p = _N.cdf((drift - za) / alt_sd)
+    if sided == 2:
+        p += _N.cdf((-drift - za) / alt_sd)
+    return p
+
+
+# --------------------------------------------------------------------------------------------
+# Probability of an observed event
+# --------------------------------------------------------------------------------------------
+
+
+def _incidence_and_integral(starts, hazards, dropout: float, t: float) -> tuple[float, float]:
+    """Cumulative incidence ``F(t)`` of the event (dropout competing) and ``G(t) = ∫_0^t F``."""
+    f = g = 0.0
+    surv = 1.0
+    n = len(starts)
+    for j in range(n):
+        s = starts[j]
+        if t <= s:
+            break
+        end = starts[j + 1] if j + 1 < n else math.inf
+        dt = min(t, end) - s
+        k = hazards[j] + dropout
+        if k > 0.0:
+            one_minus_e = -math.expm1(-k * dt)
+            frac = hazards[j] / k
+            g += f * dt + surv * frac * (dt - one_minus_e / k)
+            f += surv * frac * one_minus_e
+            surv *= 1.0 - one_minus_e
+        else:
+            g += f * dt
+    return f, g
+
+
+def event_probability(starts, hazards, dropout: float, accrual_months, accrual_intensity,
+                      analysis_time: float) -> float:
+    """Probability that a subject's event is observed by ``analysis_time``.
+
+    Entry is piecewise uniform (piece ``k`` lasts ``accrual_months[k]`` with relative intensity
+    ``accrual_intensity[k]``), survival is piecewise exponential (``hazards`` from ``starts``),
+    dropout is exponential with hazard ``dropout``; all per month. Exact, no quadrature.
+    """
+    weights = [a * d for a, d in zip(accrual_intensity, accrual_months, strict=True)]
+    total = sum(weights)
+    out = 0.0
+    entry = 0.0
+    for w, d in zip(weights, accrual_months, strict=True):
+        if w > 0.0:
+            hi = _incidence_and_integral(starts, hazards, dropout, max(analysis_time - entry, 0.0))
+            lo = _incidence_and_integral(starts, hazards, dropout,
+                                         max(analysis_time - entry - d, 0.0))
+            out += w / total * (hi[1] - lo[1]) / d
+        entry += d
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurvivalResult:
+    """Sample size / power of a survival design: unrounded and rounded-up values side by side.
+
+    ``subjects_per_arm`` and ``subjects_per_arm_ceil`` are ``(experimental, control)``;
+    ``power_ceil`` is the power attained by the rounded-up design (same duration).
+    """
+
+    method: str
+    events: float
+    subjects: float
+    subjects_per_arm: tuple[float, float]
+    events_ceil: int
+    subjects_ceil: int
+    subjects_per_arm_ceil: tuple[int, int]
+    power: float
+    power_ceil: float
+    alpha: float
+    sided: int
+    hazard_ratio: float
+    allocation_ratio: float
+    accrual_duration_months: float
+    followup_months: float
+    study_duration_months: float
+    event_probability: float
+    event_probability_per_arm: tuple[float, float]
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dict (tuples as lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def _arm_probabilities(design: TrialDesign, accrual_months, intensity, followup: float,
+                       hazard_scale: tuple[float, float] | None = None) -> tuple[float, float]:
+    """Event probabilities ``(experimental, control)``; ``hazard_scale`` overrides arm hazards
+    as multiples of the control hazard (used for the Lachin–Foulkes null)."""
+    starts, control = design.control.pieces()
+    eta_e, eta_c = design.dropout.hazards()
+    t = sum(accrual_months) + followup
+    scale = hazard_scale or (design.hazard_ratio, 1.0)
+    pe = event_probability(starts, [scale[0] * h for h in control], eta_e, accrual_months,
+                           intensity, t)
+    pc = event_probability(starts, [scale[1] * h for h in control], eta_c, accrual_months,
+                           intensity, t)
+    return pe, pc
+
+
+def _lf_variances(design: TrialDesign, accrual_months, intensity, followup: float):
+    """Per-subject variances of log(HR) under H0 and H1 (Lachin–Foulkes)."""
+    r = design.allocation_ratio
+    qe = design.experimental_fraction
+    qc = 1.0 - qe
+    pe1, pc1 = _arm_probabilities(design, accrual_months, intensity, followup)
+    h0 = (1.0 + design.hazard_ratio * r) / (1.0 + r)
+    pe0, pc0 = _arm_probabilities(design, accrual_months, intensity, followup, (h0, h0))
+    v1 = 1.0 / (qe * pe1) + 1.0 / (qc * pc1)
+    v0 = 1.0 / (qe * pe0) + 1.0 / (qc * pc0)
+    return v0, v1, (pe1, pc1)
+
+
+def _power_for_subjects(design: TrialDesign, method: str, subjects: float, accrual_months,
+                        intensity, followup: float) -> tuple[float, float, tuple[float, float]]:
+    """``(power, expected events, arm probabilities)`` for ``subjects`` in total."""
+    qe = design.experimental_fraction
+    if method == "lachin-foulkes":
+        v0, v1, probs = _lf_variances(design, accrual_months, intensity, followup)
+        drift = abs(math.log(design.hazard_ratio)) * math.sqrt(subjects)
+        pw = _two_tail_power(drift, math.sqrt(v0), design.alpha, design.sided, math.sqrt(v1))
+    else:
+        probs = _arm_probabilities(design, accrual_months, intensity, followup)
+        events = subjects * (qe * probs[0] + (1.0 - qe) * probs[1])
+        pw = power_for_events(events, design.hazard_ratio, design.alpha, sided=design.sided,
+                              allocation_ratio=design.allocation_ratio, method=method)
+    events = subjects * (qe * probs[0] + (1.0 - qe) * probs[1])
+    return pw, events, probs
+
+
+def _result(design: TrialDesign, method: str, subjects: float, events: float, power: float,
+            accrual_months, intensity, followup: float, probs) -> SurvivalResult:
+    qe = design.experimental_fraction
+    per_arm = (subjects * qe, subjects * (1.0 - qe))
+    per_arm_ceil = (ceil_count(per_arm[0]), ceil_count(per_arm[1]))
+    n_ceil = per_arm_ceil[0] + per_arm_ceil[1]
+    events_ceil = ceil_count(events)
+    if method == "lachin-foulkes":
+        power_ceil = _power_for_subjects(design, method, n_ceil, accrual_months, intensity,
+                                         followup)[0]
+    else:
+        power_ceil = power_for_events(events_ceil, design.hazard_ratio, design.alpha,
+                                      sided=design.sided,
+                                      allocation_ratio=design.allocation_ratio, method=method)
+    p_all = qe * probs[0] + (1.0 - qe) * probs[1]
+    accrual = float(sum(accrual_months))
+    return SurvivalResult(
+        method=method, events=events, subjects=subjects, subjects_per_arm=per_arm,
+        events_ceil=events_ceil, subjects_ceil=n_ceil, subjects_per_arm_ceil=per_arm_ceil,
+        power=power, power_ceil=power_ceil, alpha=design.alpha, sided=design.sided,
+        hazard_ratio=design.hazard_ratio, allocation_ratio=design.allocation_ratio,
+        accrual_duration_months=accrual, followup_months=followup,
+        study_duration_months=accrual + followup, event_probability=p_all,
+        event_probability_per_arm=(probs[0], probs[1]),
+    )
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r} (known: {', '.join(METHODS)})",
+                         field="method")
+
+
+# --------------------------------------------------------------------------------------------
+# Public calculations
+# --------------------------------------------------------------------------------------------
+
+
+def sample_size(design: TrialDesign, method: Method = "schoenfeld") -> SurvivalResult:
+    """Events and subjects for ``design.power`` with the accrual durations and follow-up given.
+
+    The accrual intensities are taken as relative; the subjects solved for fix their scale.
+    """
+    _check_method(method)
+    if design.power is None:
+        raise InputError("power is required to solve for the sample size", field="power")
+    acc, inten, fu = design.accrual_months, design.accrual_intensity, design.followup_months
+    qe = design.experimental_fraction
+    if method == "lachin-foulkes":
+        v0, v1, probs = _lf_variances(design, acc, inten, fu)
+        za = z_alpha(design.alpha, design.sided)
+        zb = _N.inv_cdf(design.power)
+        subjects = ((za * math.sqrt(v0) + zb * math.sqrt(v1))
+                    / math.log(design.hazard_ratio)) ** 2
+        events = subjects * (qe * probs[0] + (1.0 - qe) * probs[1])
+    else:
+        events = required_events(design.hazard_ratio, design.alpha, design.power,
+                                 sided=design.sided, allocation_ratio=design.allocation_ratio,
+                                 method=method)
+        probs = _arm_probabilities(design, acc, inten, fu)
+        subjects = events / (qe * probs[0] + (1.0 - qe) * probs[1])
+    return _result(design, method, subjects, events, design.power, acc, inten, fu, probs)
+
+
+def power(design: TrialDesign, method: Method = "schoenfeld",
+          subjects: float | None = None) -> SurvivalResult:
+    """Power for ``subjects`` (default ``design.subjects``) with the durations given."""
+    _check_method(method)
+    n = design.subjects if subjects is None else subjects
+    if n is None:
+        raise InputError("subjects is required to solve for power", field="subjects")
+    acc, inten, fu = design.accrual_months, design.accrual_intensity, design.followup_months
+    pw, events, probs = _power_for_subjects(design, method, n, acc, inten, fu)
+    return _result(design, method, float(n), events, pw, acc, inten, fu, probs)
+
+
+def accrual_pieces_for(subjects: float, accrual_months, intensity_per_month) -> list[float]:
+    """Accrual piece durations needed to enrol ``subjects`` at absolute intensities (subjects per
+    month); the last piece is extended (or pieces are cut short) as needed."""
+    out: list[float] = []
+    left = subjects
+    for k, (d, a) in enumerate(zip(accrual_months, intensity_per_month, strict=True)):
+        last = k == len(accrual_months) - 1
+        if a * d >= left or last:
+            out.append(left / a)
+            return out
+        out.append(d)
+        left -= a * d
+    return out  # pragma: no cover - the loop always returns on its last piece
+
+
+def duration_for_subjects(design: TrialDesign, subjects: float,
+                          method: Method = "schoenfeld") -> SurvivalResult:
+    """Follow-up (and so study duration) at which ``subjects`` reach ``design.power``.
+
+    ``design.accrual_intensity`` is read as subjects per month; accrual lasts until ``subjects``
+    are enrolled (rpact: ``getSampleSizeSurvival`` with ``maxNumberOfSubjects`` and absolute
+    ``accrualIntensity``, which solves ``followUpTime``).
+    """
+    _check_method(method)
+    if design.power is None:
+        raise InputError("power is required to solve for the study duration", field="power")
+    acc = accrual_pieces_for(subjects, design.accrual_months, design.accrual_intensity)
+    inten = design.accrual_intensity[: len(acc)]
+
+    def shortfall(fu: float) -> float:
+        return _power_for_subjects(design, method, subjects, acc, inten, fu)[0] - design.power
+
+    lo, hi = 0.0, 1.0
+    if shortfall(lo) >= 0.0:
+        hi = 0.0
+    else:
+        while shortfall(hi) < 0.0:
+            hi *= 2.0
+            if hi > 1e5:
+                raise InputError(f"{subjects:g} subjects cannot reach power {design.power:g} at "
+                                 "any follow-up (too few subjects for the dropout and hazards)",
+                                 field="subjects")
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if mid in (lo, hi):
+                break
+            if shortfall(mid) < 0.0:
+                lo = mid
+            else:
+                hi = mid
+    pw, events, probs = _power_for_subjects(design, method, subjects, acc, inten, hi)
+    return _result(design, method, float(subjects), events, pw, acc, inten, hi, probs)

@@ -1,0 +1,118 @@
+"""`neosim samplesize`, `neosim power`, `neosim accrual` and the design experiment kinds."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+
+
+def neosim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "neosim.cli", *args], capture_output=True,
+                          text=True, env=ENV, cwd=ROOT)
+
+
+def test_samplesize_json_keys_and_values():
+    out = neosim("samplesize", "--hr", "0.5", "--control-median", "12", "--accrual-months", "12",
+                 "--followup-months", "12", "--power", "0.8", "--json")
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    for key in ("method", "events", "subjects", "events_ceil", "subjects_ceil",
+                "subjects_per_arm_ceil", "power", "alpha", "study_duration_months"):
+        assert key in got
+    # rpact R1 (tests/reference/rpact_cases.R)
+    assert abs(got["events"] / 65.3456592588709 - 1) < 1e-6
+    assert got["subjects_per_arm_ceil"] == [63, 63] and got["subjects_ceil"] == 126
+
+
+def test_samplesize_with_subjects_solves_power_and_power_command_agrees():
+    a = json.loads(neosim("samplesize", "--hr", "0.7", "--subjects", "300", "--json").stdout)
+    b = json.loads(neosim("power", "--hr", "0.7", "--subjects", "300", "--json").stdout)
+    assert a["power"] == pytest.approx(b["power"], rel=1e-15)
+    assert 0 < a["power"] < 1
+
+
+def test_samplesize_one_line_text():
+    out = neosim("samplesize", "--hr", "0.6", "--allocation", "2:1", "--dropout-rate", "0.1",
+                 "--dropout-time", "12", "--method", "lachin-foulkes")
+    assert out.returncode == 0 and len(out.stdout.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["--hr", "0"], "--hr"),
+    (["--hr", "-0.5"], "--hr"),
+    (["--hr", "0.5", "--alpha", "0"], "--alpha"),
+    (["--hr", "0.5", "--alpha", "0.6"], "--alpha"),
+    (["--hr", "0.5", "--power", "1"], "--power"),
+    (["--hr", "0.5", "--power", "0"], "--power"),
+    (["--hr", "0.5", "--accrual-months", "-12"], "--accrual-months"),
+    (["--hr", "0.5", "--followup-months", "-1"], "--followup-months"),
+    (["--hr", "0.5", "--control-median", "12", "--control-hazard", "0.05"], "--control-median"),
+    (["--hr", "0.5", "--dropout-rate", "0.1"], "--dropout-rate"),
+    (["--hr", "0.5", "--allocation", "x:1"], "--allocation"),
+])
+def test_bad_input_follows_error_contract(args, flag):
+    out = neosim("samplesize", *args)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "command line" in lines[0] and flag in lines[0]
+    assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+def test_samplesize_is_fast_and_light():
+    code = ("import sys, time; t=time.perf_counter(); from neosim.cli import main\n"
+            "try:\n main(['samplesize','--hr','0.7','--json'])\nexcept SystemExit: pass\n"
+            "heavy=[m for m in ('pymc','pytensor','arviz','matplotlib','scipy')"
+            " if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV)
+    assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+    t0 = time.perf_counter()
+    res = neosim("samplesize", "--hr", "0.7", "--json")
+    wall = time.perf_counter() - t0
+    assert res.returncode == 0
+    assert wall < 1.5, f"neosim samplesize took {wall:.2f} s"
+
+
+def test_survival_design_experiment_runs(tmp_path):
+    out = neosim("run", "experiments/survival_design.toml", "--out", str(tmp_path / "run"), "-q")
+    assert out.returncode == 0, out.stderr
+    folder = tmp_path / "run"
+    for name in ("config.toml", "provenance.json", "summary.csv", "design.json", "design.csv"):
+        assert (folder / name).is_file()
+    res = json.loads((folder / "design.json").read_text())["results"]
+    assert [r["method"] for r in res] == ["schoenfeld", "freedman", "lachin-foulkes"]
+
+
+def test_accrual_bad_input_before_any_folder(tmp_path):
+    bad = tmp_path / "bad.toml"
+    text = (ROOT / "experiments/consortium_accrual.toml").read_text()
+    bad.write_text(text.replace("participation = 0.9        # PLANNING ASSUMPTION: share",
+                                "participation = 1.5        # share", 1)
+                   .replace("../configs", str(ROOT / "configs")))
+    out = neosim("run", str(bad), "--out", str(tmp_path / "never"))
+    assert out.returncode == 2 and "sites[0].participation" in out.stderr
+    assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.slow
+def test_accrual_experiment_end_to_end(tmp_path):
+    line = neosim("accrual", "experiments/consortium_accrual.toml")
+    assert line.returncode == 0, line.stderr
+    assert "time to enrol" in line.stdout
+    out = neosim("run", "experiments/consortium_accrual.toml", "--out", str(tmp_path / "r"), "-q")
+    assert out.returncode == 0, out.stderr
+    folder = tmp_path / "r"
+    for name in ("summary.csv", "time_to_n.csv", "count_by_date.csv", "tradeoff.csv",
+                 "diagnostics.json", "accrual.json", "figures/accrual_fan.png",
+                 "provenance.json"):
+        assert (folder / name).is_file(), name
+    assert json.loads((folder / "diagnostics.json").read_text())["passed"] is True
