@@ -116,3 +116,16 @@ def test_base_cohort_is_valid(tmp_path):
     path = tmp_path / "cohort.toml"
     path.write_text(BASE)
     assert load_cohort(path).neonatal_fraction_counts() == (["ALL", "AML"], [2, 1], [6, 4])
+
+
+def test_cli_data_list_and_show(capsys):
+    from neosim.cli import main
+
+    for args in (["data", "list"], ["data", "show", "jilsg2006"]):
+        try:
+            main(args)
+        except SystemExit as exc:
+            assert exc.code in (None, 0)
+    out = capsys.readouterr().out
+    assert "jilsg2006" in out and "Pediatr Blood Cancer 2006;47(3):268-72" in out
+    assert "transplanted" in out and "unknown" in out
