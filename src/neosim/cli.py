@@ -26,7 +26,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("experiment", required=False, type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(file_okay=False), help="Run folder to create (must not exist).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Run folder to create (must not exist).")
 @click.option("--seed", type=int, help="Override experiment.seed.")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Finish the interrupted run in this folder.")
@@ -98,6 +99,9 @@ def data_show(name: str) -> None:
 
 # Commands of other areas live in their own modules and are registered here, one line each.
 # (imports of those modules must stay light: no PyMC/ArviZ at import time)
+from neosim.cli_report import report as _report  # noqa: E402
+
+cli.add_command(_report)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -124,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("neosim: interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, no traceback
+    except Exception as exc:  # last line of defence: one line, no traceback
         if debug:
             raise
         msg = " ".join(str(exc).split())
