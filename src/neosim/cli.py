@@ -100,11 +100,12 @@ def data_show(name: str) -> None:
 
 # Commands of other areas live in their own modules and are registered here, one line each.
 # (imports of those modules must stay light: no PyMC/ArviZ at import time)
-from neosim import cli_design  # noqa: E402
+from neosim import cli_design, cli_report  # noqa: E402
 
 cli.add_command(cli_design.samplesize)
 cli.add_command(cli_design.power)
 cli.add_command(cli_design.accrual)
+cli.add_command(cli_report.report)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("neosim: interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:
+    except Exception as exc:  # last line of defence: one line, no traceback
         if debug:
             raise
         msg = " ".join(str(exc).split())

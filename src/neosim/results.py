@@ -14,8 +14,9 @@ Layout of a run folder (the contract)::
     simulation.nc      simulations: xarray.Dataset
     summary.csv        one row per reported quantity
     diagnostics.json   convergence checks
-    figures/           plots
-    report.html        self-contained report
+    data.json          where the data came from: citations (written by the kind)
+    figures/           plots, and figures/index.json: title, caption and synthetic flag per figure
+    report.html        self-contained report (written just before provenance)
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ SIMULATION = "simulation.nc"
 SUMMARY = "summary.csv"
 DIAGNOSTICS = "diagnostics.json"
 FIGURES = "figures"
+FIGURE_INDEX = "index.json"  # inside FIGURES
+FIGURE_INDEX_SCHEMA = "neosim-figures/1"
+DATA = "data.json"
+DATA_SCHEMA = "neosim-data/1"
 REPORT = "report.html"
 
 #: Packages whose versions every provenance record lists (read from metadata, not imported).
@@ -141,6 +146,7 @@ class RunFolder:
     seed: int
     started: float = field(default_factory=time.time)
     timings: dict[str, float] = field(default_factory=dict)
+    data_sources: list[dict[str, Any]] | None = None
 
     def file(self, name: str) -> Path:
         """Path of a file inside the run folder."""
@@ -149,6 +155,47 @@ class RunFolder:
     def figure(self, stem: str, fmt: str = "png") -> Path:
         """Path of a figure file ``figures/<stem>.<fmt>``."""
         return self.path / FIGURES / f"{stem}.{fmt}"
+
+    def add_figure(self, stem: str, *, title: str, caption: str, synthetic: bool = False) -> None:
+        """Describe the figure ``figures/<stem>.*`` in ``figures/index.json`` for the report.
+
+        Call it once per figure (whatever its formats), after drawing it. Entries keep the order of
+        their first registration, which is the order the report shows them in; registering a stem
+        again replaces its entry.
+
+        Parameters
+        ----------
+        stem
+            File name of the figure without suffix, as given to :meth:`figure`.
+        title
+            A short heading (a few words).
+        caption
+            One sentence saying what the figure shows and how to read it.
+        synthetic
+            True when the figure shows synthetic (simulated or made-up) data.
+        """
+        index_path = self.path / FIGURES / FIGURE_INDEX
+        index = read_figure_index(self.path)
+        entry = {"title": title, "caption": caption, "synthetic": bool(synthetic)}
+        figures = [f for f in index["figures"] if f.get("stem") != stem]
+        position = next((i for i, f in enumerate(index["figures"]) if f.get("stem") == stem),
+                        len(figures))
+        figures.insert(position, {"stem": stem, **entry})
+        atomic_write_json(index_path, {"schema": FIGURE_INDEX_SCHEMA, "figures": figures})
+
+    def write_data_sources(self, sources: list[dict[str, Any]]) -> None:
+        """Record where the data came from in ``data.json`` (and later in the provenance).
+
+        Each source is a dict with at least ``name`` and ``citation``; optional keys are
+        ``short``, ``doi``, ``pmid``, ``description`` and ``synthetic`` (bool). Synthetic data
+        (simulated cohorts, assumed scenarios) are sources too: say so with ``synthetic=True``.
+        """
+        for i, src in enumerate(sources):
+            missing = {"name", "citation"} - set(src)
+            if missing:
+                raise ValueError(f"data source {i} lacks {sorted(missing)}")
+        self.data_sources = list(sources)
+        atomic_write_json(self.file(DATA), {"schema": DATA_SCHEMA, "sources": self.data_sources})
 
     @contextlib.contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -192,6 +239,7 @@ class RunFolder:
             "platform": platform.platform(),
             "host_cores": os.cpu_count(),
             "packages": package_versions(),
+            **({"data": self.data_sources} if self.data_sources is not None else {}),
             **(extra or {}),
         }
         atomic_write_json(self.file(PROVENANCE), record)
@@ -270,3 +318,21 @@ def read_summary(run_dir: str | Path) -> Any:
     import pandas as pd
 
     return pd.read_csv(Path(run_dir) / SUMMARY)
+
+
+def read_figure_index(run_dir: str | Path) -> dict[str, Any]:
+    """``figures/index.json`` of a run folder (an empty index if there is none or it is unreadable).
+
+    The report must work for any folder, so a damaged index is treated as absent rather than
+    failing: figures then get fallback captions.
+    """
+    path = Path(run_dir) / FIGURES / FIGURE_INDEX
+    try:
+        index = read_json(path)
+    except (OSError, ValueError):
+        return {"schema": FIGURE_INDEX_SCHEMA, "figures": []}
+    figures = index.get("figures") if isinstance(index, dict) else None
+    if not isinstance(figures, list):
+        figures = []
+    figures = [f for f in figures if isinstance(f, dict) and isinstance(f.get("stem"), str)]
+    return {"schema": FIGURE_INDEX_SCHEMA, "figures": figures}

@@ -1,5 +1,6 @@
 """Run a configured experiment end to end: validate, prepare, create the run folder, execute,
-record provenance. Everything that can be wrong with the input is found before the folder exists.
+write the report, record provenance. Everything that can be wrong with the input is found before
+the folder exists.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from neosim.config import config_hash, load_experiment, resolved_toml
 from neosim.errors import InputError
 from neosim.experiments import kind_module
 from neosim.progress import Progress
+from neosim.report import write_report
 
 RUN_STATE = "run.json"  # written first: where the config came from, so --resume can continue
 
@@ -80,6 +82,8 @@ def resume_run(run_dir: str | Path, *, quiet: bool = False, scheduler: str | Non
 def _execute(module, cfg, prepared, folder, *, quiet, argv, source) -> RunResult:
     with Progress(quiet=quiet) as progress:
         outcome = module.execute(prepared, folder, progress)
+        with folder.timed("report"), progress.stage("Writing report.html"):
+            write_report(folder.path)  # from the files alone, as `neosim report` would
     folder.finish(
         argv=list(argv if argv is not None else sys.argv),
         extra={

@@ -164,7 +164,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     """Fit, summarise, check convergence, and write every output into ``folder``."""
     from neosim import inference
     from neosim.models.frequencies import REPORTED, build_model, conjugate_posteriors
-    from neosim.plots import forest, posterior
+    from neosim.plots import diagnostics, forest, posterior
 
     cfg = prep.cfg
     s = cfg.sampler
@@ -188,22 +188,50 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             exact.update({k: {"alpha": v[0], "beta": v[1]}
                           for k, v in conjugate_posteriors(name, data, a, b).items()})
         findings = _findings(dt, prep)
+        observed = _observed(prep)
     with folder.timed("write"), progress.stage("Writing results"):
         attrs = {"neosim_config_sha256": folder.config_sha256, "neosim_seed": folder.seed,
                  "neosim_dataset": prep.cohort.source.citation}
         folder.write_netcdf("posterior.nc", dt, attrs)
         folder.write_summary(summary)
         folder.write_json("diagnostics.json", report)
-        folder.write_json("findings.json", {"exact_conjugate_posteriors": exact, **findings})
+        folder.write_json("findings.json", {"observed_counts": observed,
+                                            "exact_conjugate_posteriors": exact, **findings})
+        folder.write_data_sources([_data_source(prep.cohort)])
     with folder.timed("figures"), progress.stage("Drawing figures"):
         caption = f"Data: {prep.cohort.source.short} ({prep.cohort.source.citation})"
         style = cfg.output
+        level = f"{cfg.output.ci_prob:.0%}"
+        params = list(summary["parameter"])
+        counts = {p: (c["k"], c["n"]) for p, c in observed.items()}
         for fmt in style.figure_formats:
             posterior.plot_posterior_densities(
                 dt, summary, folder.figure("posterior_densities", fmt), caption=caption,
                 style=style)
             forest.plot_proportion_forest(
-                summary, folder.figure("forest_proportions", fmt), caption=caption, style=style)
+                summary, folder.figure("forest_proportions", fmt), caption=caption, style=style,
+                observed=counts)
+            diagnostics.plot_trace(dt, params, folder.figure("trace", fmt), caption=caption,
+                                   style=style)
+            diagnostics.plot_rank(dt, params, folder.figure("rank", fmt), caption=caption,
+                                  style=style)
+        folder.add_figure(
+            "forest_proportions", title="Proportions: observed and estimated",
+            caption=f"Posterior mean and {level} credible interval of each proportion (filled), "
+                    "the observed proportion k/n (open diamond), and the counts behind each row.")
+        folder.add_figure(
+            "posterior_densities", title="Posterior densities",
+            caption=f"Posterior density of each reported quantity with its {level} credible "
+                    "interval shaded and its mean dashed; the ratio is on a log axis, and dotted "
+                    "lines mark no difference between the subtypes.")
+        folder.add_figure(
+            "trace", title="Trace plots (sampler diagnostics)",
+            caption="Posterior draws against iteration, one colour per chain: overlapping "
+                    "stationary bands without trends or stuck stretches mean the chains mixed.")
+        folder.add_figure(
+            "rank", title="Rank plots (sampler diagnostics)",
+            caption="Each chain's draws ranked among all draws: flat histograms inside the grey "
+                    "99% band of uniform ranks mean the chains sampled the same distribution.")
     if report["passed"]:
         msg = "convergence checks passed"
     else:
@@ -230,6 +258,28 @@ def _findings(dt, prep: Prepared) -> dict[str, Any]:
         x = post["neonatal_fraction_difference"].values.ravel()
         out["neonatal_fraction_difference"] = {"P(>0)": float(np.mean(x > 0))}
     return {"posterior_probabilities": out}
+
+
+def _observed(prep: Prepared) -> dict[str, dict[str, int]]:
+    """Observed counts ``k`` of ``n`` behind each reported proportion, keyed by summary name."""
+    names = {"neonatal_fraction": "neonatal_fraction", "neonatal_composition": "neonatal_share",
+             "mll_rate": "mll_rearranged_fraction"}
+    out = {}
+    for component, data, _, _ in prep.parts:
+        for label, k, n in zip(data.labels, data.k, data.n, strict=True):
+            out[f"{names[component]}[{label}]"] = {"k": int(k), "n": int(n)}
+    return out
+
+
+def _data_source(cohort) -> dict[str, Any]:
+    """The citation record of the cohort, as ``data.json`` and the report show it."""
+    src = cohort.source
+    return {
+        "name": src.name, "short": src.short, "citation": src.citation, "doi": src.doi,
+        "pmid": src.pmid, "synthetic": False,
+        "description": f"{src.population}; {src.country}, {src.period}; neonatal = "
+                       f"{src.neonatal_definition}. Evidence: {src.evidence}.",
+    }
 
 
 def _headline(summary) -> list[str]:

@@ -18,6 +18,9 @@ from neosim.results import atomic_path
 
 PALETTE = ["#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#66458f", "#00798c", "#8d6a9f"]
 
+#: PNG text key holding the configured size, ``"<width_in>x<height_in>"``.
+SIZE_KEY = "neosim:figsize_in"
+
 RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -45,9 +48,14 @@ def figure(
     """Create a figure of the configured size, yield ``(fig, axes)``, then caption and save it.
 
     ``style`` has ``figure_width_in``, ``figure_height_in`` and ``dpi`` (the ``[output]`` table).
+    The figure is ``figure_width_in`` wide and ``figure_height_in * height_scale`` high (plots
+    with many panels or rows ask for a taller figure); that size is recorded in the file
+    (:data:`SIZE_KEY` in PNG text metadata) so checks can compare it with the pixels written.
     The file is written atomically; the format follows the file suffix.
     """
-    size = (style.figure_width_in, style.figure_height_in * height_scale)
+    # whole pixels, so the file is exactly size x dpi (matplotlib truncates fractional pixels)
+    height = round(style.figure_height_in * height_scale * style.dpi) / style.dpi
+    size = (style.figure_width_in, height)
     with plt.rc_context(RC):
         fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False, **subplot_kw)
         try:
@@ -63,9 +71,21 @@ def figure(
                 lines = wrapped.count("\n") + 1
                 bottom = min(0.35, (0.12 + 0.16 * lines) / size[1])
                 fig.text(0.01, 0.01, wrapped, ha="left", va="bottom", fontsize=7, color="#444444")
-            fig.tight_layout(rect=(0, bottom, 1, 0.97 if synthetic else 1))
+            top = 1.0 - min(0.15, 0.3 / size[1]) if synthetic else 1.0  # room for the mark
+            fig.tight_layout(rect=(0, bottom, 1, top))
             path = Path(path)
+            fmt = path.suffix.lstrip(".")
             with atomic_path(path) as tmp:
-                fig.savefig(tmp, dpi=style.dpi, format=path.suffix.lstrip("."))
+                # No bbox_inches: the file must keep the configured size (tests check it).
+                fig.savefig(tmp, dpi=style.dpi, format=fmt, metadata=_metadata(fmt, size))
         finally:
             plt.close(fig)
+
+
+def _metadata(fmt: str, size: tuple[float, float]) -> dict[str, Any]:
+    """File metadata: the configured size (PNG) and no date (SVG), so reruns give equal files."""
+    if fmt == "png":
+        return {SIZE_KEY: f"{size[0]:.6g}x{size[1]:.6g}"}
+    if fmt in ("svg", "pdf"):
+        return {"Date": None}
+    return {}
