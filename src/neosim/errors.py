@@ -39,8 +39,8 @@ class InputError(NeosimError):
 
     def __init__(self, message: str, *, file: str | None = None, field: str | None = None):
         self.message = " ".join(str(message).split())  # always one line
-        self.file = file
-        self.field = field
+        self.file = _printable(file)
+        self.field = _printable(field)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -50,6 +50,13 @@ class InputError(NeosimError):
     def at(self, *, file: str | None = None, field: str | None = None) -> InputError:
         """Return a copy located at ``file`` / ``field`` where this error does not say yet."""
         return InputError(self.message, file=self.file or file, field=self.field or field)
+
+
+def _printable(text: str | None) -> str | None:
+    """Escape control characters (a key named "a\nb" must not break the one-line contract)."""
+    if text is None:
+        return None
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
 
 
 class CheckFailed(NeosimError):
