@@ -42,6 +42,7 @@ class SBCSpec:
     build_args: tuple
     draw: Callable[[tuple, np.random.Generator], tuple[dict, dict]]
     parameters: tuple[str, ...]
+    coords: tuple[tuple[str, tuple[str, ...]], ...] = ()  # optional labels of vector elements
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,11 @@ def _compiled(spec: SBCSpec):
 def parameter_labels(spec: SBCSpec, truth: dict[str, np.ndarray]) -> list[str]:
     """Flat labels ``name[i]`` (or ``name``) of every scalar parameter, in rank order."""
     labels = []
+    coords = dict(spec.coords)
     for name in spec.parameters:
         size = np.size(truth[name])
-        labels += [name] if np.ndim(truth[name]) == 0 else [f"{name}[{i}]" for i in range(size)]
+        names = coords.get(name, tuple(str(i) for i in range(size)))
+        labels += [name] if np.ndim(truth[name]) == 0 else [f"{name}[{c}]" for c in names]
     return labels
 
 

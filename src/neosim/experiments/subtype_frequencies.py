@@ -296,7 +296,9 @@ def sbc_spec(prep: Prepared):
     from neosim.models.frequencies import FREE, build_model
 
     return SBCSpec(name="subtype_frequencies", build=build_model, build_args=(prep.parts,),
-                   draw=sbc_draw_from_args, parameters=tuple(FREE[name] for name, *_ in prep.parts))
+                   draw=sbc_draw_from_args, parameters=tuple(FREE[name] for name, *_ in prep.parts),
+                   coords=tuple((FREE[name], d.labels) for name, d, *_ in prep.parts
+                                if name != "neonatal_composition"))
 
 
 def sbc_draw_from_args(build_args, rng):
