@@ -9,6 +9,7 @@ from scipy import stats
 
 from neosim.config import OutputSection
 from neosim.plots.sbc import plot_sbc_ranks, rank_histogram
+
 from .report_checks import check_png
 
 STYLE = OutputSection(figure_width_in=6.0, figure_height_in=3.0, dpi=60)

@@ -15,6 +15,7 @@ from neosim.config import OutputSection
 from neosim.errors import InputError
 from neosim.plots.style import figure
 from neosim.report import build_report, write_report
+
 from .report_checks import assert_embeds, assert_self_contained, check_png, check_svg
 
 STYLE = OutputSection(figure_width_in=4.0, figure_height_in=3.0, dpi=50)

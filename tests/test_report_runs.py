@@ -22,6 +22,7 @@ from PIL import Image
 from neosim import results
 from neosim.cli import main
 from neosim.experiments.runner import run_experiment
+
 from .report_checks import assert_embeds, assert_self_contained, check_png, check_svg
 
 pytestmark = pytest.mark.slow
