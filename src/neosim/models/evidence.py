@@ -46,7 +46,7 @@ class ConversionSettings:
 
     landmark_months: float = 24.0
     likelihood: Likelihood = "logit_normal"
-    time_conversion: TimeConversion = "plateau"
+    time_conversion: TimeConversion = "require_same"
     measures: tuple[str, ...] = ("OS",)
     missing_se: Literal["binomial_n", "error"] = "error"
     unknown_follow_up: Literal["as_landmark", "error"] = "error"

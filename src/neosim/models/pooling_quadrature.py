@@ -198,8 +198,9 @@ def summarize_grid(post: GridPosterior, labels: list[str], ci_prob: float = 0.95
     out = {"mu": row(post.x, post.mu), "tau": row(post.tau, post.tau_mass)}
     out["tau"]["ci_lower"], out["tau"]["ci_upper"] = map(float, post.tau_quantile([lo, hi]))
     out["tau"]["median"] = float(post.tau_quantile(0.5))
-    for lab, mass in zip(labels, post.theta, strict=True):
-        out[f"study_survival[{lab}]"] = row(p, mass)
+    if labels:  # study rows only when asked for (and computed: see ``shrinkage``)
+        for lab, mass in zip(labels, post.theta, strict=True):
+            out[f"study_survival[{lab}]"] = row(p, mass)
     out["map_logit"] = row(post.x, post.theta_new)
     out["map_survival"] = row(p, post.theta_new)
     return out
