@@ -51,5 +51,5 @@ def plot_pooling_forest(
         ax.set_xlim(0, 1)
         ax.set_xlabel("survival probability at the landmark")
         ax.set_title("Published cohorts, shrunken estimates and the MAP prior")
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
+        ax.legend(loc="upper right", fontsize=7, frameon=False)
     return Path(path)
