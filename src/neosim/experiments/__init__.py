@@ -18,6 +18,7 @@ KINDS: dict[str, str] = {
     "sbc": "sbc",
     "accrual": "accrual",
     "survival_design": "survival_design",
+    "evidence_pooling": "evidence_pooling",
 }
 
 

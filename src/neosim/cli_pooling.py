@@ -1,0 +1,56 @@
+"""``neosim pooling``: the table of published cohorts and the ESS of a prior file.
+
+Light at import time (click only); the work imports what it needs inside each command.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def pooling() -> None:
+    """Published cohorts for evidence synthesis, and prior effective sample sizes."""
+
+
+@pooling.command("table")
+@click.option("--file", "path", type=click.Path(dir_okay=False),
+              help="A table of the same schema instead of the packaged one.")
+def table(path: str | None) -> None:
+    """List the published figures: id, measure, landmark, value as printed, evidence, study."""
+    from neosim.data.published import load_table
+
+    t = load_table(path)
+    click.echo(f"# {t.file}")
+    for fid, f in t.figures.items():
+        landmark = "unknown" if f.landmark_months is None else f"{f.landmark_months:g} mo"
+        click.echo(f"{fid:30s} {f.measure:4s} {landmark:8s} {f.evidence:2s} "
+                   f"{f.study.short}: {f.as_published}")
+    click.echo("")
+    for s in t.studies.values():
+        click.echo(f"[{s.id}] {s.citation}")
+
+
+@pooling.command("ess")
+@click.argument("prior_file", type=click.Path(dir_okay=False))
+@click.option("--sigma", type=float, help="Unit SD (normal mixtures only).")
+def ess(prior_file: str, sigma: float | None) -> None:
+    """Effective sample size (moment and ELIR) of a mixture PRIOR_FILE."""
+    from neosim.errors import InputError
+    from neosim.models.ess import ess_elir, ess_moment
+    from neosim.priors import mixture_of, read_prior
+
+    prior = read_prior(prior_file)
+    try:
+        mix = mixture_of(prior)
+    except InputError as exc:
+        raise exc.at(file=prior_file) from None
+    if mix.family == "normal" and (sigma is None or sigma <= 0):
+        raise InputError("a normal mixture needs --sigma > 0", file="command line",
+                         field="--sigma")
+    unit = {"beta": "patients", "gamma": "units of exposure",
+            "normal": "observations"}[mix.family]
+    click.echo(f"{prior.name} ({prior.quantity}, {mix.family} mixture of {mix.weights.size})")
+    click.echo(f"mean            {mix.mean():.4f}")
+    click.echo(f"ESS moment      {ess_moment(mix, sigma=sigma):.2f} {unit}")
+    click.echo(f"ESS ELIR        {ess_elir(mix, sigma=sigma):.2f} {unit}")

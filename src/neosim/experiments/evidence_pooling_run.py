@@ -1,0 +1,286 @@
+"""The work of an ``evidence_pooling`` run (imported only when a run executes; heavy imports).
+
+See :mod:`neosim.experiments.evidence_pooling` for what a run does. Random streams: the MAP
+predictive draws use ``SeedSequence(entropy=seed, spawn_key=(1,))``; the sampler uses the seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+MAP_STREAM = 1  # spawn key of the MAP predictive draws
+
+
+def _interval(x: np.ndarray, prob: float, kind: str) -> tuple[float, float]:
+    x = np.sort(np.asarray(x, dtype=float).ravel())
+    if kind == "eti":
+        lo, hi = np.quantile(x, [0.5 - prob / 2, 0.5 + prob / 2])
+        return float(lo), float(hi)
+    m = int(np.ceil(prob * x.size))
+    widths = x[m - 1:] - x[: x.size - m + 1]
+    i = int(np.argmin(widths))
+    return float(x[i]), float(x[i + m - 1])
+
+
+def _agreement(summary, grid_summary: dict, z_max: float) -> dict[str, Any]:
+    """MCMC posterior means against the numerical integration, in Monte-Carlo SEs."""
+    rows = {}
+    for row in summary.itertuples(index=False):
+        key = "map_survival" if row.parameter == "map_survival_mean" else row.parameter
+        if key not in grid_summary or not np.isfinite(row.ess_bulk):
+            continue
+        mcse = row.sd / np.sqrt(row.ess_bulk)
+        exact = grid_summary[key]["mean"]
+        rows[row.parameter] = {"mcmc_mean": row.mean, "quadrature_mean": exact,
+                               "mcse": mcse, "z": (row.mean - exact) / mcse}
+    worst = max(abs(r["z"]) for r in rows.values())
+    return {"quantities": rows, "max_abs_z": worst, "threshold": z_max,
+            "passed": bool(worst <= z_max)}
+
+
+def _grid_scenario(name: str, kind: str, studies, cfg, tau) -> dict[str, Any]:
+    from neosim.models import pooling_quadrature as pq
+
+    q = cfg.quadrature
+    mp = cfg.model.mu_prior
+    post = pq.fit_grid(studies, mu_mean=mp.mean, mu_sd=mp.sd, tau_prior=tau, step=q.step,
+                       half_width=q.half_width, n_tau=q.n_tau, shrinkage=False)
+    s = pq.summarize_grid(post, [], cfg.output.ci_prob)
+    m, sd = s["map_survival"]["mean"], s["map_survival"]["sd"]
+    return {
+        "scenario": name, "kind": kind, "n_studies": len(studies),
+        "mu_mean": s["mu"]["mean"], "mu_lower": s["mu"]["ci_lower"],
+        "mu_upper": s["mu"]["ci_upper"],
+        "tau_median": s["tau"]["median"], "tau_lower": s["tau"]["ci_lower"],
+        "tau_upper": s["tau"]["ci_upper"],
+        "map_mean": m, "map_lower": s["map_survival"]["ci_lower"],
+        "map_upper": s["map_survival"]["ci_upper"],
+        "map_ess_moment": m * (1 - m) / sd**2 - 1.0,
+    }
+
+
+def _sensitivity(prep, progress) -> list[dict[str, Any]]:
+    cfg = prep.cfg
+    sens = cfg.sensitivity
+    tau = cfg.model.tau_prior
+    jobs = [("main analysis", "main", prep.studies, tau)]
+    if sens.leave_one_out:
+        for i, st in enumerate(prep.studies):
+            jobs.append((f"without {st.figure_id}", "leave_one_out",
+                         prep.studies[:i] + prep.studies[i + 1:], tau))
+    for t in sens.tau_priors:
+        jobs.append((f"tau ~ {t.label()}", "tau_prior", prep.studies, t))
+    for how, studies in prep.time_variants.items():
+        jobs.append((f"time conversion: {how}", "time_conversion", studies, tau))
+    out = []
+    with progress.bar("Sensitivity (numerical integration)", len(jobs)) as advance:
+        for name, kind, studies, t in jobs:
+            out.append(_grid_scenario(name, kind, studies, cfg, t.prior()))
+            advance()
+    return out
+
+
+def run(prep, folder, progress, outcome_type):
+    """Execute a prepared ``evidence_pooling`` run into ``folder`` (see the kind module)."""
+    import pandas as pd
+    import xarray as xr
+
+    from neosim import inference
+    from neosim.models import ess, mixfit, pooling
+    from neosim.models import pooling_quadrature as pq
+    from neosim.priors import PriorFile, Source, write_prior
+
+    cfg = prep.cfg
+    s, out, mp = cfg.sampler, cfg.output, cfg.model.mu_prior
+    tau_prior = cfg.model.tau_prior.prior()
+    labels = [st.figure_id for st in prep.studies]
+
+    with folder.timed("build"), progress.stage("Building model"):
+        model = pooling.build_model(prep.studies, mu_mean=mp.mean, mu_sd=mp.sd,
+                                    tau_prior=tau_prior)
+    with folder.timed("sample"), progress.stage(
+            f"Sampling {s.chains} chains x {s.draws} draws (nutpie; compiles on first use)"):
+        dt = inference.sample(model, inference.SamplerSettings(
+            s.chains, s.draws, s.tune, s.target_accept, s.cores), seed=cfg.experiment.seed)
+    with folder.timed("summarise"), progress.stage("Summarising and drawing the MAP prior"):
+        summary = inference.summarize(dt, list(pooling.REPORTED), ci_prob=out.ci_prob,
+                                      ci_kind=out.ci_kind)
+        report = inference.convergence_report(dt, summary, cfg.diagnostics)
+        post = dt["posterior"]
+        rng = np.random.default_rng(np.random.SeedSequence(cfg.experiment.seed,
+                                                           spawn_key=(MAP_STREAM,)))
+        draws = pooling.map_draws(post["mu"].values, post["tau"].values, cfg.map.replicates,
+                                  rng)
+        lo, hi = _interval(draws, out.ci_prob, out.ci_kind)
+        map_row = {"parameter": "map_survival", "mean": float(draws.mean()),
+                   "sd": float(draws.std()), "ci_lower": lo, "ci_upper": hi,
+                   "ci_level": out.ci_prob, "ess_bulk": np.nan, "ess_tail": np.nan,
+                   "r_hat": np.nan}
+        summary = pd.concat([summary, pd.DataFrame([map_row])], ignore_index=True)
+    with folder.timed("quadrature"), progress.stage("Numerical integration (check of MCMC)"):
+        q = cfg.quadrature
+        grid = pq.fit_grid(prep.studies, mu_mean=mp.mean, mu_sd=mp.sd, tau_prior=tau_prior,
+                           step=q.step, half_width=q.half_width, n_tau=q.n_tau)
+        grid_summary = pq.summarize_grid(grid, labels, out.ci_prob)
+        agreement = _agreement(summary, grid_summary, q.agreement_z_max)
+    with folder.timed("mixture"), progress.stage("Fitting the beta mixture (EM)"):
+        m = cfg.map
+        best, fits = mixfit.auto_fit("beta", draws, k_max=m.k_max, criterion=m.criterion)
+        check = mixfit.quantile_check(best.mixture, draws, tolerance_sd=m.quantile_tolerance_sd)
+        robust = mixfit.robustify(best.mixture, m.robust_weight, (m.vague.a, m.vague.b))
+        ess_table = {
+            name: {"moment": ess.ess_moment(mix), "elir": ess.ess_elir(mix),
+                   "mean": mix.mean(), "sd": float(np.sqrt(mixfit.mixture_variance(mix)))}
+            for name, mix in (("map_mixture", best.mixture), ("robust_mixture", robust))
+        }
+    sensitivity = _sensitivity(prep, progress)
+
+    with folder.timed("write"), progress.stage("Writing results"):
+        citations = "; ".join(dict.fromkeys(r.study.citation for r in prep.rows))
+        attrs = {"neosim_config_sha256": folder.config_sha256, "neosim_seed": folder.seed,
+                 "neosim_dataset": citations}
+        shaped = draws.reshape(post.sizes["chain"], post.sizes["draw"], m.replicates)
+        dt["map_predictive"] = xr.DataTree(xr.Dataset(
+            {"map_survival": (("chain", "draw", "replicate"), shaped)}))
+        folder.write_netcdf("posterior.nc", dt, attrs)
+        folder.write_summary(summary)
+        diagnostics = {**report, "quadrature_agreement": agreement,
+                       "mixture_quantile_check": check}
+        diagnostics["passed"] = bool(report["passed"] and agreement["passed"] and check["passed"])
+        folder.write_json("diagnostics.json", diagnostics)
+        pf = cfg.prior_file
+        ess_r, ess_m = ess_table["robust_mixture"], ess_table["map_mixture"]
+        description = (
+            f"{pf.description} Robust MAP prior: {1 - m.robust_weight:g} x MAP beta mixture "
+            f"({best.mixture.weights.size} components, {m.criterion.upper()}) + "
+            f"{m.robust_weight:g} x Beta({m.vague.a:g}, {m.vague.b:g}). ESS (moment / ELIR): "
+            f"robust {ess_r['moment']:.1f} / {ess_r['elir']:.1f}, MAP {ess_m['moment']:.1f} / "
+            f"{ess_m['elir']:.1f}.").strip()
+        source = Source(experiment=cfg.experiment.name, config_sha256=folder.config_sha256,
+                        run_folder=str(folder.path), data=citations, synthetic=False)
+        prior_paths = {}
+        for suffix, mix, desc in (("", robust, description),
+                                  ("_nonrobust", best.mixture,
+                                   f"{pf.description} MAP beta mixture before robustification.")):
+            prior = PriorFile(name=f"{pf.name}{suffix}", description=desc.strip(),
+                              quantity=pf.quantity, kind="mixture", family="beta",
+                              components=mix.to_components(), source=source)
+            path = folder.file(f"priors/{pf.name}{suffix}.json")
+            write_prior(path, prior)
+            prior_paths[suffix or "robust"] = str(path)
+        studies = []
+        for st, row in zip(prep.studies, prep.rows, strict=True):
+            key = f"study_survival[{st.figure_id}]"
+            srow = summary[summary["parameter"] == key].iloc[0]
+            studies.append({
+                "figure": st.figure_id, "study": row.study.short, "citation": row.study.citation,
+                "as_published": row.as_published, "measure": row.measure,
+                "landmark_months": row.landmark_months, "evidence": row.evidence,
+                "likelihood": st.kind, "y": st.y, "s": st.s, "k": st.k, "n": st.n,
+                "observed": st.p_obs, "observed_lower": st.p_lower,
+                "observed_upper": st.p_upper, "assumptions": list(st.assumptions),
+                "shrunken_mean": float(srow["mean"]), "shrunken_lower": float(srow["ci_lower"]),
+                "shrunken_upper": float(srow["ci_upper"]),
+                "quadrature": grid_summary[key],
+            })
+        findings = {
+            "landmark_months": cfg.conversion.landmark_months,
+            "studies": studies, "table": prep.table_status,
+            "tau": {"quadrature": grid_summary["tau"],
+                    "prior": cfg.model.tau_prior.label()},
+            "mu": {"quadrature": grid_summary["mu"]},
+            "map_predictive": {**map_row, "draws": int(draws.size),
+                               "quadrature": grid_summary["map_survival"]},
+            "mixture": {
+                "criterion": m.criterion, "chosen_components": int(best.mixture.weights.size),
+                "candidates": [{"components": int(f.mixture.weights.size), "aic": f.aic,
+                                "bic": f.bic, "log_lik": f.log_lik,
+                                "em_iterations": f.iterations, "converged": f.converged}
+                               for f in fits],
+                "map_mixture": best.mixture.to_components(),
+                "robust_mixture": robust.to_components(),
+                "robust_weight": m.robust_weight, "quantile_check": check,
+            },
+            "ess": ess_table, "prior_files": prior_paths, "sensitivity": sensitivity,
+        }
+        folder.write_json("findings.json", findings)
+        folder.write_json("sensitivity.json", sensitivity)
+    with folder.timed("figures"), progress.stage("Drawing figures"):
+        _figures(prep, folder, findings, draws, best.mixture, robust, post, grid)
+
+    passed = diagnostics["passed"]
+    if passed:
+        msg = "convergence, quadrature agreement and mixture quantile checks passed"
+    else:
+        parts = []
+        if not report["passed"]:
+            parts.append(inference.failed_checks_message(report))
+        if not agreement["passed"]:
+            parts.append(f"MCMC disagrees with the numerical integration (max |z| "
+                         f"{agreement['max_abs_z']:.2f} > {agreement['threshold']})")
+        if not check["passed"]:
+            parts.append(f"beta mixture misses the MAP quantiles by "
+                         f"{check['max_abs_difference_in_sd']:.3f} SD (> "
+                         f"{check['tolerance_in_sd']})")
+        msg = "; ".join(parts)
+    t0 = cfg.conversion.landmark_months
+    level = f"{out.ci_prob:.0%}"
+    tq = grid_summary["tau"]
+    headline = [
+        f"studies pooled: {len(prep.studies)}  (figures: {', '.join(labels)})",
+        f"tau (between-study SD, logit)  median {tq['median']:.3f}  {level} "
+        f"[{tq['ci_lower']:.3f}, {tq['ci_upper']:.3f}]",
+        f"MAP {t0:g}-month survival, new cohort  mean {map_row['mean']:.3f}  {level} "
+        f"[{map_row['ci_lower']:.3f}, {map_row['ci_upper']:.3f}]",
+        f"beta mixture: {best.mixture.weights.size} components by {m.criterion.upper()}, "
+        f"quantiles within {check['max_abs_difference_in_sd']:.3f} SD of the draws",
+        f"ESS moment/ELIR: MAP {ess_m['moment']:.1f}/{ess_m['elir']:.1f}, robust "
+        f"(w={m.robust_weight:g}) {ess_r['moment']:.1f}/{ess_r['elir']:.1f}",
+        f"prior file: {prior_paths['robust']}",
+    ]
+    return outcome_type(passed=passed, message=msg, headline=headline)
+
+
+def _figures(prep, folder, findings, draws, mixture, robust, post, grid) -> None:
+    from neosim.models import mixfit
+    from neosim.plots import mixture_fit, pooling_forest, pooling_sensitivity, tau_posterior
+
+    cfg = prep.cfg
+    out = cfg.output
+    shorts = ", ".join(dict.fromkeys(r.study.short for r in prep.rows))
+    caption = (f"Data: published figures ({shorts}); citations in findings.json. "
+               f"Survival at {cfg.conversion.landmark_months:g} months; conversions stated "
+               f"per study in findings.json.")
+    mp = findings["map_predictive"]
+    w = cfg.map.robust_weight
+    tails = [0.5 - out.ci_prob / 2, 0.5 + out.ci_prob / 2]
+    r_lo, r_hi = mixfit.mixture_quantiles(robust, tails)
+    pooled = [{"label": "MAP predictive (new cohort)", "mean": mp["mean"],
+               "lower": mp["ci_lower"], "upper": mp["ci_upper"]}]
+    if w > 0:
+        pooled.append({"label": f"robust MAP mixture (w={w:g})", "mean": robust.mean(),
+                       "lower": float(r_lo), "upper": float(r_hi)})
+    xs = np.linspace(0.0005, 0.9995, 1999)
+    # τ posterior density from the integration: mass per u-slice times the prior density
+    tau_prior = cfg.model.tau_prior.prior()
+    tau_density = grid.tau_mass * len(grid.tau) * tau_prior.pdf(grid.tau)
+    tau_max = float(np.quantile(post["tau"].values, 0.995))
+    tau_x = np.linspace(0.0, tau_max, 400)
+    for fmt in out.figure_formats:
+        pooling_forest.plot_pooling_forest(
+            findings["studies"], pooled, folder.figure("forest_pooling", fmt), caption=caption,
+            style=out, ci_level=out.ci_prob)
+        mixture_fit.plot_mixture_fit(
+            draws, xs, [("MAP beta mixture", mixture.pdf(xs)),
+                        (f"robust mixture (w={cfg.map.robust_weight:g})", robust.pdf(xs))],
+            folder.figure("map_mixture", fmt), caption=caption, style=out,
+            xlabel=f"{cfg.conversion.landmark_months:g}-month survival of a new cohort")
+        tau_posterior.plot_tau_posterior(
+            post["tau"].values.ravel(), grid.tau, tau_density, tau_x, tau_prior.pdf(tau_x),
+            folder.figure("tau_posterior", fmt), caption=caption, style=out,
+            prior_label=cfg.model.tau_prior.label())
+        pooling_sensitivity.plot_sensitivity(
+            findings["sensitivity"], folder.figure("sensitivity", fmt), caption=caption,
+            style=out, ci_level=out.ci_prob)
