@@ -15,6 +15,8 @@ from neosim.errors import InputError
 #: kind name -> module (relative to this package)
 KINDS: dict[str, str] = {
     "subtype_frequencies": "subtype_frequencies",
+    "survival_aggregate": "survival_aggregate",
+    "survival_ipd": "survival_ipd",
 }
 
 
