@@ -18,8 +18,13 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, model_validator
 
 from neosim.config import (
-    DiagnosticsSection, ExperimentConfig, NonNegativeFloat, OutputSection, PositiveFloat,
-    SamplerSection, Strict,
+    DiagnosticsSection,
+    ExperimentConfig,
+    NonNegativeFloat,
+    OutputSection,
+    PositiveFloat,
+    SamplerSection,
+    Strict,
 )
 from neosim.errors import InputError
 

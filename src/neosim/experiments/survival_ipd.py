@@ -17,8 +17,13 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, model_validator
 
 from neosim.config import (
-    DiagnosticsSection, ExperimentConfig, OutputSection, PositiveFloat, Probability,
-    SamplerSection, Strict,
+    DiagnosticsSection,
+    ExperimentConfig,
+    OutputSection,
+    PositiveFloat,
+    Probability,
+    SamplerSection,
+    Strict,
 )
 from neosim.errors import InputError
 
@@ -170,7 +175,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         spec = _synthetic_spec(d, source_file)
         seed = np.random.SeedSequence(cfg.experiment.seed, spawn_key=(1,))
         ipd = draw_cohort(spec, seed)
-        description = spec.describe()
+        description = f"synthetic cohort: {spec.describe()}"
     data = landmark(ipd, d.subtypes, origin=d.time_origin, file=source_file)
     families = [sv.make_family(f, cfg.models.cuts_months) for f in cfg.models.families]
     priors = sv.Priors(**cfg.models.priors.model_dump())
@@ -240,8 +245,8 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     import xarray as xr
 
     from neosim import inference, results
-    from neosim.survival import analysis as out
     from neosim.plots import survival as survival_plot
+    from neosim.survival import analysis as out
 
     cfg = prep.cfg
     s = cfg.sampler

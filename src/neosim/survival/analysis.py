@@ -170,8 +170,8 @@ def combined_diagnostics(reports: dict[str, dict]) -> dict[str, Any]:
 def headline(summary, loo, report, synthetic: bool) -> list[str]:
     """A few lines for the terminal: S at the reported months by model, and the LOO order."""
     lines = ["SYNTHETIC DATA"] if synthetic else []
-    keep = tuple(survival_name(m) for m in report.months) + ("median_survival_months",
-                                                              "cure_fraction")
+    keep = (*(survival_name(m) for m in report.months), "median_survival_months",
+            "cure_fraction")
     for row in summary.itertuples(index=False):
         base = row.parameter.split("/", 1)[1].split("[")[0]
         if base in keep:

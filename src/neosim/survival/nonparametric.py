@@ -45,7 +45,7 @@ class KaplanMeier:
     """The Kaplan–Meier curve: ``survival[i]`` holds on ``[time[i], time[i+1])``.
 
     ``time`` starts at 0 (``survival`` 1) followed by every distinct observed time; ``variance``
-    is Greenwood's estimate of ``Var S(t)``.
+    is Greenwood's estimate of ``Var S(t)`` (NaN from the time the curve reaches 0).
     """
 
     time: np.ndarray
@@ -66,9 +66,9 @@ def kaplan_meier(time, event) -> KaplanMeier:
     rt = risk_table(time, event)
     factor = 1.0 - rt.events / rt.at_risk
     survival = np.cumprod(factor)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # undefined (NaN) once S reaches 0
         terms = rt.events / (rt.at_risk * (rt.at_risk - rt.events))
-    greenwood = survival**2 * np.cumsum(terms)
+        greenwood = survival**2 * np.cumsum(terms)
     if rt.time.size and rt.time[0] == 0.0:
         return KaplanMeier(rt.time, survival, greenwood, rt.at_risk, rt.events, rt.censored)
     zero = np.zeros(1)
