@@ -98,6 +98,9 @@ def data_show(name: str) -> None:
 
 # Commands of other areas live in their own modules and are registered here, one line each.
 # (imports of those modules must stay light: no PyMC/ArviZ at import time)
+from neosim.cli_survival import survival as _survival  # noqa: E402
+
+cli.add_command(_survival)
 
 
 def main(argv: list[str] | None = None) -> None:
