@@ -19,6 +19,8 @@ KINDS: dict[str, str] = {
     "accrual": "accrual",
     "survival_design": "survival_design",
     "evidence_pooling": "evidence_pooling",
+    "survival_aggregate": "survival_aggregate",
+    "survival_ipd": "survival_ipd",
 }
 
 

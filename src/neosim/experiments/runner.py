@@ -92,6 +92,7 @@ def _execute(module, cfg, prepared, folder, *, quiet, argv, source) -> RunResult
             "config_file": source,
             "checks_passed": outcome.passed,
             "checks_message": outcome.message,
+            **getattr(outcome, "provenance", {}),  # kind-specific, e.g. synthetic_data
         },
     )
     return RunResult(path=folder.path, passed=outcome.passed, message=outcome.message,

@@ -1,0 +1,4 @@
+"""Patient-level survival data: the IPD schema and loader (:mod:`.ipd`), synthetic cohorts
+(:mod:`.synthetic`), and the nonparametric Kaplan–Meier estimate and log-rank test
+(:mod:`.nonparametric`). The parametric models live in :mod:`neosim.models.survival`.
+"""

@@ -1,0 +1,283 @@
+"""Fitting and reporting of the parametric survival families (used by ``survival_ipd``).
+
+Derived quantities (S at the reported months, median survival, the S(t) bands) are computed from
+the posterior draws with the same log-survival functions the likelihood uses, and stored in the
+fit's ``DataTree`` so that summaries, figures and the design prior all read one result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from neosim.models import survival as sv
+
+
+def fit_family(family: sv.Family, data: sv.SurvivalData, priors: sv.Priors, settings,
+               *, seed: int):
+    """Sample one family and add its pointwise log-likelihood (for PSIS-LOO)."""
+    import pymc as pm
+
+    from neosim import inference
+
+    model = sv.build_model(family, data, priors)
+    dt = inference.sample(model, settings, seed=seed)
+    return pm.compute_log_likelihood(dt, model=model, progressbar=False)
+
+
+def survival_name(month: float) -> str:
+    """Name of the derived ``S(month)`` variable, e.g. ``survival_12m``."""
+    return f"survival_{month:g}m".replace(".", "p")
+
+
+def add_derived(dt, family: sv.Family, report, *, ci_prob: float):
+    """Add ``survival_<m>m`` and ``median_survival_months`` (chain, draw, subtype) to the
+    posterior, and a ``survival_curve`` group (``mean, median, lower, upper`` over
+    ``subtype, time``) holding the S(t) band."""
+    import xarray as xr
+
+    post = dt["posterior"].to_dataset()
+    params = sv.posterior_parameters(family, post)
+    dims = ("chain", "draw", "subtype")
+    coords = {d: post.coords[d] for d in dims}
+    months = np.asarray(report.months, float)
+    at = sv.survival_curve(family, params, months)
+    extra = {survival_name(m): xr.DataArray(at[..., j], dims=dims, coords=coords)
+             for j, m in enumerate(months)}
+    median = sv.survival_time_quantile(family, params, 0.5)
+    extra["median_survival_months"] = xr.DataArray(np.broadcast_to(median, at.shape[:-1]),
+                                                   dims=dims, coords=coords)
+    dt["posterior"] = post.assign(extra)
+    grid = np.linspace(0.0, report.curve_max_months, report.curve_points)
+    curves = sv.survival_curve(family, params, grid)  # (chain, draw, subtype, time)
+    flat = curves.reshape(-1, *curves.shape[2:])
+    lo, med, hi = np.quantile(flat, [(1 - ci_prob) / 2, 0.5, (1 + ci_prob) / 2], axis=0)
+    cdims = ("subtype", "time")
+    ccoords = {"subtype": post.coords["subtype"].values, "time": grid}
+    dt["survival_curve"] = xr.Dataset(
+        {"mean": (cdims, flat.mean(axis=0)), "median": (cdims, med), "lower": (cdims, lo),
+         "upper": (cdims, hi)}, coords=ccoords, attrs={"ci_prob": ci_prob, "unit": "months"})
+    return dt
+
+
+def reported_names(dt, family: sv.Family, report) -> list[str]:
+    """Variables of the summary: parameters, S at the reported months, and the median survival
+    where it is finite in every draw (a cure model's median may never be reached)."""
+    names = list(family.parameters) + [survival_name(m) for m in report.months]
+    if np.all(np.isfinite(dt["posterior"]["median_survival_months"].values)):
+        names.append("median_survival_months")
+    return names
+
+
+def loo_table(fits: dict[str, Any]):
+    """PSIS-LOO comparison of the fits (``arviz_stats.compare``), best first."""
+    import warnings
+
+    import arviz_stats as azs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pareto-k warnings are reported in the table
+        if len(fits) == 1:
+            import pandas as pd
+
+            (name, dt), = fits.items()
+            res = azs.loo(dt)
+            return pd.DataFrame({"rank": [0], "elpd": [float(res.elpd)], "p": [float(res.p)],
+                                 "se": [float(res.se)], "max_pareto_k": [
+                                     float(np.max(res.pareto_k))]}, index=[name])
+        table = azs.compare(fits, round_to="none")
+        table["max_pareto_k"] = [float(np.max(azs.loo(fits[m]).pareto_k)) for m in table.index]
+    table.index.name = "model"
+    return table
+
+
+def kaplan_meier_groups(data: sv.SurvivalData) -> dict[str, Any]:
+    """The Kaplan–Meier curve of each subtype as a Dataset over ``step``."""
+    import xarray as xr
+
+    from neosim.survival.nonparametric import kaplan_meier
+
+    out = {}
+    for i, sub in enumerate(data.subtypes):
+        mine = data.subtype_index == i
+        if not mine.any():
+            continue
+        km = kaplan_meier(data.time[mine], data.event[mine])
+        out[sub] = xr.Dataset({"time": ("step", km.time), "survival": ("step", km.survival),
+                               "variance": ("step", km.variance),
+                               "at_risk": ("step", km.at_risk), "events": ("step", km.events),
+                               "censored": ("step", km.censored)})
+    return out
+
+
+def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, Any]:
+    """What tables of intervals hide: data counts, log-rank, medians not reached, truths."""
+    from neosim.survival.nonparametric import logrank
+
+    data = prep.data
+    counts = {sub: {"patients": int(np.sum(data.subtype_index == i)),
+                    "deaths": int(np.sum(data.event[data.subtype_index == i]))}
+              for i, sub in enumerate(data.subtypes)}
+    out: dict[str, Any] = {"synthetic_data": bool(prep.ipd.synthetic),
+                           "data": prep.description, "patients_analysed": counts}
+    if len(km) >= 2:
+        lr = logrank(data.time, data.event, np.asarray(data.subtypes)[data.subtype_index])
+        out["logrank_between_subtypes"] = {"statistic": lr.statistic, "df": lr.df,
+                                           "p_value": lr.p_value,
+                                           "observed": dict(zip(lr.groups, lr.observed.tolist(),
+                                                                strict=True)),
+                                           "expected": dict(zip(lr.groups, lr.expected.tolist(),
+                                                                strict=True))}
+    medians = {}
+    for name, dt in fits.items():
+        med = dt["posterior"]["median_survival_months"]
+        medians[name] = {}
+        for sub in data.subtypes:
+            x = med.sel(subtype=sub).values.ravel()
+            q = np.quantile(x, [0.025, 0.5, 0.975])
+            medians[name][sub] = {"P(median reached)": float(np.mean(np.isfinite(x))),
+                                  "quantiles_2.5_50_97.5": [float(v) if np.isfinite(v) else None
+                                                           for v in q]}
+    out["median_survival_months"] = medians
+    out["loo_best_model"] = str(loo.index[0])
+    if prep.spec is not None:
+        spec = prep.spec
+        months = np.asarray(prep.cfg.report.months, float)
+        truth = {k: (np.asarray(v)[None] if k in spec.family.shared else np.asarray(v))
+                 for k, v in spec.truth.items()}
+        true_s = sv.survival_curve(spec.family, truth, months)
+        out["generating_model"] = {
+            "description": spec.describe(),
+            "true_survival": {sub: {survival_name(m): float(true_s[i, j])
+                                    for j, m in enumerate(months)}
+                              for i, sub in enumerate(spec.subtypes)}}
+    return out
+
+
+def combined_diagnostics(reports: dict[str, dict]) -> dict[str, Any]:
+    """One diagnostics record over the fits: the worst value of each check, and each fit's."""
+    return {
+        "passed": all(r["passed"] for r in reports.values()),
+        "max_r_hat": max(r["max_r_hat"] for r in reports.values()),
+        "min_ess_bulk": min(r["min_ess_bulk"] for r in reports.values()),
+        "min_ess_tail": min(r["min_ess_tail"] for r in reports.values()),
+        "divergences": sum(r["divergences"] for r in reports.values()),
+        "models": reports,
+    }
+
+
+def headline(summary, loo, report, synthetic: bool) -> list[str]:
+    """A few lines for the terminal: S at the reported months by model, and the LOO order."""
+    lines = ["SYNTHETIC DATA"] if synthetic else []
+    keep = (*(survival_name(m) for m in report.months), "median_survival_months",
+            "cure_fraction")
+    for row in summary.itertuples(index=False):
+        base = row.parameter.split("/", 1)[1].split("[")[0]
+        if base in keep:
+            lines.append(f"{row.parameter:44s} {row.mean:8.3f}  [{row.ci_lower:.3f}, "
+                         f"{row.ci_upper:.3f}]")
+    lines.append("PSIS-LOO order: " + " > ".join(str(m) for m in loo.index))
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# Design-prior export
+# --------------------------------------------------------------------------------------------
+
+
+def posterior_draw_table(dt, family: sv.Family, max_draws: int) -> dict[str, list[float]]:
+    """Evenly thinned draws of the family's parameters, keyed ``name[subtype(, interval)]``."""
+    post = dt["posterior"]
+    total = post.sizes["chain"] * post.sizes["draw"]
+    keep = np.unique(np.linspace(0, total - 1, min(max_draws, total)).round().astype(int))
+    out = {}
+    for name in family.parameters:
+        da = post[name].stack(sample=("chain", "draw")).transpose("sample", ...)
+        values = da.values[keep]
+        if name in family.shared:
+            out[name] = values.tolist()
+            continue
+        for i, sub in enumerate(da.coords["subtype"].values):
+            if family.name == "piecewise" and name == "hazard_per_month":
+                for j, lab in enumerate(da.coords["interval"].values):
+                    out[f"{name}[{sub}, {lab}]"] = values[:, i, j].tolist()
+            else:
+                out[f"{name}[{sub}]"] = values[:, i].tolist()
+    return out
+
+
+def fit_gamma_mixture(x: np.ndarray, components: int):
+    """Maximum-likelihood mixture of ``components`` gamma densities for positive draws ``x``."""
+    from scipy import optimize, stats
+    from scipy.special import logsumexp
+
+    from neosim.priors import Mixture
+
+    x = np.asarray(x, float)
+    parts = np.array_split(np.sort(x), components)
+    start = []
+    for part in parts:  # moment matching on quantile slices
+        m, v = part.mean(), max(part.var(), 1e-12 * part.mean() ** 2)
+        start += [np.log(m * m / v), np.log(m / v)]
+    start += [0.0] * (components - 1)
+
+    def unpack(theta):
+        a = np.exp(theta[0:2 * components:2])
+        b = np.exp(theta[1:2 * components:2])
+        logits = np.concatenate([theta[2 * components:], [0.0]])
+        return a, b, logits - logsumexp(logits)
+
+    def nll(theta):
+        a, b, logw = unpack(theta)
+        dens = stats.gamma.logpdf(x[:, None], a, scale=1.0 / b) + logw
+        return -np.sum(logsumexp(dens, axis=1))
+
+    res = optimize.minimize(nll, np.asarray(start), method="Nelder-Mead" if components == 1
+                            else "L-BFGS-B")
+    a, b, logw = unpack(res.x)
+    return Mixture("gamma", np.exp(logw) / np.exp(logw).sum(), a, b)
+
+
+def export_priors(dt, prep, folder) -> list:
+    """Write the export family's posterior as design-prior files under ``priors/``.
+
+    Always a ``draws`` file (``<name>-v<version>.json``) of the parameters; for the exponential
+    family also one gamma-mixture file per subtype (``<name>.hazard_<subtype>-v<version>.json``)
+    fitted by maximum likelihood to the hazard draws. Returns the paths written.
+    """
+    from scipy import stats
+
+    from neosim.priors import Component, PriorFile, Source, write_prior
+
+    cfg = prep.cfg
+    e = cfg.export
+    family = next(f for f in prep.families if f.name == e.family)
+    source = Source(experiment=cfg.experiment.name, config_sha256=folder.config_sha256,
+                    run_folder=str(folder.path), data=prep.description,
+                    synthetic=bool(prep.ipd.synthetic))
+    origin = "post-SCT" if cfg.data.time_origin == "sct" else "post-diagnosis"
+    draws = posterior_draw_table(dt, family, e.max_draws)
+    paths = []
+    quantity = "hazard_per_month" if family.name == "exponential" else f"{family.name}_parameters"
+    desc = (f"Posterior draws of the {family.name} {origin} survival model (time in months"
+            + (f"; piecewise cuts {list(family.cuts)}" if family.cuts else "") + ")"
+            + (" fitted to SYNTHETIC data" if prep.ipd.synthetic else ""))
+    prior = PriorFile(name=e.name, version=e.version, description=desc, quantity=quantity,
+                      kind="draws", draws=draws, source=source)
+    paths.append(write_prior(folder.file(f"priors/{e.name}-v{e.version}.json"), prior))
+    if family.name == "exponential" and e.gamma_mixture_components:
+        for sub in dt["posterior"].coords["subtype"].values:
+            x = np.asarray(draws[f"hazard_per_month[{sub}]"])
+            mix = fit_gamma_mixture(x, e.gamma_mixture_components)
+            ks = stats.kstest(x, mix.cdf).statistic
+            name = f"{e.name}.hazard_{sub}"
+            pf = PriorFile(name=name, version=e.version, quantity=f"hazard_per_month[{sub}]",
+                           kind="mixture", family="gamma",
+                           components=[Component(**c) for c in mix.to_components()],
+                           description=desc.replace("Posterior draws", "Gamma mixture fitted "
+                                                    "(maximum likelihood) to the posterior")
+                           + f"; Kolmogorov-Smirnov distance to the draws {ks:.3f}",
+                           source=source)
+            paths.append(write_prior(folder.file(f"priors/{name}-v{e.version}.json"), pf))
+    return [p.relative_to(folder.path) for p in paths]

@@ -1,0 +1,234 @@
+"""Individual patient data (IPD): the CSV schema, its validation, and the post-SCT landmark.
+
+Schema ``neosim-ipd/1``: a UTF-8 CSV file with a header row naming exactly these columns (in any
+order), one row per patient; blank lines and lines starting with ``#`` are ignored:
+
+=========================  ===========================================================
+column                     meaning
+=========================  ===========================================================
+``patient_id``             unique, non-empty identifier
+``subtype``                subtype label, e.g. ``ALL`` or ``AML`` (letters, digits, ``_-``)
+``mll_status``             ``rearranged``, ``germline`` or ``unknown``
+``age_at_diagnosis_days``  age at diagnosis in days (>= 0)
+``sct``                    1 if the patient received a stem-cell transplant, else 0
+``months_to_sct``          months from diagnosis to SCT (>= 0); empty when ``sct`` is 0
+``months_to_event``        months from diagnosis to death or last follow-up (> 0)
+``event``                  1 if the patient died at ``months_to_event``, 0 if alive (censored)
+=========================  ===========================================================
+
+Rules checked on load (each failure is an :class:`~neosim.errors.InputError` naming the file,
+line and column): all columns present and no others; ids unique; numbers finite; times
+non-negative; ``sct`` and ``event`` are 0 or 1; ``months_to_sct`` given exactly when ``sct`` is 1;
+the SCT happens strictly before death or last follow-up (``months_to_sct < months_to_event``): a
+patient who died before (or without) a transplant is not transplanted.
+
+Post-SCT survival is measured from the SCT (a landmark analysis): only patients with ``sct = 1``
+enter, with time ``months_to_event - months_to_sct``. See ``docs/ipd_schema.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from neosim.errors import InputError
+
+SCHEMA = "neosim-ipd/1"
+COLUMNS = ("patient_id", "subtype", "mll_status", "age_at_diagnosis_days", "sct",
+           "months_to_sct", "months_to_event", "event")
+MLL_STATUSES = ("rearranged", "germline", "unknown")
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class IPD:
+    """Validated patient-level data (one entry per patient, in file order).
+
+    ``months_to_sct`` is NaN for patients without SCT. ``synthetic`` marks data drawn by
+    :mod:`neosim.survival.synthetic`; ``source`` says where the data came from.
+    """
+
+    patient_id: tuple[str, ...]
+    subtype: tuple[str, ...]
+    mll_status: tuple[str, ...]
+    age_at_diagnosis_days: np.ndarray
+    sct: np.ndarray
+    months_to_sct: np.ndarray
+    months_to_event: np.ndarray
+    event: np.ndarray
+    source: str
+    synthetic: bool = False
+
+    @property
+    def n(self) -> int:
+        return len(self.patient_id)
+
+    def to_csv(self) -> str:
+        """The data as CSV text in the schema (round-trips through :func:`parse_ipd`)."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(COLUMNS)
+        for i in range(self.n):
+            sct = int(self.sct[i])
+            w.writerow([self.patient_id[i], self.subtype[i], self.mll_status[i],
+                        repr(float(self.age_at_diagnosis_days[i])), sct,
+                        repr(float(self.months_to_sct[i])) if sct else "",
+                        repr(float(self.months_to_event[i])), int(self.event[i])])
+        return buf.getvalue()
+
+
+def load_ipd(path: str | Path) -> IPD:
+    """Read and validate an IPD CSV file (see the module docstring for the schema)."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("IPD file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a CSV file", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    return parse_ipd(text, file=str(path))
+
+
+def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
+    """Validate IPD CSV ``text``; every problem is an :class:`InputError` naming line and column."""
+    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines())
+             if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise InputError("empty IPD file (expected a header row)", file=file)
+    reader = csv.reader([ln for _, ln in lines], strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", file=file) from None
+    header = [h.strip() for h in rows[0]]
+    head_line = lines[0][0]
+    for col in COLUMNS:
+        if col not in header:
+            raise InputError("required column is missing", file=file, field=col)
+    for col in header:
+        if col not in COLUMNS:
+            raise InputError(f"unknown column (known: {', '.join(COLUMNS)})", file=file,
+                             field=col or f"line {head_line}")
+    if len(set(header)) != len(header):
+        dup = next(h for h in header if header.count(h) > 1)
+        raise InputError("column appears twice", file=file, field=dup)
+    if len(rows) == 1:
+        raise InputError("no patients (only a header row)", file=file)
+
+    pos = {c: header.index(c) for c in COLUMNS}
+    cols: dict[str, list] = {c: [] for c in COLUMNS}
+    seen: dict[str, int] = {}
+    for (line, _), row in zip(lines[1:], rows[1:], strict=True):
+        if len(row) != len(header):
+            raise InputError(f"has {len(row)} fields, the header has {len(header)}",
+                             file=file, field=f"line {line}")
+
+        def fail(col: str, msg: str, line=line) -> None:
+            raise InputError(msg, file=file, field=f"line {line}.{col}")
+
+        cell = {c: row[pos[c]].strip() for c in COLUMNS}
+        pid = cell["patient_id"]
+        if not pid:
+            fail("patient_id", "empty patient id")
+        if pid in seen:
+            fail("patient_id", f"duplicate patient id {pid!r} (first on line {seen[pid]})")
+        seen[pid] = line
+        if not _LABEL.match(cell["subtype"]):
+            fail("subtype", f"not a subtype label (got {cell['subtype']!r})")
+        if cell["mll_status"] not in MLL_STATUSES:
+            fail("mll_status", f"must be one of {', '.join(MLL_STATUSES)} "
+                               f"(got {cell['mll_status']!r})")
+        age = _number(cell["age_at_diagnosis_days"], fail, "age_at_diagnosis_days")
+        if age < 0:
+            fail("age_at_diagnosis_days", f"negative age ({age:g} days)")
+        sct = _flag(cell["sct"], fail, "sct")
+        event = _flag(cell["event"], fail, "event")
+        t_event = _number(cell["months_to_event"], fail, "months_to_event")
+        if t_event < 0:
+            fail("months_to_event", f"negative time ({t_event:g} months)")
+        if t_event == 0:
+            fail("months_to_event", "time to death or last follow-up must be positive")
+        if sct:
+            if cell["months_to_sct"] == "":
+                fail("months_to_sct", "missing although sct is 1")
+            t_sct = _number(cell["months_to_sct"], fail, "months_to_sct")
+            if t_sct < 0:
+                fail("months_to_sct", f"negative time ({t_sct:g} months)")
+            if t_sct >= t_event:
+                what = "death" if event else "last follow-up"
+                fail("months_to_sct", f"SCT at {t_sct:g} months is not before {what} at "
+                                      f"{t_event:g} months (a patient who died before SCT is "
+                                      "not transplanted: set sct to 0)")
+        else:
+            if cell["months_to_sct"] != "":
+                fail("months_to_sct", "must be empty when sct is 0")
+            t_sct = math.nan
+        for c, v in (("patient_id", pid), ("subtype", cell["subtype"]),
+                     ("mll_status", cell["mll_status"]), ("age_at_diagnosis_days", age),
+                     ("sct", sct), ("months_to_sct", t_sct), ("months_to_event", t_event),
+                     ("event", event)):
+            cols[c].append(v)
+    return IPD(
+        patient_id=tuple(cols["patient_id"]), subtype=tuple(cols["subtype"]),
+        mll_status=tuple(cols["mll_status"]),
+        age_at_diagnosis_days=np.asarray(cols["age_at_diagnosis_days"], float),
+        sct=np.asarray(cols["sct"], "int64"),
+        months_to_sct=np.asarray(cols["months_to_sct"], float),
+        months_to_event=np.asarray(cols["months_to_event"], float),
+        event=np.asarray(cols["event"], "int64"), source=file, synthetic=synthetic,
+    )
+
+
+def _number(text: str, fail, col: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        fail(col, f"not a number (got {text!r})")
+    if not math.isfinite(x):
+        fail(col, f"not a finite number (got {text!r})")
+    return x
+
+
+def _flag(text: str, fail, col: str) -> int:
+    if text not in ("0", "1"):
+        fail(col, f"must be 0 or 1 (got {text!r})")
+    return int(text)
+
+
+def landmark(ipd: IPD, subtypes: list[str] | tuple[str, ...], *, origin: str = "sct",
+             file: str | None = None):
+    """Survival data of the patients of ``subtypes``, timed from ``origin``.
+
+    ``origin = "sct"`` (post-transplant landmark): only transplanted patients, time from SCT to
+    death or last follow-up. ``origin = "diagnosis"``: every patient, time from diagnosis.
+    Returns a :class:`~neosim.models.survival.SurvivalData`.
+    """
+    from neosim.models.survival import SurvivalData
+
+    sub = np.asarray(ipd.subtype, dtype=object)
+    keep = np.isin(sub, list(subtypes))
+    if origin == "sct":
+        keep &= ipd.sct == 1
+        time = ipd.months_to_event - np.where(ipd.sct == 1, ipd.months_to_sct, 0.0)
+    elif origin == "diagnosis":
+        time = ipd.months_to_event
+    else:
+        raise ValueError(f"unknown time origin {origin!r}")
+    if not np.any(keep):
+        who = "transplanted patients" if origin == "sct" else "patients"
+        raise InputError(f"no {who} of subtypes {', '.join(subtypes)} in the data",
+                         file=file or ipd.source, field="data.subtypes")
+    index = {s: i for i, s in enumerate(subtypes)}
+    return SurvivalData(time=time[keep], event=ipd.event[keep],
+                        subtype_index=np.array([index[s] for s in sub[keep]], "int64"),
+                        subtypes=tuple(subtypes))
