@@ -75,8 +75,13 @@ def draw_block(scenario: TrialScenario, rng: np.random.Generator,
         e /= np.exp(np.outer(log_hr, arm))  # HR on treatment slots, 1 on control slots
         if design_prior.control_rate is not None:
             e *= (scenario.control.rate / rate)[:, None]
-    elif scenario.hazard_ratio != 1.0:
-        e *= np.where(arm == 1, 1.0 / scenario.hazard_ratio, 1.0)
+    else:  # one pass: E / HR on treatment slots, and / rate for an exponential control
+        factor = np.where(arm == 1, 1.0 / scenario.hazard_ratio, 1.0)
+        if isinstance(scenario.control, Exponential):
+            e *= factor / scenario.control.rate
+            return entry, e, tdrop, truth
+        if scenario.hazard_ratio != 1.0:
+            e *= factor
     if isinstance(scenario.control, Exponential):
         e *= 1.0 / scenario.control.rate
         return entry, e, tdrop, truth
