@@ -98,6 +98,7 @@ def data_show(name: str) -> None:
 
 # Commands of other areas live in their own modules and are registered here, one line each.
 # (imports of those modules must stay light: no PyMC/ArviZ at import time)
+from neosim.cli_sim import simulate as _simulate; cli.add_command(_simulate)  # noqa: E402,E702,I001
 
 
 def main(argv: list[str] | None = None) -> None:

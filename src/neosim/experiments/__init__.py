@@ -15,6 +15,7 @@ from neosim.errors import InputError
 #: kind name -> module (relative to this package)
 KINDS: dict[str, str] = {
     "subtype_frequencies": "subtype_frequencies",
+    "trial_simulation": "trial_simulation",
 }
 
 

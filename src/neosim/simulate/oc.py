@@ -91,7 +91,8 @@ def operating_characteristics(stats: dict[str, np.ndarray], analyses: Sequence,
 
 def simulate_power(scenario: TrialScenario, analyses: Sequence, n_trials: int, seed: int, *,
                    scenario_index: int = 0, design_prior: DesignPrior | None = None,
-                   workers: int | None = None, progress=None) -> dict:
+                   workers: int | None = None, progress=None,
+                   description: str = "Simulating trials") -> dict:
     """Simulate one scenario and summarise it: the core of ``neosim power --simulate N``.
 
     Returns a JSON-ready dict: ``power`` (per analysis: value and MC SE), ``events``,
@@ -104,7 +105,7 @@ def simulate_power(scenario: TrialScenario, analyses: Sequence, n_trials: int, s
     t0 = time.perf_counter()
     stats = simulate(scenario, n_trials, seed, scenario_index=scenario_index,
                      design_prior=design_prior, cox=any(a.needs_cox for a in analyses),
-                     workers=workers, progress=progress)
+                     workers=workers, progress=progress, description=description)
     seconds = time.perf_counter() - t0
     oc = operating_characteristics(stats, analyses, scenario)
     oc["power"] = {k: {"value": v[0], "mc_se": v[1]} for k, v in oc.pop("success").items()}
