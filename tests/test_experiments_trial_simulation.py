@@ -132,3 +132,13 @@ def test_the_shipped_experiment_runs_with_a_map_prior_in_place(tmp_path, map_pri
     path.write_text(text)
     res = run_experiment(path, out=tmp_path / "run", quiet=True)
     assert res.passed and (res.path / "simulation.nc").is_file()
+
+
+def test_a_missing_prior_file_names_the_field_and_the_file(tmp_path, map_prior):
+    path = write(tmp_path, map_prior)
+    map_prior.unlink()
+    with pytest.raises(InputError) as exc:
+        run_experiment(path, out=tmp_path / "run", quiet=True)
+    assert exc.value.field == "trial.control.prior"
+    assert "not found" in exc.value.message and MAP in exc.value.message
+    assert not (tmp_path / "run").exists()

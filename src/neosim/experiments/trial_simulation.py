@@ -222,10 +222,9 @@ def _read_prior(path: str, source_file: str, field: str):
 
     try:
         return read_prior(_resolve(path, source_file))
-    except InputError as exc:
-        raise InputError(exc.message, file=source_file,
-                         field=f"{field} ({exc.file}: {exc.field})" if exc.field else field
-                         ) from None
+    except InputError as exc:  # located in the experiment file, naming the prior file
+        where = f"{exc.file}" + (f", field {exc.field}" if exc.field else "")
+        raise InputError(f"{exc.message} ({where})", file=source_file, field=field) from None
 
 
 def _survival_model(spec: SurvivalSection, source_file: str, field: str, sources: dict):
@@ -246,14 +245,15 @@ def _survival_model(spec: SurvivalSection, source_file: str, field: str, sources
             return -math.log(sampler.mix.mean()) / sampler.horizon
         return float(sampler.mean()) if hasattr(sampler, "mean") else float(sampler)
 
+    lam = rate() if spec.model in ("exponential", "cure") else None
     try:
         if spec.model == "exponential":
-            return m.Exponential(rate())
+            return m.Exponential(lam)
         if spec.model == "weibull":
             return m.Weibull(spec.shape, spec.scale_months)
         if spec.model == "piecewise":
             return m.PiecewiseExponential(tuple(spec.breaks_months), tuple(spec.rates_per_month))
-        return m.Cure(spec.cure_fraction, m.Exponential(rate()))
+        return m.Cure(spec.cure_fraction, m.Exponential(lam))
     except InputError as exc:
         raise InputError(exc.message, file=source_file, field=f"{field}.{exc.field}") from None
 
