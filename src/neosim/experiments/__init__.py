@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "evidence_pooling": "evidence_pooling",
     "survival_aggregate": "survival_aggregate",
     "survival_ipd": "survival_ipd",
+    "trial_simulation": "trial_simulation",
 }
 
 

@@ -1,0 +1,185 @@
+"""The simulator's input: one trial scenario and an optional design prior (for assurance).
+
+:class:`TrialScenario` is deliberately small and frozen: everything the engine needs to draw and
+analyse one trial, in months. The analytic design object (``neosim.design``) converts into it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from neosim.errors import InputError
+from neosim.simulate.models import Accrual, Exponential, SurvivalModel
+
+
+@dataclass(frozen=True)
+class TrialScenario:
+    """One simulated trial design under one set of true parameters.
+
+    Parameters
+    ----------
+    n
+        Patients to enrol (both arms).
+    control
+        True survival model of the control arm. For a single-arm trial it is the historical
+        (external) control, the reference of the one-sample tests.
+    accrual
+        Piecewise-uniform accrual (calendar months).
+    hazard_ratio
+        True hazard ratio treatment / control (proportional hazards on ``control``).
+    treatment
+        True survival model of the treatment arm, when not proportional to ``control``
+        (overrides ``hazard_ratio``).
+    design
+        ``"two_arm"`` (randomised) or ``"single_arm"`` (all patients treated, compared with the
+        historical control).
+    allocation
+        Fraction randomised to treatment (two-arm); arm sizes are ``round(n * allocation)`` and
+        the rest.
+    dropout_rate
+        Exponential dropout hazard per month (both arms).
+    events
+        Event-driven analysis when this many events have occurred (as rpact). If the target is
+        never reached (cure, dropout), the analysis is after the last event and the last entry.
+    analysis_time
+        Calendar-time analysis (months after the trial opens). Exactly one of ``events`` and
+        ``analysis_time`` is given.
+    max_duration
+        Latest calendar time of an event-driven analysis.
+    time_resolution
+        Observed times are recorded rounded up to multiples of this many months (e.g. 1/30.4375
+        for days), which creates ties as real data do; 0 keeps continuous times.
+    landmark
+        Time (months) of the Kaplan–Meier landmark analysis, if any.
+    """
+
+    n: int
+    control: SurvivalModel
+    accrual: Accrual
+    hazard_ratio: float = 1.0
+    treatment: SurvivalModel | None = None
+    design: Literal["two_arm", "single_arm"] = "two_arm"
+    allocation: float = 0.5
+    dropout_rate: float = 0.0
+    events: int | None = None
+    analysis_time: float | None = None
+    max_duration: float | None = None
+    time_resolution: float = 0.0
+    landmark: float | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.n, bool) or not isinstance(self.n, int | np.integer) or self.n < 1:
+            raise InputError(f"must be a positive integer (got {self.n!r})", field="n")
+        if self.design not in ("two_arm", "single_arm"):
+            raise InputError(f"must be 'two_arm' or 'single_arm' (got {self.design!r})",
+                             field="design")
+        if not (math.isfinite(self.hazard_ratio) and self.hazard_ratio > 0):
+            raise InputError(f"must be positive and finite (got {self.hazard_ratio!r})",
+                             field="hazard_ratio")
+        if not (0 < self.allocation < 1):
+            raise InputError(f"must lie in (0, 1) (got {self.allocation!r})", field="allocation")
+        if self.design == "two_arm":
+            n_t = self.n_treatment
+            if n_t < 1 or self.n - n_t < 1:
+                raise InputError("both arms need at least one patient", field="n")
+        if not (math.isfinite(self.dropout_rate) and self.dropout_rate >= 0):
+            raise InputError(f"must be finite and non-negative (got {self.dropout_rate!r})",
+                             field="dropout_rate")
+        if (self.events is None) == (self.analysis_time is None):
+            raise InputError("give exactly one of events and analysis_time", field="events")
+        if self.events is not None:
+            if isinstance(self.events, bool) or not isinstance(self.events, int | np.integer):
+                raise InputError(f"must be an integer (got {self.events!r})", field="events")
+            if not 1 <= self.events <= self.n:
+                raise InputError(f"must lie between 1 and n = {self.n} (got {self.events}): a "
+                                 "trial cannot observe more events than patients", field="events")
+        if self.analysis_time is not None and not (
+                math.isfinite(self.analysis_time) and self.analysis_time > 0):
+            raise InputError(f"must be positive and finite (got {self.analysis_time!r})",
+                             field="analysis_time")
+        if self.max_duration is not None and not (self.max_duration > 0):
+            raise InputError(f"must be positive (got {self.max_duration!r})",
+                             field="max_duration")
+        if not (math.isfinite(self.time_resolution) and self.time_resolution >= 0):
+            raise InputError(f"must be finite and non-negative (got {self.time_resolution!r})",
+                             field="time_resolution")
+        if self.landmark is not None and not (
+                math.isfinite(self.landmark) and self.landmark > 0):
+            raise InputError(f"must be positive and finite (got {self.landmark!r})",
+                             field="landmark")
+
+    @property
+    def n_treatment(self) -> int:
+        """Patients on treatment (all of them in a single-arm trial)."""
+        if self.design == "single_arm":
+            return int(self.n)
+        return round(self.n * self.allocation)
+
+    @property
+    def arm(self) -> np.ndarray:
+        """Arm of each patient slot (1 treatment, 0 control). Entry times are i.i.d., so a fixed
+        assignment by slot is a random assignment with exact arm sizes."""
+        a = np.zeros(int(self.n), dtype=np.int64)
+        a[: self.n_treatment] = 1
+        return a
+
+
+@dataclass(frozen=True, eq=False)
+class DesignPrior:
+    """Uncertainty about the true parameters, for assurance: each simulated trial draws its own.
+
+    Parameters
+    ----------
+    log_hazard_ratio
+        A :class:`neosim.priors.Mixture` of normals, or a 1-d array of draws, for the true log HR.
+    control_rate
+        A gamma :class:`~neosim.priors.Mixture` or 1-d array of draws of the true control hazard
+        per month (needs an exponential control model; e.g. the survival fit's
+        ``hazard_per_month[ALL]`` draws).
+    """
+
+    log_hazard_ratio: object | None = None
+    control_rate: object | None = None
+    description: str = field(default="")
+
+    def check(self, scenario: TrialScenario) -> None:
+        """Raise :class:`InputError` if this prior cannot be used with ``scenario``."""
+        if self.log_hazard_ratio is None and self.control_rate is None:
+            raise InputError("a design prior needs log_hazard_ratio or control_rate",
+                             field="design_prior")
+        if self.control_rate is not None and not isinstance(scenario.control, Exponential):
+            raise InputError("a prior on the control rate needs an exponential control model",
+                             field="design_prior.control_rate")
+        if scenario.treatment is not None and self.log_hazard_ratio is not None:
+            raise InputError("a prior on the hazard ratio needs proportional hazards (no "
+                             "separate treatment model)", field="design_prior.log_hazard_ratio")
+        for name in ("log_hazard_ratio", "control_rate"):
+            value = getattr(self, name)
+            if isinstance(value, np.ndarray) and (value.ndim != 1 or value.size == 0
+                                                  or not np.all(np.isfinite(value))):
+                raise InputError("draws must be a non-empty 1-d array of finite numbers",
+                                 field=f"design_prior.{name}")
+            if name == "control_rate" and isinstance(value, np.ndarray) and np.any(value <= 0):
+                raise InputError("control hazard draws must be positive",
+                                 field="design_prior.control_rate")
+
+    @staticmethod
+    def _draw(source, size: int, rng: np.random.Generator) -> np.ndarray:
+        if isinstance(source, np.ndarray):
+            return source[rng.integers(0, source.size, size=size)]
+        return source.sample(size, rng)
+
+    def sample(self, size: int, rng: np.random.Generator, scenario: TrialScenario):
+        """Per-trial (log HR, control rate) arrays; the scenario's values where no prior."""
+        log_hr = (self._draw(self.log_hazard_ratio, size, rng)
+                  if self.log_hazard_ratio is not None
+                  else np.full(size, math.log(scenario.hazard_ratio)))
+        if self.control_rate is not None:
+            rate = self._draw(self.control_rate, size, rng)
+        else:
+            rate = np.full(size, getattr(scenario.control, "rate", np.nan))
+        return log_hr, rate

@@ -1,0 +1,144 @@
+"""The ``trial_simulation`` experiment kind: a small run end to end, and the error contract."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from neosim.config import load_experiment
+from neosim.errors import InputError
+from neosim.experiments.runner import run_experiment
+from neosim.priors import PriorFile, write_prior
+
+ROOT = Path(__file__).resolve().parents[1]
+MAP = "map_neonatal_all_survival_24m.json"
+
+SMALL = """
+[experiment]
+name = "small"
+kind = "trial_simulation"
+seed = 3
+
+[trial]
+landmark_months = 24.0
+dropout_rate_per_month = 0.005
+[trial.accrual]
+duration_months = 24.0
+[trial.analysis]
+{analysis}
+[trial.control]
+model = "exponential"
+prior = "{prior}"
+
+[grid]
+n = {n}
+hazard_ratio = [1.0, 0.5]
+
+[[analyses]]
+kind = "logrank"
+
+[[analyses]]
+kind = "bayes_hazard_ratio"
+name = "bayes_map"
+control_prior = "{prior}"
+
+[simulation]
+n_trials = 1024
+
+[assurance]
+log_hazard_ratio = {{ mean = -0.5, sd = 0.3 }}
+control_prior = "{prior}"
+
+[search]
+analysis = "bayes_map"
+target = 0.5
+hazard_ratio = 0.5
+"""
+
+
+@pytest.fixture
+def map_prior(tmp_path) -> Path:
+    """A stand-in for the pooled MAP prior (synthetic numbers, the shape of the real file)."""
+    prior = PriorFile(name="map_test", quantity="survival_probability_24m", kind="mixture",
+                      family="beta", components=[{"weight": 0.8, "a": 8.0, "b": 12.0},
+                                                 {"weight": 0.2, "a": 1.0, "b": 1.0}],
+                      source={"synthetic": True})
+    return write_prior(tmp_path / MAP, prior)
+
+
+def write(tmp_path, map_prior, analysis="events_fraction = 0.6", n="[30, 60]") -> Path:
+    path = tmp_path / "exp.toml"
+    path.write_text(SMALL.format(analysis=analysis, prior=map_prior.name, n=n))
+    return path
+
+
+def test_a_small_grid_runs_end_to_end(tmp_path, map_prior):
+    res = run_experiment(write(tmp_path, map_prior), out=tmp_path / "run", quiet=True)
+    assert res.passed
+    ds = xr.open_dataset(res.path / "simulation.nc", engine="h5netcdf")
+    assert dict(ds["power"].sizes) == {"n": 2, "hazard_ratio": 2, "analysis": 2}
+    assert dict(ds["assurance"].sizes) == {"n": 2, "analysis": 2}
+    power = ds["power"].sel(analysis="logrank")
+    assert float(power.sel(n=60, hazard_ratio=0.5)) > float(power.sel(n=60, hazard_ratio=1.0))
+    assert np.all(ds["power_mc_se"].values > 0)
+    assert ds.attrs["block_size"] == 1024
+    assert (res.path / "summary.csv").is_file()
+    assert (res.path / "figures" / "power_curves.png").is_file()
+    assert (res.path / "figures" / "assurance.png").is_file()
+    assert any(line.startswith("smallest n") for line in res.headline)
+    again = run_experiment(write(tmp_path, map_prior), out=tmp_path / "run2", quiet=True)
+    ds2 = xr.open_dataset(again.path / "simulation.nc", engine="h5netcdf")
+    np.testing.assert_array_equal(ds["power"].values, ds2["power"].values)
+
+
+@pytest.mark.parametrize("kw, field", [
+    (dict(analysis="events = 50"), "trial.analysis.events"),
+    (dict(n="[]"), "grid.n"),
+    (dict(analysis="events_fraction = 0.5\nmax_duration_months = -3.0"),
+     "trial.analysis.max_duration_months"),
+])
+def test_bad_input_stops_before_any_folder_exists(tmp_path, map_prior, kw, field):
+    with pytest.raises(InputError) as exc:
+        run_experiment(write(tmp_path, map_prior, **kw), out=tmp_path / "run", quiet=True)
+    assert exc.value.field == field
+    assert exc.value.file.endswith("exp.toml")
+    assert not (tmp_path / "run").exists()
+
+
+def test_negative_rates_are_refused(tmp_path, map_prior):
+    text = write(tmp_path, map_prior).read_text().replace(
+        'model = "exponential"\nprior = "map_neonatal_all_survival_24m.json"',
+        'model = "piecewise"\nbreaks_months = [6.0]\nrates_per_month = [0.1, -0.2]')
+    path = tmp_path / "neg.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as exc:
+        load_experiment(path)
+    assert exc.value.field.startswith("trial.control.rates_per_month")
+
+
+def test_the_shipped_experiment_runs_with_a_map_prior_in_place(tmp_path, map_prior):
+    # the pooled MAP file comes from the pooling branch; here a stand-in takes its place
+    (tmp_path / "configs" / "priors").mkdir(parents=True)
+    (tmp_path / "experiments").mkdir()
+    shutil.copy(map_prior, tmp_path / "configs" / "priors" / MAP)
+    text = (ROOT / "experiments" / "trial_power.toml").read_text()
+    text = re.sub(r"n_trials = \d+", "n_trials = 512", text)
+    path = tmp_path / "experiments" / "trial_power.toml"
+    path.write_text(text)
+    res = run_experiment(path, out=tmp_path / "run", quiet=True)
+    assert res.passed and (res.path / "simulation.nc").is_file()
+
+
+def test_a_missing_prior_file_names_the_field_and_the_file(tmp_path, map_prior):
+    path = write(tmp_path, map_prior)
+    map_prior.unlink()
+    with pytest.raises(InputError) as exc:
+        run_experiment(path, out=tmp_path / "run", quiet=True)
+    assert exc.value.field == "trial.control.prior"
+    assert "not found" in exc.value.message and MAP in exc.value.message
+    assert not (tmp_path / "run").exists()
