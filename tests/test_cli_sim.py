@@ -1,4 +1,5 @@
-"""``neosim simulate``: output, JSON, exit statuses, light import."""
+"""``neosim power ... --simulate N``: output, JSON, agreement with the analytic design,
+exit statuses, light import."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 
 from neosim.cli import main
 
-BASE = ["simulate", "--n", "60", "--hr", "0.6", "--control-median", "12", "--accrual-months",
-        "18", "--events", "40", "--simulate", "2048", "--seed", "4"]
+BASE = ["power", "--subjects", "60", "--hr", "0.6", "--control-median", "12",
+        "--accrual-months", "18", "--followup-months", "12", "--events", "40",
+        "--simulate", "2048", "--seed", "4"]
 
 
 def run(args, capsys):
@@ -21,28 +23,49 @@ def run(args, capsys):
     return exc.value.code, out.out, out.err
 
 
+def _call(args, capsys) -> str:
+    try:
+        main(args)
+    except SystemExit as exc:
+        assert exc.code in (None, 0)
+    return capsys.readouterr().out
+
+
 def test_prints_power_with_mc_error_events_duration_and_speed(capsys):
-    main(BASE)
-    out = capsys.readouterr().out
-    assert "simulated power (logrank):" in out and "MC SE" in out
-    assert "mean events: 40.00" in out and "trials/s" in out
+    out = _call(BASE, capsys)
+    assert "simulated power (logrank, analysis at 40 events):" in out and "MC SE" in out
+    assert "mean events 40.00" in out and "trials/s" in out and "analytic schoenfeld" in out
 
 
 def test_json_is_reproducible_for_a_seed(capsys):
-    main([*BASE, "--json"])
-    first = json.loads(capsys.readouterr().out)
-    main([*BASE, "--json", "--workers", "1"])
-    second = json.loads(capsys.readouterr().out)
-    assert first["power"] == second["power"]
+    first = json.loads(_call([*BASE, "--json"], capsys))
+    second = json.loads(_call([*BASE, "--json", "--workers", "1"], capsys))
+    assert first["power"] == second["power"] and first["events_mean"] == 40.0
     assert first["n_trials"] == 2048 and first["seed"] == 4
+    for key in ("power_mc_se", "study_duration_months_mean", "trials_per_second", "analytic"):
+        assert key in first
+
+
+def test_simulated_power_agrees_with_the_analytic_design(capsys):
+    """Calendar analysis at the design's study duration: the simulated log-rank power lies within
+    4 MC SE of the Schoenfeld power of the same design (a near-null approximation, so HR 0.75)."""
+    args = ["power", "--subjects", "300", "--hr", "0.75", "--control-median", "12",
+            "--accrual-months", "18", "--followup-months", "12", "--dropout-hazard", "0.005",
+            "--simulate", "20000", "--seed", "11", "--json"]
+    rec = json.loads(_call(args, capsys))
+    analytic = rec["analytic"]["power"]
+    assert abs(rec["power"] - analytic) < 4 * rec["power_mc_se"], (rec["power"], analytic)
+    assert rec["study_duration_months_mean"] == pytest.approx(30.0)
+    assert rec["events_mean"] == pytest.approx(rec["analytic"]["events"], rel=0.02)
 
 
 @pytest.mark.parametrize("change, flag", [
     (["--events", "61"], "--events"),
     (["--hr", "-0.5"], "--hr"),
-    (["--dropout", "-0.1"], "--dropout"),
+    (["--dropout-hazard", "-0.1"], "--dropout-hazard"),
     (["--control-median", "0"], "--control-median"),
     (["--simulate", "0"], "--simulate"),
+    (["--seed", "-1"], "--seed"),
 ])
 def test_bad_input_exits_2_with_one_line_naming_the_flag(capsys, change, flag):
     args = list(BASE)
@@ -52,7 +75,12 @@ def test_bad_input_exits_2_with_one_line_naming_the_flag(capsys, change, flag):
         args += change
     code, _out, err = run(args, capsys)
     assert code == 2
-    assert err.startswith(f"neosim: command line: {flag}:") and err.count("\n") == 1
+    assert err.startswith(f"neosim: command line: {flag}:") and err.count("\n") == 1, err
+
+
+def test_events_without_simulate_is_an_error(capsys):
+    code, _out, err = run(["power", "--subjects", "60", "--hr", "0.6", "--events", "10"], capsys)
+    assert code == 2 and "--events" in err
 
 
 def test_the_cli_stays_light_to_import():

@@ -100,7 +100,7 @@ def data_show(name: str) -> None:
 
 # Commands of other areas live in their own modules and are registered here, one line each.
 # (imports of those modules must stay light: no PyMC/ArviZ at import time)
-from neosim import cli_design, cli_pooling, cli_report, cli_sim, cli_survival  # noqa: E402
+from neosim import cli_design, cli_pooling, cli_report, cli_survival  # noqa: E402
 
 cli.add_command(cli_design.samplesize)
 cli.add_command(cli_design.power)
@@ -108,7 +108,6 @@ cli.add_command(cli_design.accrual)
 cli.add_command(cli_report.report)
 cli.add_command(cli_pooling.pooling)
 cli.add_command(cli_survival.survival)
-cli.add_command(cli_sim.simulate)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -150,13 +150,38 @@ def samplesize(**o) -> None:
 @click.command("power")
 @_design_options
 @click.option("--subjects", type=float, required=True, help="Total number of subjects.")
+@click.option("--simulate", "n_trials", type=int,
+              help="Also simulate this many trials of the design (log-rank power with MC SE).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the simulation.")
+@click.option("--events", type=int,
+              help="Simulation: analyse when this many events occurred (event-driven).")
+@click.option("--workers", type=int, default=0, help="Simulation threads (0: every core).")
 def power(**o) -> None:
-    """Power of a two-arm survival comparison with a given number of subjects."""
+    """Power of a two-arm survival comparison with a given number of subjects (analytic, and
+    by simulation of the same design with --simulate N)."""
     from neosim.design import survival
 
     o = {**o, "power": None}
     design = _design(o, need_power=False)
-    _emit(survival.power(design, o["method"]), o["as_json"])
+    analytic = survival.power(design, o["method"])
+    if o["n_trials"] is None:
+        for flag in ("events",):
+            if o[flag] is not None:
+                raise InputError("only applies with --simulate", file=CMD, field=f"--{flag}")
+        _emit(analytic, o["as_json"])
+        return
+    from neosim import cli_sim
+
+    result = cli_sim.simulate_design(design, n_trials=o["n_trials"], seed=o["seed"],
+                                     events=o["events"], workers=o["workers"] or None)
+    reference = analytic.to_dict()
+    if o["events"] is not None and o["method"] != "lachin-foulkes":
+        # compare like with like: the analytic power at the simulated event count
+        reference = {**reference, "events": float(o["events"]), "power": survival.power_for_events(
+            o["events"], design.hazard_ratio, design.alpha, sided=design.sided,
+            allocation_ratio=design.allocation_ratio, method=o["method"])}
+    record = cli_sim.simulation_record(result, reference, events=o["events"])
+    click.echo(cli_sim.emit(record, as_json=o["as_json"]))
 
 
 @click.command("accrual")

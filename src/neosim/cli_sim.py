@@ -1,99 +1,78 @@
-"""``neosim simulate``: power of a two-arm (or single-arm) survival design by simulation.
+"""``neosim power ... --simulate N``: power of the analytic design by simulation.
 
-The simulation core of ``neosim power ... --simulate N``: the flags here describe the same design
-as the analytic command (sample size, hazard ratio, control median, accrual, dropout, events);
-:func:`report` is what both print. Imports stay light: numpy/numba/scipy load when it runs.
+The design flags are those of ``neosim power`` (:mod:`neosim.cli_design`); the same
+:class:`~neosim.design.spec.TrialDesign` becomes a :class:`~neosim.simulate.TrialScenario`
+(:meth:`~neosim.simulate.TrialScenario.from_design`), so analytic and simulated power describe one
+design. Imports stay light: numpy/numba load only when a simulation runs.
 """
 
 from __future__ import annotations
 
 import json
 import math
-
-import click
+from typing import Any
 
 from neosim.errors import InputError
 
+CMD = "command line"
 #: scenario field -> the flag that sets it (to name the flag in errors)
-FLAGS = {"n": "--n", "hazard_ratio": "--hr", "events": "--events", "rate": "--control-median",
-         "dropout_rate": "--dropout", "allocation": "--allocation", "duration": "--accrual-months",
-         "analysis_time": "--analysis-time", "alpha": "--alpha"}
+FLAGS = {"n": "--subjects", "hazard_ratio": "--hr", "events": "--events",
+         "dropout": "--dropout-hazard", "dropout_rate": "--dropout-hazard"}
 
 
-def build_scenario(*, n: int, hr: float, control_median: float, accrual_months: float,
-                   dropout: float, allocation: float, events: int | None,
-                   analysis_time: float | None, single_arm: bool):
-    """The :class:`~neosim.simulate.TrialScenario` of the command-line flags."""
-    from neosim.simulate import Accrual, Exponential, TrialScenario
-
-    try:
-        if not control_median > 0:
-            raise InputError("must be positive", field="rate")
-        return TrialScenario(
-            n=n, control=Exponential(math.log(2) / control_median),
-            accrual=Accrual.uniform(n, accrual_months), hazard_ratio=hr,
-            design="single_arm" if single_arm else "two_arm", allocation=allocation,
-            dropout_rate=dropout, events=events, analysis_time=analysis_time)
-    except InputError as exc:
-        raise InputError(exc.message, file="command line",
-                         field=FLAGS.get(exc.field or "", exc.field)) from None
-
-
-def report(result: dict, *, as_json: bool) -> str:
-    """Text (or JSON) of a :func:`neosim.simulate.oc.simulate_power` result."""
-    if as_json:
-        return json.dumps(result, indent=2, default=float)
-    lines = []
-    for name, p in result["power"].items():
-        lines.append(f"simulated power ({name}): {p['value']:.4f} (MC SE {p['mc_se']:.4f})")
-    ev, ev_se = result["events"]
-    du, du_se = result["duration"]
-    lines.append(f"mean events: {ev:.2f} (MC SE {ev_se:.2f}); mean study duration: "
-                 f"{du:.2f} months (MC SE {du_se:.2f}); analysis as planned in "
-                 f"{100 * result['reached'][0]:.1f} % of trials")
-    lines.append(f"{result['n_trials']} trials, seed {result['seed']}, "
-                 f"{result['trials_per_second']:,.0f} trials/s")
-    return "\n".join(lines)
-
-
-@click.command("simulate")
-@click.option("--n", "n", type=int, required=True, help="Patients (both arms).")
-@click.option("--hr", type=float, required=True, help="True hazard ratio treatment/control.")
-@click.option("--control-median", type=float, required=True, help="Control median (months).")
-@click.option("--accrual-months", type=float, required=True, help="Uniform accrual duration.")
-@click.option("--dropout", type=float, default=0.0, show_default=True,
-              help="Dropout hazard per month.")
-@click.option("--allocation", type=float, default=0.5, show_default=True,
-              help="Fraction randomised to treatment.")
-@click.option("--events", type=int, help="Event-driven analysis at this many events.")
-@click.option("--analysis-time", type=float, help="Calendar-time analysis (months).")
-@click.option("--alpha", type=float, default=0.025, show_default=True, help="One-sided level.")
-@click.option("--single-arm", is_flag=True, help="Single arm vs the control as historical.")
-@click.option("--simulate", "n_trials", type=int, default=10_000, show_default=True,
-              help="Trials to simulate.")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--workers", type=int, default=0, help="Threads (0: every core).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def simulate(n, hr, control_median, accrual_months, dropout, allocation, events, analysis_time,
-             alpha, single_arm, n_trials, seed, workers, as_json) -> None:
-    """Power of a survival design by simulation (log-rank; one-sample test if --single-arm)."""
-    from neosim.simulate.analyses import LogRank, OneSampleLogRank
+def simulate_design(design: Any, *, n_trials: int, seed: int, events: int | None,
+                    workers: int | None = None) -> dict[str, Any]:
+    """Simulate ``design`` at its ``subjects`` (rounded up) with the one-sided log-rank test at
+    the design's level (α/2 per tail when two-sided); returns :func:`simulate_power`'s dict."""
+    from neosim.simulate import TrialScenario
+    from neosim.simulate.analyses import LogRank
     from neosim.simulate.oc import simulate_power
 
     if n_trials < 1:
-        raise InputError("must be positive", file="command line", field="--simulate")
+        raise InputError("must be a positive number of trials", file=CMD, field="--simulate")
     if not 0 <= seed < 2**63:
-        raise InputError("must be in [0, 2**63)", file="command line", field="--seed")
-    if events is None and analysis_time is None:
-        raise InputError("give --events or --analysis-time", file="command line",
-                         field="--events")
-    sc = build_scenario(n=n, hr=hr, control_median=control_median,
-                        accrual_months=accrual_months, dropout=dropout, allocation=allocation,
-                        events=events, analysis_time=analysis_time, single_arm=single_arm)
+        raise InputError("must be in [0, 2**63)", file=CMD, field="--seed")
     try:
-        rule = OneSampleLogRank(alpha) if single_arm else LogRank(alpha)
-        result = simulate_power(sc, [rule], n_trials, seed, workers=workers or None)
+        scenario = TrialScenario.from_design(design, subjects=math.ceil(design.subjects),
+                                             events=events)
+        level = design.alpha / design.sided
+        return simulate_power(scenario, [LogRank(level)], n_trials, seed, workers=workers)
     except InputError as exc:
-        raise InputError(exc.message, file="command line",
-                         field=FLAGS.get(exc.field or "", exc.field)) from None
-    click.echo(report(result, as_json=as_json))
+        raise InputError(exc.message, file=CMD, field=FLAGS.get(exc.field or "", exc.field)) \
+            from None
+
+
+def simulation_record(result: dict[str, Any], analytic: dict[str, Any], *,
+                      events: int | None) -> dict[str, Any]:
+    """One JSON-ready object: the simulated operating characteristics and the analytic answer."""
+    (name, p), = result["power"].items()
+    return {
+        "method": "simulation", "analysis": name, "power": p["value"], "power_mc_se": p["mc_se"],
+        "events_mean": result["events"][0], "events_mc_se": result["events"][1],
+        "study_duration_months_mean": result["duration"][0],
+        "study_duration_months_mc_se": result["duration"][1],
+        "analysis_reached_fraction": result["reached"][0],
+        "events_target": events, "n_trials": result["n_trials"], "seed": result["seed"],
+        "trials_per_second": result["trials_per_second"], "seconds": result["seconds"],
+        "analytic": analytic,
+    }
+
+
+def simulation_text(rec: dict[str, Any]) -> str:
+    """Human-readable lines of :func:`simulation_record`."""
+    timing = (f"at {rec['events_target']} events" if rec["events_target"] is not None
+              else "at the planned study duration")
+    return "\n".join([
+        f"simulated power ({rec['analysis']}, analysis {timing}): {rec['power']:.4f} "
+        f"(MC SE {rec['power_mc_se']:.4f}); analytic {rec['analytic']['method']}: "
+        f"{rec['analytic']['power']:.4f}",
+        f"mean events {rec['events_mean']:.2f} (MC SE {rec['events_mc_se']:.2f}); mean study "
+        f"duration {rec['study_duration_months_mean']:.2f} months (MC SE "
+        f"{rec['study_duration_months_mc_se']:.2f})",
+        f"{rec['n_trials']} trials, seed {rec['seed']}, {rec['trials_per_second']:,.0f} "
+        "trials/s",
+    ])
+
+
+def emit(rec: dict[str, Any], *, as_json: bool) -> str:
+    return json.dumps(rec, default=float) if as_json else simulation_text(rec)

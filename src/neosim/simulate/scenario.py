@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -111,6 +111,35 @@ class TrialScenario:
                 math.isfinite(self.landmark) and self.landmark > 0):
             raise InputError(f"must be positive and finite (got {self.landmark!r})",
                              field="landmark")
+
+    @classmethod
+    def from_design(cls, design: Any, *, subjects: int, events: int | None = None,
+                    hazard_ratio: float | None = None) -> TrialScenario:
+        """The scenario that simulates :class:`neosim.design.spec.TrialDesign` ``design``.
+
+        One design object serves analytic power and simulation: its allocation ratio, control
+        survival (exponential or piecewise exponential), hazard ratio (unless ``hazard_ratio``
+        overrides it, e.g. 1 for the type-I error), piecewise-uniform accrual scaled to
+        ``subjects`` and dropout become the scenario's. The analysis is event-driven at
+        ``events`` when given, else at the design's study duration (accrual + follow-up), the
+        time the analytic calculation assumes. Per-arm dropout hazards must be equal here.
+        """
+        from neosim.simulate.models import PiecewiseExponential
+
+        starts, rates = design.control.pieces()
+        control = (Exponential(rates[0]) if len(rates) == 1
+                   else PiecewiseExponential(tuple(starts[1:]), tuple(rates)))
+        drop_e, drop_c = design.dropout.hazards()
+        if abs(drop_e - drop_c) > 1e-12:
+            raise InputError("the simulator takes one dropout hazard for both arms",
+                             field="dropout")
+        accrual = Accrual(tuple(float(d) for d in design.accrual_months),
+                          design.accrual_intensity_per_month(subjects))
+        return cls(n=int(subjects), control=control, accrual=accrual,
+                   hazard_ratio=design.hazard_ratio if hazard_ratio is None else hazard_ratio,
+                   allocation=design.experimental_fraction, dropout_rate=drop_c,
+                   events=events,
+                   analysis_time=None if events is not None else design.study_duration_months)
 
     @property
     def n_treatment(self) -> int:
