@@ -99,12 +99,68 @@ bins = 10
     return path
 
 
+def _sim_config(tmp_path: Path, n_trials: int = 20_000, backend: str = "inprocess") -> Path:
+    """A small two-arm grid (2 sizes x 3 hazard ratios) of the trial simulator."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "sim.toml"
+    path.write_text(f"""
+[experiment]
+name = "sim_test"
+kind = "trial_simulation"
+seed = 23
+
+[trial]
+design = "two_arm"
+dropout_rate_per_month = 0.005
+landmark_months = 24.0
+[trial.accrual]
+duration_months = 24.0
+[trial.analysis]
+events_fraction = 0.6
+[trial.control]
+model = "exponential"
+median_months = 12.0
+
+[grid]
+n = [40, 100]
+hazard_ratio = [1.0, 0.7, 0.5]
+
+[[analyses]]
+kind = "logrank"
+alpha = 0.025
+[[analyses]]
+kind = "cox"
+alpha = 0.025
+
+[simulation]
+n_trials = {n_trials}
+
+[compute]
+backend = "{backend}"
+""")
+    return path
+
+
+def _sim(run_dir: Path) -> xr.Dataset:
+    with xr.open_dataset(run_dir / "simulation.nc", engine="h5netcdf") as ds:
+        return ds.load()
+
+
 def _ranks(run_dir: Path) -> xr.Dataset:
     with xr.open_dataset(run_dir / "simulation.nc", engine="h5netcdf") as ds:
         return ds.load()
 
 
-def test_sbc_on_dask_scheduler_is_bit_identical(tmp_path, dask_cluster):
+def test_simulation_and_sbc_on_dask_scheduler_are_bit_identical(tmp_path, dask_cluster):
+    sim = _sim_config(tmp_path / "sim")
+    local = run_experiment(sim, out=tmp_path / "sim-local", quiet=True, argv=["pytest"])
+    remote = run_experiment(sim, out=tmp_path / "sim-remote", scheduler=dask_cluster,
+                            quiet=True, argv=["pytest"])
+    a, b = _sim(local.path), _sim(remote.path)
+    for var in ("power", "power_mc_se", "events_mean", "duration_mean"):
+        np.testing.assert_array_equal(a[var].values, b[var].values)
+    assert (local.path / "summary.csv").read_bytes() == (remote.path / "summary.csv").read_bytes()
+
     cfg = _sbc_config(tmp_path)
     local = run_experiment(cfg, out=tmp_path / "local", quiet=True, argv=["pytest"])
     remote = run_experiment(cfg, out=tmp_path / "remote", scheduler=dask_cluster, quiet=True,
@@ -147,6 +203,37 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
         np.testing.assert_array_equal(a["rank"].values, b["rank"].values)
         assert not list(chunks.glob(".task-*"))
         assert (out / "provenance.json").is_file()
+
+
+def test_simulation_sigkill_at_several_points_then_resume(tmp_path):
+    cfg = _sim_config(tmp_path, n_trials=200_000)
+    reference = run_experiment(cfg, out=tmp_path / "ref", quiet=True)
+    for kill_after in (1, 20, 60):
+        out = tmp_path / f"killed-{kill_after}"
+        proc = subprocess.Popen([sys.executable, "-m", "neosim.cli", "run", str(cfg), "--out",
+                                 str(out), "--quiet"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        chunks = out / "chunks"
+        t0 = time.time()
+        while time.time() - t0 < 240 and proc.poll() is None:
+            if chunks.is_dir() and len(list(chunks.glob("task-*.npz"))) >= kill_after:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "run finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert not (out / "provenance.json").exists() and not (out / "simulation.nc").exists()
+        done = list(chunks.glob("task-*.npz"))
+        for f in done:  # a file under its final name is complete
+            with np.load(f) as data:
+                assert "events" in data.files and data["events"].size > 0
+        resumed = resume_run(out, quiet=True)
+        assert resumed.path == out
+        a, b = _sim(reference.path), _sim(out)
+        np.testing.assert_array_equal(a["power"].values, b["power"].values)
+        np.testing.assert_array_equal(a["events_mean"].values, b["events_mean"].values)
+        assert (reference.path / "summary.csv").read_bytes() == (out / "summary.csv").read_bytes()
+        assert not list(chunks.glob(".task-*"))
 
 
 def test_shipped_sbc_experiment_is_uniform(tmp_path):

@@ -114,11 +114,21 @@ class Backend:
     """Runs tasks and yields ``(task, result)`` in completion order."""
 
     settings: ComputeSection = field(default_factory=ComputeSection)
+    #: in-process only: run tasks on this many threads (for kernels that release the GIL)
+    threads: int = 1
 
     def map(self, fn: TaskFn, tasks: list[Task], seed: int) -> Iterator[tuple[Task, Result]]:
         if self.settings.backend == "inprocess":
-            for task in tasks:
-                yield task, fn(task, seed)
+            if self.threads <= 1 or len(tasks) <= 1:
+                for task in tasks:
+                    yield task, fn(task, seed)
+                return
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+
+            with ThreadPoolExecutor(max_workers=self.threads) as pool:
+                futures = {pool.submit(fn, task, seed): task for task in tasks}
+                for future in as_completed(futures):
+                    yield futures[future], future.result()
             return
         with _dask_client(self.settings) as client:
             from distributed import as_completed

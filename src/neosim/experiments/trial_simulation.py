@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
+from neosim.compute import ComputeSection
 from neosim.config import (
     ExperimentConfig,
     NonNegativeFloat,
@@ -191,6 +192,7 @@ class Config(ExperimentConfig):
     grid: GridSection
     analyses: Annotated[list[AnalysisSpec], Field(min_length=1)]
     simulation: SimulationSection = SimulationSection()
+    compute: ComputeSection = ComputeSection()
     assurance: AssuranceSection | None = None
     search: SearchSection | None = None
     output: OutputSection = OutputSection()
@@ -416,7 +418,6 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     cfg = prep.cfg
     sim = cfg.simulation
     n_trials, seed = sim.n_trials, cfg.experiment.seed
-    workers = sim.workers or None
     grid_n, grid_hr = cfg.grid.n, cfg.grid.hazard_ratio
     names = [a.name for a in prep.analyses]
     shape = (len(grid_n), len(grid_hr))
@@ -426,11 +427,16 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         "events_mean", "events_mc_se", "duration_mean", "duration_mc_se", "reached",
         "log_hr_bias", "log_hr_bias_mc_se", "log_hr_rmse", "log_hr_rmse_mc_se",
         "log_hr_coverage", "log_hr_coverage_mc_se")}
+    jobs = [(i * len(grid_hr) + j, sc, None, f"n = {sc.n}, HR = {sc.hazard_ratio:g}")
+            for i, j, sc in prep.scenarios]
+    offset = len(prep.scenarios)
+    jobs += [(offset + i, sc, prep.design_prior, f"assurance, n = {sc.n}")
+             for i, sc in prep.assurance_scenarios]
     t0 = time.perf_counter()
     with folder.timed("simulate"):
-        for i, j, sc in prep.scenarios:
-            res = _simulate(sc, prep.analyses, n_trials, seed, i * len(grid_hr) + j, None,
-                            workers, progress, f"n = {sc.n}, HR = {sc.hazard_ratio:g}")
+        results = _run_jobs(prep, jobs, folder, progress)
+        seconds = time.perf_counter() - t0
+        for (i, j, _sc), res in zip(prep.scenarios, results, strict=False):
             for k, name in enumerate(names):
                 power[i, j, k] = res["power"][name]["value"]
                 power_se[i, j, k] = res["power"][name]["mc_se"]
@@ -439,15 +445,11 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         if prep.design_prior is not None:
             assurance = np.full((len(grid_n), len(names)), np.nan)
             assurance_se = np.full_like(assurance, np.nan)
-            offset = len(prep.scenarios)
-            for i, sc in prep.assurance_scenarios:
-                res = _simulate(sc, prep.analyses, n_trials, seed, offset + i, prep.design_prior,
-                                workers, progress, f"assurance, n = {sc.n}")
+            for (i, _sc), res in zip(prep.assurance_scenarios, results[offset:], strict=True):
                 for k, name in enumerate(names):
                     assurance[i, k] = res["power"][name]["value"]
                     assurance_se[i, k] = res["power"][name]["mc_se"]
-    total_trials = n_trials * (len(prep.scenarios) + len(prep.assurance_scenarios))
-    seconds = time.perf_counter() - t0
+    total_trials = n_trials * len(jobs)
 
     search = None
     if cfg.search is not None:
@@ -490,13 +492,33 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                                                           total_trials, seconds))
 
 
-def _simulate(sc, analyses, n_trials, seed, index, design_prior, workers, progress, label):
-    from neosim.simulate.oc import simulate_power
+def _run_jobs(prep: Prepared, jobs: list, folder, progress) -> list[dict]:
+    """Simulate every (scenario index, scenario, design prior, label) job in chunks of whole
+    blocks on the configured backend, checkpointing each chunk; summarise each scenario."""
+    from neosim import compute
+    from neosim.simulate.engine import chunk_task, chunks_of, default_workers
+    from neosim.simulate.oc import power_summary
 
-    usable = [a for a in analyses if sc.design in a.designs]
-    return simulate_power(sc, usable, n_trials, seed, scenario_index=index,
-                          design_prior=design_prior, workers=workers, progress=progress,
-                          description=f"Simulating {n_trials} trials: {label}")
+    cfg = prep.cfg
+    n_trials, seed = cfg.simulation.n_trials, cfg.experiment.seed
+    tasks = []
+    for index, sc, design_prior, _label in jobs:
+        usable = [a for a in prep.analyses if sc.design in a.designs]
+        cox = any(a.needs_cox for a in usable)
+        tasks += [compute.Task(key=(index, chunk.start),
+                               args=(sc, index, chunk, n_trials, design_prior, cox))
+                  for chunk in chunks_of(n_trials)]
+    backend = compute.Backend(cfg.compute, threads=cfg.simulation.workers or default_workers())
+    results = compute.run_tasks(
+        chunk_task, tasks, seed, backend=backend,
+        checkpoint=compute.Checkpoint(folder.path / "chunks"), progress=progress,
+        description=f"Simulating {len(jobs)} scenarios x {n_trials} trials")
+    out = []
+    for index, sc, _design_prior, _label in jobs:
+        stats = compute.stack_results({k: v for k, v in results.items() if k[0] == index})
+        usable = [a for a in prep.analyses if sc.design in a.designs]
+        out.append(power_summary(stats, usable, sc, seed=seed, seconds=float("nan")))
+    return out
 
 
 def _fill(out: dict, i: int, j: int, res: dict) -> None:

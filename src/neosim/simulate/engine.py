@@ -157,6 +157,17 @@ def simulate_blocks(
     return result
 
 
+def chunk_task(task, seed: int) -> dict[str, np.ndarray]:
+    """:func:`simulate_blocks` as a :mod:`neosim.compute` task.
+
+    ``task.args = (scenario, scenario_index, blocks, n_trials, design_prior, cox)``; picklable,
+    so the same chunk runs in process, on threads or on dask workers with identical results.
+    """
+    scenario, scenario_index, blocks, n_trials, design_prior, cox = task.args
+    return simulate_blocks(scenario, scenario_index, blocks, n_trials, seed,
+                           design_prior=design_prior, cox=cox)
+
+
 def chunks_of(n_trials: int, chunk_blocks: int = CHUNK_BLOCKS) -> list[range]:
     """Split the blocks of a run into chunks of ``chunk_blocks`` whole blocks."""
     nb = n_blocks(n_trials)

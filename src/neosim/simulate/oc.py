@@ -106,7 +106,14 @@ def simulate_power(scenario: TrialScenario, analyses: Sequence, n_trials: int, s
     stats = simulate(scenario, n_trials, seed, scenario_index=scenario_index,
                      design_prior=design_prior, cox=any(a.needs_cox for a in analyses),
                      workers=workers, progress=progress, description=description)
-    seconds = time.perf_counter() - t0
+    return power_summary(stats, analyses, scenario, seed=seed,
+                         seconds=time.perf_counter() - t0)
+
+
+def power_summary(stats: dict[str, np.ndarray], analyses: Sequence, scenario: TrialScenario,
+                  *, seed: int, seconds: float) -> dict:
+    """:func:`operating_characteristics` in the JSON-ready form of :func:`simulate_power`."""
+    n_trials = int(stats["events"].size)
     oc = operating_characteristics(stats, analyses, scenario)
     oc["power"] = {k: {"value": v[0], "mc_se": v[1]} for k, v in oc.pop("success").items()}
     oc["seconds"] = seconds
