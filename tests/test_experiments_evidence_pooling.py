@@ -103,12 +103,23 @@ def test_full_run_reproduces_the_committed_prior(tmp_path):
     sens = results.read_json(out / "sensitivity.json")
     kinds = [s["kind"] for s in sens]
     assert kinds.count("leave_one_out") == 5 and kinds.count("tau_prior") == 3
-    # reproducible: same mixture as the committed file (same components, same quantiles)
+    # reproducible: the committed file's mixture within Monte-Carlo error. On the platform that
+    # wrote it the bits are identical; another Python/numpy build draws other MCMC samples, so
+    # quantiles may differ by the MC error of two independent runs (4 x sqrt(2) x MCSE).
+    import arviz_stats as azs
+    import xarray as xr
+
     new = read_prior(out / "priors" / "map_neonatal_all_survival_24m.json")
     old = read_prior(COMMITTED)
     assert len(new.components) == len(old.components)
-    probs = np.linspace(0.01, 0.99, 25)
-    assert mixture_quantiles(mixture_of(new), probs) == pytest.approx(
-        mixture_quantiles(mixture_of(old), probs), abs=2e-3)
+    probs = np.linspace(0.05, 0.95, 19)
+    draws = results.read_posterior(out)["map_predictive"]["map_survival"].values
+    draws = xr.DataArray(draws.reshape(draws.shape[0], -1), dims=("chain", "draw"))
+    mcse = np.array([float(azs.mcse(draws, method="quantile", prob=p)) for p in probs])
+    # the committed mixture is robustified (weight 0.8 on the MAP part); dividing the MAP draws'
+    # quantile MCSE by 0.8 keeps the bound on the safe side for the mixture's quantiles
+    q_new = mixture_quantiles(mixture_of(new), probs)
+    gap = np.abs(q_new - mixture_quantiles(mixture_of(old), probs))
+    assert np.all(gap <= 4 * np.sqrt(2) * mcse / 0.8), (gap, mcse)
     cfg = tomllib.loads((out / "config.toml").read_text(encoding="utf-8"))
     assert cfg["prior_file"]["name"] == "map_neonatal_all_survival_24m"

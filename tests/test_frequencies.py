@@ -21,9 +21,14 @@ pytestmark = pytest.mark.slow
 
 
 def _draws(dt, parameter):
-    from neosim.plots.posterior import _draws as draws
-
-    return draws(dt, parameter)
+    """Flattened draws of ``name[coord]`` (one non-sample dimension) or ``name``."""
+    post = dt["posterior"]
+    if "[" not in parameter:
+        return post[parameter].values.ravel()
+    name, coord = parameter[:-1].split("[", 1)
+    da = post[name]
+    dim = next(d for d in da.dims if d not in ("chain", "draw"))
+    return da.sel({dim: coord}).values.ravel()
 
 
 def test_mcmc_matches_exact_conjugate_posteriors(flagship_run):
