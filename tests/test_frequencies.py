@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 def _draws(dt, parameter):
-    from neosim.plots.posterior import _draws as draws
+    from neosim.plots.posterior import parameter_draws as draws
 
     return draws(dt, parameter)
 
