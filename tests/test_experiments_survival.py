@@ -128,7 +128,7 @@ def test_ipd_synthetic_run_writes_the_contract(tmp_path):
     run = res.path
     for name in ("config.toml", "provenance.json", "posterior.nc", "summary.csv",
                  "diagnostics.json", "findings.json", "loo_comparison.csv", "synthetic_ipd.csv",
-                 "figures/survival_exponential.png", "figures/survival_weibull.png",
+                 "figures/survival_models.png",
                  "priors/post_sct_survival-v1.json", "priors/post_sct_survival.hazard_ALL-v1.json"):
         assert (run / name).is_file(), name
     prov = json.loads((run / "provenance.json").read_text())

@@ -91,6 +91,24 @@ def test_report_after_the_run_completes_includes_provenance(folder):
     assert prov["data"][0]["name"] == "sim"
 
 
+def test_checks_of_several_fits_form_one_table(folder):
+    check = {"value": 1.002, "threshold": 1.01, "rule": "max 1.01", "passed": True,
+             "worst_parameter": "theta[A]"}
+    bad = {**check, "value": 1.2, "passed": False}
+    folder.write_json("diagnostics.json", {
+        "passed": False, "max_r_hat": 1.2,
+        "models": {"weibull": {"passed": True, "checks": {"r_hat": check}},
+                   "cure": {"passed": False, "checks": {"r_hat": bad}}}})
+    text = build_report(folder.path)
+    assert_self_contained(text)
+    section = text[text.index('<section id="diagnostics">'):]
+    section = section[:section.index("</section>")]
+    assert section.count("<table>") == 1  # one table, the fit named in each row
+    assert "weibull: r_hat" in section and "cure: r_hat" in section
+    assert section.count("PASS") == 1 and section.count("FAIL") == 1
+    assert "max r hat" in section
+
+
 def test_report_is_fast(folder):
     t0 = time.perf_counter()
     write_report(folder.path)

@@ -81,7 +81,7 @@ figcaption .files { color:var(--muted); font-size:0.9em; }
 figcaption a { color:var(--accent); }
 pre { background:var(--bg-alt); border:1px solid var(--line); padding:10px 12px; font-size:0.82em;
       overflow-x:auto; white-space:pre; }
-.source { margin:8px 0 14px; }
+.source { margin:8px 0 14px; overflow-wrap:anywhere; }
 .source .cite { font-size:1.0em; }
 .muted { color:var(--muted); font-size:0.9em; }
 footer { color:var(--muted); font-size:0.82em; margin-top:40px; border-top:1px solid var(--line);
@@ -333,14 +333,18 @@ def _diagnostics_section(diag: Any, prov: Any) -> str:
     if msg:
         out.append(f"<p>{escape(str(msg)[:1].upper() + str(msg)[1:])}.</p>")
     checks = diag.get("checks")
-    if isinstance(checks, dict) and all(isinstance(c, dict) for c in checks.values()):
-        rows = []
-        for name, c in checks.items():
-            rows.append([name, c.get("value"), c.get("rule", c.get("threshold")),
-                         c.get("worst_parameter", ""),
-                         "PASS" if c.get("passed") else "FAIL"])
+    nested = _nested_checks(diag)
+    if (isinstance(checks, dict) and all(isinstance(c, dict) for c in checks.values())) or nested:
+        named = list((checks or {}).items())
+        if nested:  # one record per fit (e.g. per model): its checks, the fit named
+            named += [(f"{fit}: {name}", c) for fit, record in nested[1].items()
+                      for name, c in record["checks"].items()]
+        rows = [[name, c.get("value"), c.get("rule", c.get("threshold")),
+                 c.get("worst_parameter", ""), "PASS" if c.get("passed") else "FAIL"]
+                for name, c in named]
         out.append(_table(["check", "value", "rule", "worst parameter", "result"], rows))
-        rest = {k: v for k, v in diag.items() if k not in ("checks", "passed")}
+        skip = ("checks", "passed", nested[0] if nested else None)
+        rest = {k: v for k, v in diag.items() if k not in skip}
         scalars = {k: v for k, v in rest.items() if _is_scalar(v)}
         if scalars:
             items = " · ".join(f"{escape(k.replace('_', ' '))} <b>{escape(_fmt(v))}</b>"
@@ -352,6 +356,18 @@ def _diagnostics_section(diag: Any, prov: Any) -> str:
     else:
         out.append(_json_block(diag))
     return "\n".join(out)
+
+
+def _nested_checks(diag: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """``(key, fits)`` when ``diag[key]`` maps fit names to records with their own ``checks``
+    (a run of several models); ``None`` otherwise."""
+    for key, value in diag.items():
+        if (isinstance(value, dict) and value
+                and all(isinstance(v, dict) and isinstance(v.get("checks"), dict)
+                        and all(isinstance(c, dict) for c in v["checks"].values())
+                        for v in value.values())):
+            return key, value
+    return None
 
 
 def _tables_section(run_dir: Path) -> str:

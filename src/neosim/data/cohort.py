@@ -7,7 +7,7 @@ no code fills them in. Consistency checks (k <= n, totals add up) run on every l
 from __future__ import annotations
 
 import itertools
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -92,6 +92,16 @@ class Cohort:
     @property
     def name(self) -> str:
         return self.source.name
+
+    def data_source(self) -> dict[str, Any]:
+        """The citation record of this cohort, as ``RunFolder.write_data_sources`` takes it."""
+        src = self.source
+        return {
+            "name": src.name, "short": src.short, "citation": src.citation, "doi": src.doi,
+            "pmid": src.pmid, "synthetic": False,
+            "description": f"{src.population}; {src.country}, {src.period}; neonatal = "
+                           f"{src.neonatal_definition}. Evidence: {src.evidence}.",
+        }
 
     @property
     def neonatal_subtypes(self) -> list[str]:

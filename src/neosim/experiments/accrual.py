@@ -298,11 +298,74 @@ class Outcome:
     headline: list[str]
 
 
+def _data_sources(prep: Prepared) -> list[dict[str, Any]]:
+    """``data.json``: each country's births, the incidence, and the planning assumptions."""
+    cfg = prep.cfg
+    out = [{"name": f"births:{t.code}", "short": f"{t.name} live births {t.year}",
+            "citation": f"{t.source}; read at {t.read_at}", "synthetic": False,
+            "description": f"{t.annual_live_births:,} live births in {t.year}"
+                           + (f" ({t.definition})" if t.definition else "")
+                           + f"; evidence code {t.evidence}."} for t in prep.tables]
+    inc = cfg.incidence
+    if inc.from_counts is not None:
+        fc = inc.from_counts
+        out.append({"name": "incidence", "short": "Incidence (registry counts)",
+                    "citation": fc.source or "not given in the config (incidence.from_counts."
+                                             "source)",
+                    "synthetic": False,
+                    "description": f"{prep.incidence_label}. {inc.note}".strip()})
+    elif inc.draws_file is not None:
+        out.append({"name": "incidence", "short": "Incidence (prior draws)",
+                    "citation": f"Prior file {inc.draws_file}, draws of {inc.quantity} (its "
+                                "source.data holds the citations)", "synthetic": False,
+                    "description": prep.incidence_label})
+    else:
+        out.append({"name": "incidence", "short": "Incidence (assumed)", "synthetic": True,
+                    "citation": f"Planning assumption in the config: {prep.incidence_label}",
+                    "description": inc.note})
+    sites = "; ".join(f"{t.name}: participation {s.participation:g}, active from month "
+                      f"{s.activation_month:g}, ramp-up {s.ramp_up_months:g} months"
+                      for t, s in zip(prep.tables, cfg.sites, strict=True))
+    out.append({"name": "planning_assumptions", "short": "Planning assumptions",
+                "synthetic": True,
+                "citation": "Planning assumptions of this config (not data): "
+                            f"{sites}; eligible fraction {cfg.recruitment.eligible_fraction:g}"})
+    return out
+
+
+def _figures(prep: Prepared, folder, res: dict[str, Any]) -> None:
+    """Fan chart and (with ``[tradeoff]``) the sample-size/duration trade-off, and their index."""
+    from neosim.plots import accrual as plot
+
+    out = prep.cfg.output
+    names = ", ".join(f"{t.name} ({t.year}, {t.evidence})" for t in prep.tables)
+    caption = (f"Births: {names}. Incidence: {prep.incidence_label}. Participation, "
+               "activation and ramp-up are planning assumptions.")
+    for fmt in out.figure_formats:
+        plot.plot_accrual_fan(res["count_by_date"], res["time_to_n"],
+                              folder.figure("accrual_fan", fmt), caption=caption, style=out)
+        if res["tradeoff"]:
+            plot.plot_tradeoff(res["tradeoff"], folder.figure("accrual_tradeoff", fmt),
+                               caption=caption, style=out)
+    folder.add_figure(
+        "accrual_fan", title="Accrual fan chart",
+        caption="Left: patients enrolled by each month from the consortium start, median line "
+                "with 50%, 80% and 95% bands (darker is narrower); right: months to enrol each "
+                "target N, median (dot) with 80% (thick) and 95% (thin) intervals.")
+    if res["tradeoff"]:
+        t = prep.cfg.tradeoff
+        folder.add_figure(
+            "accrual_tradeoff", title="Sample size against accrual duration",
+            caption=f"Left: subjects a two-arm survival trial needs (HR {t.design.hazard_ratio:g}, "
+                    f"{t.method}) and subjects the consortium is expected to enrol, for each "
+                    "accrual duration; right: the probability that it enrols the subjects "
+                    "needed in time, where low values mean the trial is not feasible with that "
+                    "accrual duration.")
+
+
 def execute(prep: Prepared, folder, progress) -> Outcome:
     """Compute, check against simulation, and write tables, summary and the fan chart."""
     import pandas as pd
-
-    from neosim.plots import accrual as plot
 
     with folder.timed("project"), progress.stage("Projecting accrual"):
         res = compute(prep)
@@ -344,14 +407,9 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                 "q025": float(np.quantile(prep.incidence, 0.025)),
                 "q975": float(np.quantile(prep.incidence, 0.975))},
         })
+        folder.write_data_sources(_data_sources(prep))
     with folder.timed("figures"), progress.stage("Drawing figures"):
-        names = ", ".join(f"{t.name} ({t.year}, {t.evidence})" for t in prep.tables)
-        caption = (f"Births: {names}. Incidence: {prep.incidence_label}. Participation, "
-                   "activation and ramp-up are planning assumptions.")
-        for fmt in prep.cfg.output.figure_formats:
-            plot.plot_accrual_fan(res["count_by_date"], res["time_to_n"],
-                                  folder.figure("accrual_fan", fmt), caption=caption,
-                                  style=prep.cfg.output)
+        _figures(prep, folder, res)
     msg = ("simulation check of the bands passed" if check["passed"]
            else "simulated arrivals disagree with the analytic bands")
     return Outcome(passed=check["passed"], message=msg, headline=res["headline"])

@@ -197,7 +197,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         folder.write_json("diagnostics.json", report)
         folder.write_json("findings.json", {"observed_counts": observed,
                                             "exact_conjugate_posteriors": exact, **findings})
-        folder.write_data_sources([_data_source(prep.cohort)])
+        folder.write_data_sources([prep.cohort.data_source()])
     with folder.timed("figures"), progress.stage("Drawing figures"):
         caption = f"Data: {prep.cohort.source.short} ({prep.cohort.source.citation})"
         style = cfg.output
@@ -269,17 +269,6 @@ def _observed(prep: Prepared) -> dict[str, dict[str, int]]:
         for label, k, n in zip(data.labels, data.k, data.n, strict=True):
             out[f"{names[component]}[{label}]"] = {"k": int(k), "n": int(n)}
     return out
-
-
-def _data_source(cohort) -> dict[str, Any]:
-    """The citation record of the cohort, as ``data.json`` and the report show it."""
-    src = cohort.source
-    return {
-        "name": src.name, "short": src.short, "citation": src.citation, "doi": src.doi,
-        "pmid": src.pmid, "synthetic": False,
-        "description": f"{src.population}; {src.country}, {src.period}; neonatal = "
-                       f"{src.neonatal_definition}. Evidence: {src.evidence}.",
-    }
 
 
 def _headline(summary) -> list[str]:

@@ -186,8 +186,6 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
 
     from neosim import inference, results
     from neosim.models import survival_aggregate as sa
-    from neosim.plots import posterior as posterior_plot
-    from neosim.plots import survival as survival_plot
 
     cfg = prep.cfg
     s = cfg.sampler
@@ -245,18 +243,55 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         folder.write_json("findings.json", findings)
         results.atomic_write_text(folder.file("sensitivity.csv"),
                                   sensitivity.to_csv(index=False, float_format="%.10g"))
+        folder.write_data_sources([prep.cohort.data_source()])
     with folder.timed("figures"), progress.stage("Drawing figures"):
-        for fmt in cfg.output.figure_formats:
-            survival_plot.plot_aggregate_sensitivity(
-                sensitivity, folder.figure("survival_probability_sensitivity", fmt),
-                caption=caption, style=cfg.output)
-            posterior_plot.plot_posterior_densities(
-                dt, summary[summary["parameter"].str.startswith("survival_probability")],
-                folder.figure("posterior_densities", fmt), caption=caption, style=cfg.output)
+        _figures(prep, folder, dt, summary, sensitivity, caption)
     msg = ("convergence checks passed" if report["passed"]
            else inference.failed_checks_message(report))
     return Outcome(report["passed"], msg, _headline(summary, findings),
                    provenance={"synthetic_data": synthetic})
+
+
+def _figures(prep: Prepared, folder, dt, summary, sensitivity, caption: str) -> None:
+    """Sensitivity forest, posterior densities, trace and rank plots, and their index entries."""
+    from neosim.plots import diagnostics
+    from neosim.plots import posterior as posterior_plot
+    from neosim.plots import survival as survival_plot
+
+    out = prep.cfg.output
+    level = f"{out.ci_prob:.0%}"
+    survival = summary[summary["parameter"].str.startswith("survival_probability")]
+    core = [p for p in summary["parameter"]
+            if p.startswith(("survival_probability[", "logit_mean", "logit_sd"))]
+    for fmt in out.figure_formats:
+        survival_plot.plot_aggregate_sensitivity(
+            sensitivity, folder.figure("survival_probability_sensitivity", fmt),
+            caption=caption, style=out)
+        posterior_plot.plot_posterior_densities(
+            dt, survival, folder.figure("posterior_densities", fmt), caption=caption, style=out)
+        diagnostics.plot_trace(dt, core, folder.figure("trace", fmt), caption=caption, style=out)
+        diagnostics.plot_rank(dt, core, folder.figure("rank", fmt), caption=caption, style=out)
+    folder.add_figure(
+        "survival_probability_sensitivity", title="Survival after SCT: dependence on unknowns",
+        caption=f"Posterior mean (dot) and {level} credible interval of each survival "
+                "probability under the main fit (black, number transplanted summed out), every "
+                "fixed number transplanted (blue) and other priors on the between-subtype "
+                "spread (red): rows that agree mean the answer does not hinge on the unknown.")
+    folder.add_figure(
+        "posterior_densities", title="Posterior densities of survival after SCT",
+        caption=f"Posterior density of the probability of being alive at last follow-up after "
+                f"SCT, by subtype, pooled over subtypes and for a typical subtype, with its "
+                f"{level} credible interval shaded and its mean dashed.")
+    folder.add_figure(
+        "trace", title="Trace plots (sampler diagnostics)",
+        caption="Posterior draws of the main fit against iteration, one colour per chain: "
+                "overlapping stationary bands without trends or stuck stretches mean the chains "
+                "mixed.")
+    folder.add_figure(
+        "rank", title="Rank plots (sampler diagnostics)",
+        caption="Each chain's draws of the main fit ranked among all draws: flat histograms "
+                "inside the grey 99% band of uniform ranks mean the chains sampled the same "
+                "distribution.")
 
 
 def _label(subtypes, counts) -> str:

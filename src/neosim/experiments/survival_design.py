@@ -73,15 +73,63 @@ def compute(prep: Prepared) -> list:
     return out
 
 
+def power_curve(prep: Prepared, results: list, points: int = 30) -> list[dict]:
+    """Power and expected events of each method over a grid of total subjects (0 to twice the
+    largest solved or given number), the rest of the design as solved.
+
+    With ``solve = "duration"`` accrual runs at the stated subjects per month until the subjects
+    are enrolled and follow-up is each method's solved follow-up, so every method's curve passes
+    through its solution; otherwise accrual durations and follow-up are the design's.
+    """
+    from neosim.design import survival
+
+    d = prep.cfg.design
+    top = 2.0 * max([r.subjects for r in results] + ([d.subjects] if d.subjects else []))
+    grid = [top * (i + 1) / points for i in range(points)]  # excludes 0 subjects
+    rows = [{"subjects": n} for n in grid]
+    for r in results:
+        for row, n in zip(rows, grid, strict=True):
+            design = d
+            if prep.cfg.solve == "duration":
+                acc = survival.accrual_pieces_for(n, d.accrual_months, d.accrual_intensity)
+                design = d.model_copy(update={
+                    "accrual_months": acc, "accrual_intensity": d.accrual_intensity[:len(acc)],
+                    "followup_months": r.followup_months})
+            res = survival.power(design, r.method, subjects=n)
+            row[f"power[{r.method}]"] = res.power
+            row[f"events[{r.method}]"] = res.events
+    return rows
+
+
+def _data_source(prep: Prepared) -> dict:
+    """The design's inputs are planning assumptions, recorded as a synthetic source."""
+    d = prep.cfg.design
+
+    def words(model) -> str:
+        return ", ".join(f"{k.replace('_', ' ')} {v}"
+                         for k, v in model.model_dump(exclude_none=True).items())
+
+    return {"name": "planning_assumptions", "short": "Planning assumptions", "synthetic": True,
+            "citation": "Planning assumptions of this config (not data): hazard ratio "
+                        f"{d.hazard_ratio:g}; control survival: {words(d.control)}; accrual "
+                        f"pieces {d.accrual_months} months at intensities "
+                        f"{d.accrual_intensity}; follow-up {d.followup_months:g} months; "
+                        f"dropout: {words(d.dropout)}",
+            "description": f"alpha {d.alpha:g} ({d.sided}-sided), allocation "
+                           f"{d.allocation_ratio:g}:1"}
+
+
 def execute(prep: Prepared, folder, progress) -> Outcome:
     import math
 
     import pandas as pd
 
+    from neosim.plots import design_power
     from neosim.results import atomic_write_text
 
     with folder.timed("compute"), progress.stage("Computing the design"):
         results = compute(prep)
+        curve = power_curve(prep, results)
     with folder.timed("write"), progress.stage("Writing results"):
         rows = [r.to_dict() for r in results]
         folder.write_json("design.json", {"solve": prep.cfg.solve, "results": rows})
@@ -96,6 +144,27 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             for r in results for q in ("events", "subjects", "power", "study_duration_months")
         ])
         folder.write_summary(summary)
+        atomic_write_text(folder.file("power_curve.csv"),
+                          pd.DataFrame(curve).to_csv(index=False, float_format="%.6g"))
+        folder.write_data_sources([_data_source(prep)])
+    with folder.timed("figures"), progress.stage("Drawing figures"):
+        d = prep.cfg.design
+        caption = (f"Planning assumptions, not data: HR {d.hazard_ratio:g}, one analysis at "
+                   f"alpha {d.alpha:g} ({d.sided}-sided), allocation {d.allocation_ratio:g}:1"
+                   f"; see data.json for the survival, accrual and dropout assumed.")
+        solved = [{"method": r.method, "subjects": r.subjects, "events": r.events,
+                   "power": r.power} for r in results]
+        for fmt in prep.cfg.output.figure_formats:
+            design_power.plot_power_curves(curve, solved, folder.figure("power_curve", fmt),
+                                           caption=caption, style=prep.cfg.output,
+                                           target_power=None if prep.cfg.solve == "power"
+                                           else d.power)
+        folder.add_figure(
+            "power_curve", title="Power against subjects and events",
+            caption="Power of the log-rank comparison by method against the total number of "
+                    "subjects (left) and of events (right), with each method's solution marked "
+                    "(dot) and the target power dashed: the curves show how much power is "
+                    "lost with fewer patients.")
     headline = [
         f"{r.method}: {r.events_ceil} events ({r.events:.2f}), {r.subjects_ceil} subjects "
         f"({r.subjects:.2f}), power {r.power:.4f}, study duration "

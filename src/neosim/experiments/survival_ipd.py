@@ -245,7 +245,6 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     import xarray as xr
 
     from neosim import inference, results
-    from neosim.plots import survival as survival_plot
     from neosim.survival import analysis as out
 
     cfg = prep.cfg
@@ -292,16 +291,9 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         exported = []
         if cfg.export.enabled:
             exported = out.export_priors(fits[cfg.export.family], prep, folder)
-    caption = (f"Data: {prep.description}; post-SCT landmark" if cfg.data.time_origin == "sct"
-               else f"Data: {prep.description}; from diagnosis")
-    label = "months since SCT" if cfg.data.time_origin == "sct" else "months since diagnosis"
+        folder.write_data_sources([_data_source(prep, synthetic)])
     with folder.timed("figures"), progress.stage("Drawing figures"):
-        for name, dt in fits.items():
-            for fmt in cfg.output.figure_formats:
-                survival_plot.plot_survival_bands(
-                    dt["survival_curve"].to_dataset(), km, folder.figure(f"survival_{name}", fmt),
-                    model=name, caption=caption, style=cfg.output, synthetic=synthetic,
-                    time_label=label)
+        _figures(prep, folder, fits, km, loo, findings, synthetic)
     msg = ("convergence checks passed" if passed
            else "; ".join(f"{k}: {inference.failed_checks_message(r)}"
                           for k, r in reports.items() if not r["passed"]))
@@ -310,6 +302,48 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         headline.append("design prior: " + ", ".join(str(p) for p in exported))
     return Outcome(passed, msg, headline,
                    provenance={"synthetic_data": synthetic, "data_description": prep.description})
+
+
+def _data_source(prep: Prepared, synthetic: bool) -> dict[str, Any]:
+    """``data.json`` record: the generating model of a synthetic cohort, or the IPD file."""
+    if synthetic:
+        return {"name": "synthetic IPD", "short": "Synthetic cohort", "synthetic": True,
+                "citation": f"Synthetic cohort drawn by neosim (seed "
+                            f"{prep.cfg.experiment.seed}); no patient data.",
+                "description": f"{prep.description}. Written to synthetic_ipd.csv."}
+    return {"name": Path(prep.cfg.data.file).name, "short": "IPD file", "synthetic": False,
+            "citation": f"Individual patient data, {prep.cfg.data.file} (schema neosim-ipd/1; "
+                        "cite as its data owner directs)",
+            "description": prep.description}
+
+
+def _figures(prep: Prepared, folder, fits, km, loo, findings, synthetic: bool) -> None:
+    """One grid of every model's S(t) band over the Kaplan–Meier curves, and its index entry."""
+    from neosim.plots import survival as survival_plot
+
+    cfg = prep.cfg
+    sct = cfg.data.time_origin == "sct"
+    caption = f"Data: {prep.description}; " + ("post-SCT landmark" if sct else "from diagnosis")
+    order = [m for m in loo.index if m in fits]
+    notes = {}
+    for m in order:
+        row = loo.loc[m]
+        notes[m] = (f"LOO rank {int(row['rank']) + 1}" +
+                    (f", weight {row['weight']:.2f}" if "weight" in loo.columns else ""))
+    curves = {m: fits[m]["survival_curve"].to_dataset() for m in order}
+    for fmt in cfg.output.figure_formats:
+        survival_plot.plot_survival_models(
+            curves, km, folder.figure("survival_models", fmt), caption=caption,
+            style=cfg.output, synthetic=synthetic,
+            time_label="months since SCT" if sct else "months since diagnosis",
+            row_notes=notes, counts=findings["patients_analysed"])
+    level = f"{cfg.output.ci_prob:.0%}"
+    folder.add_figure(
+        "survival_models", title="Survival by subtype under each model",
+        caption=f"Posterior median survival S(t) and its {level} credible band under each "
+                "parametric model (rows, best PSIS-LOO first) over the Kaplan–Meier curve of "
+                "the data (black steps, ticks at censoring), by subtype (columns): a model fits "
+                "where the Kaplan–Meier curve stays inside its band.", synthetic=synthetic)
 
 
 def _seed(seed: int, *key: int) -> int:

@@ -39,3 +39,28 @@ def plot_accrual_fan(count_rows: list[dict[str, Any]], time_rows: list[dict[str,
         ax2.set_yticks(ys, [f"N = {r['target']}" for r in time_rows])
         ax2.set_xlabel("months (median, 80% and 95% bands)")
         ax2.set_title("Time to enrol N patients")
+
+
+def plot_tradeoff(rows: list[dict[str, Any]], path: str | Path, *, caption: str,
+                  style: Any) -> None:
+    """Subjects needed and expected enrolled against accrual duration, and the probability of
+    enrolling the subjects needed in time, from ``tradeoff`` rows (``accrual_months``,
+    ``subjects_ceil``, ``expected_enrolled``, ``probability_enrolled_in_time``)."""
+    x = [r["accrual_months"] for r in rows]
+    with figure(path, style, ncols=2, caption=caption) as (_fig, axes):
+        ax = axes[0, 0]
+        ax.plot(x, [r["subjects_ceil"] for r in rows], "o-", color=PALETTE[1],
+                label="subjects needed")
+        ax.plot(x, [r["expected_enrolled"] for r in rows], "s--", color=PALETTE[0],
+                label="expected enrolled")
+        ax.set_xlabel("accrual duration (months)")
+        ax.set_ylabel("patients")
+        ax.set_ylim(bottom=0)
+        ax.set_title("Needed against expected")
+        ax.legend(loc="best", fontsize=7)
+        ax2 = axes[0, 1]
+        ax2.plot(x, [r["probability_enrolled_in_time"] for r in rows], "o-", color=PALETTE[2])
+        ax2.set_ylim(0, 1.02)
+        ax2.set_xlabel("accrual duration (months)")
+        ax2.set_ylabel("P(subjects needed enrolled in time)")
+        ax2.set_title("Probability of enrolling in time")

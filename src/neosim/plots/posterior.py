@@ -18,6 +18,9 @@ LABELS = {
     "neonatal_fraction_ratio": "ratio of neonatal fractions ({first} / {second})",
     "neonatal_share": "share of the neonatal cases",
     "mll_rearranged_fraction": "MLL-rearranged fraction",
+    "survival_probability": "P(alive at last follow-up after SCT)",
+    "survival_probability_overall": "P(alive after SCT), subtypes pooled",
+    "survival_probability_typical": "P(alive after SCT), typical subtype",
 }
 
 #: where a reference line marks "no difference"
@@ -108,8 +111,9 @@ def plot_posterior_densities(
             ax.set_ylim(bottom=0)
             ax.tick_params(labelsize=7.5)
         handles = [Patch(color="#888888", alpha=0.35, label=f"{level:.0%} credible interval"),
-                   Line2D([], [], color="#555555", ls="--", label="posterior mean"),
-                   Line2D([], [], color="#555555", ls=":", label="no difference")]
+                   Line2D([], [], color="#555555", ls="--", label="posterior mean")]
+        if any(_reference(p) is not None for p in params):
+            handles.append(Line2D([], [], color="#555555", ls=":", label="no difference"))
         if len(flat) > len(params):  # an empty panel holds the legend
             flat[-1].legend(handles=handles, loc="center", frameon=False, fontsize=8)
         elif params:

@@ -47,10 +47,17 @@ class CohortSpec:
                 parts.append(f"{name}={float(v):.3g}")
             else:
                 parts.append(f"{name}=" + ", ".join(
-                    f"{s}: {np.array2string(np.asarray(x), precision=3)}"
-                    for s, x in zip(self.subtypes, v, strict=True)))
+                    f"{s}: {_fmt(x)}" for s, x in zip(self.subtypes, v, strict=True)))
         return (f"{self.n} patients drawn from a {self.family.name} model after SCT "
                 f"({'; '.join(parts)})")
+
+
+def _fmt(x) -> str:
+    """A number as ``30``, a vector as ``[0.02, 0.01]`` (3 significant digits)."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 0:
+        return f"{float(x):.3g}"
+    return "[" + ", ".join(f"{v:.3g}" for v in x.ravel()) + "]"
 
 
 def draw_cohort(spec: CohortSpec, seed: int | np.random.SeedSequence) -> IPD:
