@@ -51,6 +51,7 @@ class SBCSettings:
     draws: int = 500
     tune: int = 500
     thin_to: int = 99  # L: ranks take values 0..L
+    target_accept: float | None = None  # None: nutpie's default
 
 
 _COMPILED: dict[int, Any] = {}  # one compiled model per process and spec
@@ -85,12 +86,14 @@ def sbc_task(task: Task, seed: int) -> dict[str, np.ndarray]:
     logging.getLogger("pymc").setLevel(logging.ERROR)
     spec, settings, replicates = task.args
     compiled = _compiled(spec)
+    extra = {} if settings.target_accept is None else {"target_accept": settings.target_accept}
     ranks, truths, divergences = [], [], []
     for r in replicates:
         truth, data = spec.draw(spec.build_args, task_rng(seed, (r,)))
         trace = nutpie.sample(
             compiled.with_data(**data), draws=settings.draws, tune=settings.tune,
-            chains=settings.chains, seed=task_int_seed(seed, (r,)), progress_bar=False)
+            chains=settings.chains, seed=task_int_seed(seed, (r,)), progress_bar=False,
+            **extra)
         post = trace["posterior"]
         flat_truth, flat_draws = [], []
         for name in spec.parameters:

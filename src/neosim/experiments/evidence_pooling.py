@@ -219,3 +219,18 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     from neosim.experiments import evidence_pooling_run
 
     return evidence_pooling_run.run(prep, folder, progress, Outcome)
+
+
+def sbc_spec(prep: Prepared):
+    """Calibration spec of the random-effects model: this experiment's priors and studies (their
+    SEs, or their patient numbers for binomial studies); the study data are simulated."""
+    from neosim.calibration import SBCSpec
+    from neosim.models import pooling
+
+    m = prep.cfg.model
+    studies = pooling.sbc_studies(prep.studies)
+    return SBCSpec(
+        name="random-effects pooling model", build=pooling.sbc_build,
+        build_args=(studies, m.mu_prior.mean, m.mu_prior.sd, m.tau_prior.prior()),
+        draw=pooling.sbc_draw, parameters=("mu", "tau", "theta"),
+        coords=(("theta", tuple(st.figure_id for st in studies)),))

@@ -1,9 +1,13 @@
 """Experiment kind ``sbc``: simulation-based calibration of another experiment's model.
 
 ``[sbc] target`` names an experiment file (relative to this one); its kind must provide
-``sbc_spec(prepared)``. Parameters are drawn from that experiment's priors, data of the same shape
-are simulated, the model is refitted, and the ranks of the true values among the posterior draws
-are tested for uniformity. Replicates run in chunks on the configured backend (in-process or
+``sbc_spec(prepared)``. A kind whose experiments fit several models (``survival_ipd``: one per
+family) also provides ``sbc_models(prepared)``, and ``[sbc] model`` picks one of them
+(``sbc_spec(prepared, model)``); it may be left out when the target fits only one.
+
+Parameters are drawn from that experiment's priors, data of the same shape are simulated, the
+model is refitted, and the ranks of the true values among the posterior draws are tested for
+uniformity. Replicates run in chunks on the configured backend (in-process or
 dask.distributed) and are checkpointed, so ``neosim run --resume`` continues an interrupted run.
 """
 
@@ -24,12 +28,15 @@ class SBCSection(Strict):
     """What to calibrate and how hard."""
 
     target: str
+    model: str = ""  # which of the target's models, when its kind fits several
     replicates: Annotated[int, Field(ge=10, le=100_000)] = 200
     replicates_per_task: Annotated[int, Field(ge=1, le=10_000)] = 10
     chains: Annotated[int, Field(ge=1, le=16)] = 2
     draws: Annotated[int, Field(ge=20, le=100_000)] = 500
     tune: Annotated[int, Field(ge=20, le=100_000)] = 500
     thin_to: Annotated[int, Field(ge=9, le=10_000)] = 99
+    # the target's sampler setting, to calibrate the fit as it is run; unset: nutpie's default
+    target_accept: Annotated[float, Field(gt=0.0, lt=1.0)] | None = None
     bins: Annotated[int, Field(ge=2, le=1000)] = 20
     alpha: Probability = 0.01
 
@@ -71,8 +78,19 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     if not hasattr(module, "sbc_spec"):
         raise InputError(f"experiment kind {tcfg.experiment.kind!r} has no calibration spec",
                          file=source_file, field="sbc.target")
-    return Prepared(cfg=cfg, spec=module.sbc_spec(module.prepare(tcfg, str(target))),
-                    target=target)
+    tprep = module.prepare(tcfg, str(target))
+    choices = tuple(module.sbc_models(tprep)) if hasattr(module, "sbc_models") else ()
+    model = cfg.sbc.model
+    if model and model not in choices:
+        why = (f"{model!r} is not a model of {target.name} (known: {', '.join(choices)})"
+               if choices else f"experiment kind {tcfg.experiment.kind!r} has one model: "
+               "leave sbc.model out")
+        raise InputError(why, file=source_file, field="sbc.model")
+    if not model and len(choices) > 1:
+        raise InputError(f"{target.name} fits several models: name one of {', '.join(choices)}",
+                         file=source_file, field="sbc.model")
+    spec = module.sbc_spec(tprep, model or choices[0]) if choices else module.sbc_spec(tprep)
+    return Prepared(cfg=cfg, spec=spec, target=target)
 
 
 @dataclass
@@ -91,7 +109,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
 
     cfg, s = prep.cfg, prep.cfg.sbc
     settings = calibration.SBCSettings(chains=s.chains, draws=s.draws, tune=s.tune,
-                                       thin_to=s.thin_to)
+                                       thin_to=s.thin_to, target_accept=s.target_accept)
     replicates = list(range(s.replicates))
     tasks = [compute.Task(key=(i,), args=(prep.spec, settings,
                                           replicates[j:j + s.replicates_per_task]))

@@ -358,3 +358,17 @@ def _headline(summary, findings) -> list[str]:
                 line += f"  (mean {lo:.2f}-{hi:.2f} over fixed transplanted counts)"
             lines.append(line)
     return lines
+
+
+def sbc_spec(prep: Prepared):
+    """Calibration spec of the main model: this experiment's priors, case counts and prior of
+    the number transplanted; the survivors and the transplanted counts are simulated."""
+    from neosim.calibration import SBCSpec
+    from neosim.models import survival_aggregate as sa
+
+    m = prep.cfg.model
+    return SBCSpec(
+        name="aggregate post-SCT survival model", build=sa.sbc_build,
+        build_args=(prep.data, m.logit_mean.mean, m.logit_mean.sd, m.logit_sd.scale),
+        draw=sa.sbc_draw, parameters=("logit_mean", "logit_sd", "survival_probability"),
+        coords=(("survival_probability", tuple(prep.data.subtypes)),))

@@ -351,3 +351,25 @@ def _seed(seed: int, *key: int) -> int:
 
     child = np.random.SeedSequence(seed, spawn_key=key)
     return int(child.generate_state(1, np.uint32)[0])
+
+
+def sbc_models(prep: Prepared) -> list[str]:
+    """The families an ``sbc`` experiment can calibrate on this experiment's design."""
+    return [f.name for f in prep.families]
+
+
+def sbc_spec(prep: Prepared, model: str):
+    """Calibration spec of family ``model``: this experiment's priors, patients and censoring
+    (the synthetic cohort's follow-up mechanism, or the reverse Kaplan–Meier of the IPD file)."""
+    from neosim.survival import sbc
+
+    family = next(f for f in prep.families if f.name == model)
+    if prep.spec is not None:
+        syn = prep.spec
+        follow_up = sbc.CohortFollowUp(
+            follow_up_months=tuple(syn.follow_up_months), months_to_sct=tuple(syn.months_to_sct),
+            pre_sct_hazard_per_month=syn.pre_sct_hazard_per_month,
+            origin=prep.cfg.data.time_origin)
+    else:
+        follow_up = sbc.EmpiricalFollowUp.from_data(prep.data)
+    return sbc.sbc_spec(family, prep.data, prep.priors, follow_up)

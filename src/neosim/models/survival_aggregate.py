@@ -151,3 +151,38 @@ def transplanted_posterior(data: AggregateData, p_draws: np.ndarray) -> np.ndarr
         terms = data.log_prior_transplanted + _log_binomial_terms(
             np.asarray(data.survivors, float), counts, np.log(p), np.log1p(-p), np, gammaln)
     return softmax(terms, axis=-1).mean(axis=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Simulation-based calibration
+# --------------------------------------------------------------------------------------------
+
+
+def sbc_build(data: AggregateData, mu_mean: float, mu_sd: float, tau_sd: float):
+    """:func:`build_model` with positional priors (``SBCSpec.build``)."""
+    return build_model(data, mu_mean=mu_mean, mu_sd=mu_sd, tau_sd=tau_sd)
+
+
+def sbc_draw(build_args: tuple, rng: np.random.Generator) -> tuple[dict, dict]:
+    """One draw of the full generative model, for ``SBCSpec.draw``.
+
+    ``logit_mean``, ``logit_sd`` and ``z`` from their priors; the number transplanted
+    ``T_s ~ π_s`` (the prior of ``data``, normalised); survivors ``y_s ~ Binomial(T_s, p_s)``.
+    The model's prior of ``T_s`` for the simulated data is ``π_s`` restricted to ``T_s ≥ y_s``
+    (the counts a subtype with ``y_s`` survivors can have), as the fit of real data uses it.
+    """
+    data, mu_mean, mu_sd, tau_sd = build_args
+    mu = rng.normal(mu_mean, mu_sd)
+    tau = abs(rng.normal(0.0, tau_sd))
+    z = rng.normal(size=len(data.subtypes))
+    p = 1.0 / (1.0 + np.exp(-(mu + tau * z)))
+    prior = np.exp(data.log_prior_transplanted)
+    prior /= prior.sum(axis=1, keepdims=True)
+    transplanted = np.array([rng.choice(prior.shape[1], p=row) for row in prior])
+    survivors = rng.binomial(transplanted, p)
+    counts = np.arange(prior.shape[1])
+    log_prior = np.where(counts[None, :] >= survivors[:, None], data.log_prior_transplanted,
+                         -np.inf)
+    truth = {"logit_mean": np.float64(mu), "logit_sd": np.float64(tau),
+             "survival_probability": p}
+    return truth, {"survivors": survivors.astype(float), "log_prior_transplanted": log_prior}
