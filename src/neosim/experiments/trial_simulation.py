@@ -15,7 +15,7 @@ control prior of a Bayesian analysis (borrowing) and the design prior of the ass
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -212,6 +212,7 @@ class Prepared:
     assurance_scenarios: list  # [(i_n, TrialScenario)]
     sources: dict[str, str]
     synthetic: bool
+    data_sources: list = field(default_factory=list)
 
 
 def _resolve(path: str, source_file: str) -> Path:
@@ -391,7 +392,29 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     for key, path in (("trial.control.prior", t.control.prior),):
         if path:
             synthetic |= _read_prior(path, source_file, key).source.synthetic
-    return Prepared(cfg, scenarios, analyses, design_prior, assurance, sources, synthetic)
+    prep = Prepared(cfg, scenarios, analyses, design_prior, assurance, sources, synthetic)
+    prep.data_sources = _data_sources(cfg, source_file)
+    return prep
+
+
+def _data_sources(cfg: Config, source_file: str) -> list[dict]:
+    """Citations for the report: every prior file the experiment reads (with the evidence it
+    was made from), and the planning assumptions, which are not data."""
+    paths = [cfg.trial.control.prior] + [a.control_prior for a in cfg.analyses] + (
+        [cfg.assurance.control_prior, cfg.assurance.control_draws] if cfg.assurance else [])
+    out, seen = [], set()
+    for path in paths:
+        if not isinstance(path, str) or not path or path in seen:
+            continue
+        seen.add(path)
+        prior = _read_prior(path, source_file, "priors")
+        out.append({"name": prior.name, "short": f"prior file {path}",
+                    "citation": prior.source.data or prior.description or path,
+                    "description": prior.description, "synthetic": prior.source.synthetic})
+    out.append({"name": "planning assumptions", "synthetic": True,
+                "citation": f"Design assumptions stated in {Path(source_file).name} (accrual, "
+                            "dropout, hazard ratios, decision rules): scenarios, not data."})
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,6 +511,18 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             if assurance is not None:
                 power_plot.plot_assurance(ds, folder.figure("assurance", fmt), caption=caption,
                                           style=cfg.output, synthetic=prep.synthetic)
+        folder.add_figure("power_curves", title="Power and type-I error by sample size",
+                          caption="Probability of success of each analysis against the number "
+                                  "of patients, one panel per true hazard ratio (HR 1: type-I "
+                                  "error), with bands of ±1.96 Monte-Carlo standard errors.",
+                          synthetic=prep.synthetic)
+        if assurance is not None:
+            folder.add_figure("assurance", title="Assurance by sample size",
+                              caption="Probability of success averaged over the design prior "
+                                      "of the true effect and control hazard, against the "
+                                      "number of patients, with Monte-Carlo bands.",
+                              synthetic=prep.synthetic)
+        folder.write_data_sources(prep.data_sources)
     return Outcome(True, "simulation finished", _headline(prep, power, power_se, search,
                                                           total_trials, seconds))
 
