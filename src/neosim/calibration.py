@@ -93,7 +93,7 @@ def sbc_task(task: Task, seed: int) -> dict[str, np.ndarray]:
         trace = nutpie.sample(
             compiled.with_data(**data), draws=settings.draws, tune=settings.tune,
             chains=settings.chains, seed=task_int_seed(seed, (r,)), progress_bar=False,
-            **extra)
+            cores=1, **extra)
         post = trace["posterior"]
         flat_truth, flat_draws = [], []
         for name in spec.parameters:
