@@ -8,9 +8,23 @@ import or execute anything else.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 from neosim.errors import InputError
+
+
+@dataclass
+class Outcome:
+    """What a kind's ``execute`` reports back: whether its checks passed, a one-line message,
+    the lines to print, and optional extra fields for ``provenance.json``."""
+
+    passed: bool
+    message: str
+    headline: list[str]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
 
 #: kind name -> module (relative to this package)
 KINDS: dict[str, str] = {

@@ -31,6 +31,7 @@ from neosim.config import (
 )
 from neosim.design.spec import TrialDesign
 from neosim.errors import InputError
+from neosim.experiments import Outcome
 
 Fraction = Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
 
@@ -291,11 +292,6 @@ def simulation_check(prep: Prepared, proj) -> dict[str, Any]:
     return {"passed": passed, "replicates": reps, "quantile_checks": out}
 
 
-@dataclass
-class Outcome:
-    passed: bool
-    message: str
-    headline: list[str]
 
 
 def _data_sources(prep: Prepared) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from neosim.config import (
     Strict,
 )
 from neosim.errors import InputError
+from neosim.experiments import Outcome
 
 FigureId = Annotated[str, Field(min_length=1)]
 
@@ -205,13 +206,6 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
                     time_variants=variants)
 
 
-@dataclass
-class Outcome:
-    """What a finished run reports back to the command line."""
-
-    passed: bool
-    message: str
-    headline: list[str]
 
 
 def execute(prep: Prepared, folder, progress) -> Outcome:

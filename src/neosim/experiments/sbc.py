@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 from neosim.compute import ComputeSection
 from neosim.config import ExperimentConfig, FieldError, OutputSection, Probability, Strict
 from neosim.errors import InputError
+from neosim.experiments import Outcome
 
 
 class SBCSection(Strict):
@@ -93,11 +94,6 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     return Prepared(cfg=cfg, spec=spec, target=target)
 
 
-@dataclass
-class Outcome:
-    passed: bool
-    message: str
-    headline: list[str]
 
 
 def execute(prep: Prepared, folder, progress) -> Outcome:

@@ -23,6 +23,7 @@ from neosim.config import (
     Strict,
 )
 from neosim.errors import InputError
+from neosim.experiments import Outcome
 
 
 class DataSection(Strict):
@@ -151,13 +152,6 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     return Prepared(cfg=cfg, cohort=cohort, parts=parts)
 
 
-@dataclass
-class Outcome:
-    """What a finished run reports back to the command line."""
-
-    passed: bool
-    message: str
-    headline: list[str]
 
 
 def execute(prep: Prepared, folder, progress) -> Outcome:

@@ -27,6 +27,7 @@ from neosim.config import (
     Strict,
 )
 from neosim.errors import InputError
+from neosim.experiments import Outcome
 
 
 class DataSection(Strict):
@@ -167,12 +168,6 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     return Prepared(cfg=cfg, cohort=cohort, data=data, known=known, scenarios=scenarios)
 
 
-@dataclass
-class Outcome:
-    passed: bool
-    message: str
-    headline: list[str]
-    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 REPORTED = ["survival_probability", "survival_probability_overall",

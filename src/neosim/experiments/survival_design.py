@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from neosim.config import ExperimentConfig, OutputSection
 from neosim.design.spec import TrialDesign
 from neosim.errors import InputError
+from neosim.experiments import Outcome
 
 MethodName = Literal["schoenfeld", "freedman", "lachin-foulkes"]
 
@@ -38,11 +39,6 @@ class Prepared:
     cfg: Config
 
 
-@dataclass
-class Outcome:
-    passed: bool
-    message: str
-    headline: list[str]
 
 
 def prepare(cfg: Config, source_file: str) -> Prepared:

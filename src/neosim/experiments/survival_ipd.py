@@ -10,7 +10,7 @@ and can export a fit's posterior as a versioned design-prior file (:mod:`neosim.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -26,6 +26,7 @@ from neosim.config import (
     Strict,
 )
 from neosim.errors import InputError
+from neosim.experiments import Outcome
 
 FamilyName = Literal["exponential", "weibull", "piecewise", "cure"]
 Span = Annotated[list[Annotated[float, Field(ge=0.0, allow_inf_nan=False)]],
@@ -231,12 +232,6 @@ def _synthetic_spec(d: DataSection, source_file: str):
         mll_rearranged_probability=tuple(syn.mll_rearranged_probability))
 
 
-@dataclass
-class Outcome:
-    passed: bool
-    message: str
-    headline: list[str]
-    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 def execute(prep: Prepared, folder, progress) -> Outcome:

@@ -31,6 +31,7 @@ from neosim.config import (
     Strict,
 )
 from neosim.errors import InputError
+from neosim.experiments import Outcome
 
 # ---------------------------------------------------------------------------------------------
 # Schema
@@ -422,11 +423,6 @@ def _data_sources(cfg: Config, source_file: str) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Outcome:
-    passed: bool
-    message: str
-    headline: list[str]
 
 
 def execute(prep: Prepared, folder, progress) -> Outcome:
