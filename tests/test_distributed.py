@@ -176,23 +176,30 @@ def test_sbc_chunk_size_does_not_change_results(tmp_path):
     np.testing.assert_array_equal(_ranks(a.path)["rank"].values, _ranks(b.path)["rank"].values)
 
 
+def _run_and_kill(cfg: Path, out: Path, kill_after: int) -> Path:
+    """Start ``neosim run`` in a subprocess, SIGKILL it once ``kill_after`` chunks are saved,
+    and return the checkpoint folder."""
+    proc = subprocess.Popen([sys.executable, "-m", "neosim.cli", "run", str(cfg), "--out",
+                             str(out), "--quiet"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    chunks = out / "chunks"
+    t0 = time.time()
+    while time.time() - t0 < 240 and proc.poll() is None:
+        if chunks.is_dir() and len(list(chunks.glob("task-*.npz"))) >= kill_after:
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "run finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return chunks
+
+
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
     cfg = _sbc_config(tmp_path, replicates=30, per_task=3)
     reference = run_experiment(cfg, out=tmp_path / "ref", quiet=True)
     for kill_after in (1, 6):
         out = tmp_path / f"killed-{kill_after}"
-        proc = subprocess.Popen([sys.executable, "-m", "neosim.cli", "run", str(cfg), "--out",
-                                 str(out), "--quiet"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        chunks = out / "chunks"
-        t0 = time.time()
-        while time.time() - t0 < 240 and proc.poll() is None:
-            if chunks.is_dir() and len(list(chunks.glob("task-*.npz"))) >= kill_after:
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "run finished before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        chunks = _run_and_kill(cfg, out, kill_after)
         assert not (out / "provenance.json").exists()
         for f in chunks.glob("task-*.npz"):  # every finished-looking file is complete
             with np.load(f) as data:
@@ -210,18 +217,7 @@ def test_simulation_sigkill_at_several_points_then_resume(tmp_path):
     reference = run_experiment(cfg, out=tmp_path / "ref", quiet=True)
     for kill_after in (1, 20, 60):
         out = tmp_path / f"killed-{kill_after}"
-        proc = subprocess.Popen([sys.executable, "-m", "neosim.cli", "run", str(cfg), "--out",
-                                 str(out), "--quiet"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        chunks = out / "chunks"
-        t0 = time.time()
-        while time.time() - t0 < 240 and proc.poll() is None:
-            if chunks.is_dir() and len(list(chunks.glob("task-*.npz"))) >= kill_after:
-                break
-            time.sleep(0.01)
-        assert proc.poll() is None, "run finished before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        chunks = _run_and_kill(cfg, out, kill_after)
         assert not (out / "provenance.json").exists() and not (out / "simulation.nc").exists()
         done = list(chunks.glob("task-*.npz"))
         for f in done:  # a file under its final name is complete
