@@ -23,6 +23,7 @@ from pydantic import Field, model_validator
 from neosim.config import (
     DiagnosticsSection,
     ExperimentConfig,
+    FieldError,
     OutputSection,
     PositiveFloat,
     SamplerSection,
@@ -43,7 +44,7 @@ class DataSection(Strict):
     @model_validator(mode="after")
     def _unique(self) -> Self:
         if len(set(self.figures)) != len(self.figures):
-            raise ValueError("figures lists a figure twice")
+            raise FieldError("figures", "lists a figure twice")
         return self
 
 

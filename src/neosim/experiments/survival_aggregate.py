@@ -20,6 +20,7 @@ from pydantic import Field, model_validator
 from neosim.config import (
     DiagnosticsSection,
     ExperimentConfig,
+    FieldError,
     NonNegativeFloat,
     OutputSection,
     PositiveFloat,
@@ -40,7 +41,7 @@ class DataSection(Strict):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if len(set(self.subtypes)) != len(self.subtypes):
-            raise ValueError("subtypes lists a subtype twice")
+            raise FieldError("subtypes", "lists a subtype twice")
         return self
 
 
@@ -66,7 +67,7 @@ class TransplantedPrior(Strict):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if self.prior == "weights" and (not self.weights or sum(self.weights) <= 0):
-            raise ValueError("weights must list at least one positive weight")
+            raise FieldError("weights", "must list at least one positive weight")
         if self.prior == "uniform" and self.weights:
             raise ValueError("weights are only used with prior = \"weights\"")
         return self

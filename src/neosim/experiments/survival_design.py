@@ -13,7 +13,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from neosim.config import ExperimentConfig, OutputSection
+from neosim.config import ExperimentConfig, FieldError, OutputSection
 from neosim.design.spec import TrialDesign
 from neosim.errors import InputError
 from neosim.experiments import Outcome
@@ -30,7 +30,7 @@ class Config(ExperimentConfig):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if len(set(self.methods)) != len(self.methods):
-            raise ValueError("methods lists a method twice")
+            raise FieldError("methods", "lists a method twice")
         return self
 
 

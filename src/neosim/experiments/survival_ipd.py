@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 from neosim.config import (
     DiagnosticsSection,
     ExperimentConfig,
+    FieldError,
     OutputSection,
     PositiveFloat,
     Probability,
@@ -72,7 +73,7 @@ class DataSection(Strict):
         if bool(self.file) == (self.synthetic is not None):
             raise ValueError("give exactly one of data.file and data.synthetic")
         if len(set(self.subtypes)) != len(self.subtypes):
-            raise ValueError("subtypes lists a subtype twice")
+            raise FieldError("subtypes", "lists a subtype twice")
         return self
 
 
@@ -98,9 +99,9 @@ class ModelsSection(Strict):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if len(set(self.families)) != len(self.families):
-            raise ValueError("families lists a family twice")
+            raise FieldError("families", "lists a family twice")
         if self.cuts_months != sorted(set(self.cuts_months)):
-            raise ValueError("cuts_months must be strictly increasing")
+            raise FieldError("cuts_months", "must be strictly increasing")
         if "piecewise" in self.families and not self.cuts_months:
             raise ValueError("the piecewise family needs cuts_months")
         return self
