@@ -57,7 +57,7 @@ def plot_proportion_forest(
                     ax.plot(k / n, i, "D", mfc="white", mec="black", ms=5, zorder=3,
                             clip_on=False)
                 _column(ax, i, f"{k}/{n}", COUNT_X, "right")
-            _column(ax, i, f"{row.mean:.2f} ({row.ci_lower:.2f}–{row.ci_upper:.2f})",
+            _column(ax, i, f"{_prop(row.mean)} ({_prop(row.ci_lower)}–{_prop(row.ci_upper)})",
                     ESTIMATE_X, "left")
         level = rows["ci_level"].iloc[0] if len(rows) else 0.95
         top = len(rows) - 0.4
@@ -76,3 +76,10 @@ def plot_proportion_forest(
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
                   frameon=False, fontsize=8)
     return Path(path)
+
+
+def _prop(x: float) -> str:
+    """Two decimals, or three where two would round a proportion to exactly 0 or 1 (an upper
+    bound of 0.997 must not read as certainty)."""
+    text = f"{x:.2f}"
+    return f"{x:.3f}" if text in ("0.00", "1.00") and 0 < x < 1 else text
