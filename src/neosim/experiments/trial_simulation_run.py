@@ -1,0 +1,218 @@
+"""Execution of a ``trial_simulation`` experiment: simulate the grid and the assurance
+scenarios in checkpointed chunks, summarise operating characteristics, write results and figures.
+
+Split from :mod:`neosim.experiments.trial_simulation` (schema and preparation) to keep both
+modules readable.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from neosim.experiments import Outcome
+
+if TYPE_CHECKING:
+    from neosim.experiments.trial_simulation import Prepared
+
+
+def execute(prep: Prepared, folder, progress) -> Outcome:
+    """Simulate the grid (and assurance), summarise, write results and figures."""
+    import time
+
+    import numpy as np
+
+    from neosim.simulate.engine import BLOCK
+    from neosim.simulate.oc import smallest_meeting
+
+    cfg = prep.cfg
+    sim = cfg.simulation
+    n_trials, seed = sim.n_trials, cfg.experiment.seed
+    grid_n, grid_hr = cfg.grid.n, cfg.grid.hazard_ratio
+    names = [a.name for a in prep.analyses]
+    shape = (len(grid_n), len(grid_hr))
+    power = np.full((*shape, len(names)), np.nan)
+    power_se = np.full_like(power, np.nan)
+    per_scenario = {k: np.full(shape, np.nan) for k in (
+        "events_mean", "events_mc_se", "duration_mean", "duration_mc_se", "reached",
+        "log_hr_bias", "log_hr_bias_mc_se", "log_hr_rmse", "log_hr_rmse_mc_se",
+        "log_hr_coverage", "log_hr_coverage_mc_se")}
+    jobs = [(i * len(grid_hr) + j, sc, None, f"n = {sc.n}, HR = {sc.hazard_ratio:g}")
+            for i, j, sc in prep.scenarios]
+    offset = len(prep.scenarios)
+    jobs += [(offset + i, sc, prep.design_prior, f"assurance, n = {sc.n}")
+             for i, sc in prep.assurance_scenarios]
+    t0 = time.perf_counter()
+    with folder.timed("simulate"):
+        results = _run_jobs(prep, jobs, folder, progress)
+        seconds = time.perf_counter() - t0
+        for (i, j, _sc), res in zip(prep.scenarios, results, strict=False):
+            for k, name in enumerate(names):
+                power[i, j, k] = res["power"][name]["value"]
+                power_se[i, j, k] = res["power"][name]["mc_se"]
+            _fill(per_scenario, i, j, res)
+        assurance = assurance_se = None
+        if prep.design_prior is not None:
+            assurance = np.full((len(grid_n), len(names)), np.nan)
+            assurance_se = np.full_like(assurance, np.nan)
+            for (i, _sc), res in zip(prep.assurance_scenarios, results[offset:], strict=True):
+                for k, name in enumerate(names):
+                    assurance[i, k] = res["power"][name]["value"]
+                    assurance_se[i, k] = res["power"][name]["mc_se"]
+    total_trials = n_trials * len(jobs)
+
+    search = None
+    if cfg.search is not None:
+        k = names.index(cfg.search.analysis)
+        if cfg.search.hazard_ratio is not None:
+            j = grid_hr.index(cfg.search.hazard_ratio)
+            search = smallest_meeting(grid_n, power[:, j, k], power_se[:, j, k],
+                                      cfg.search.target)
+            search["quantity"] = f"power at HR {cfg.search.hazard_ratio:g}"
+        else:
+            search = smallest_meeting(grid_n, assurance[:, k], assurance_se[:, k],
+                                      cfg.search.target)
+            search["quantity"] = "assurance"
+        search["analysis"] = cfg.search.analysis
+
+    with folder.timed("write"), progress.stage("Writing results"):
+        ds = _dataset(prep, power, power_se, per_scenario, assurance, assurance_se)
+        ds.attrs.update({"neosim_config_sha256": folder.config_sha256, "neosim_seed": seed,
+                         "n_trials": n_trials, "block_size": BLOCK,
+                         "control_source": prep.sources.get("control_truth", "config")})
+        folder.write_netcdf("simulation.nc", ds)
+        folder.write_summary(_summary(prep, power, power_se, per_scenario, assurance,
+                                      assurance_se))
+        folder.write_json("findings.json", {
+            "search": search, "sources": prep.sources, "n_trials_per_scenario": n_trials,
+            "total_trials": total_trials, "seconds": seconds,
+            "trials_per_second": total_trials / seconds if seconds > 0 else None})
+    with folder.timed("figures"), progress.stage("Drawing figures"):
+        from neosim.plots import power as power_plot
+
+        caption = _caption(prep)
+        for fmt in cfg.output.figure_formats:
+            power_plot.plot_power_curves(ds, folder.figure("power_curves", fmt),
+                                         caption=caption, style=cfg.output,
+                                         synthetic=prep.synthetic)
+            if assurance is not None:
+                power_plot.plot_assurance(ds, folder.figure("assurance", fmt), caption=caption,
+                                          style=cfg.output, synthetic=prep.synthetic)
+        folder.add_figure("power_curves", title="Power and type-I error by sample size",
+                          caption="Probability of success of each analysis against the number "
+                                  "of patients, one panel per true hazard ratio (HR 1: type-I "
+                                  "error), with bands of ±1.96 Monte-Carlo standard errors.",
+                          synthetic=prep.synthetic)
+        if assurance is not None:
+            folder.add_figure("assurance", title="Assurance by sample size",
+                              caption="Probability of success averaged over the design prior "
+                                      "of the true effect and control hazard, against the "
+                                      "number of patients, with Monte-Carlo bands.",
+                              synthetic=prep.synthetic)
+        folder.write_data_sources(prep.data_sources)
+    return Outcome(True, "simulation finished", _headline(prep, power, power_se, search,
+                                                          total_trials, seconds))
+
+
+def _run_jobs(prep: Prepared, jobs: list, folder, progress) -> list[dict]:
+    """Simulate every (scenario index, scenario, design prior, label) job in chunks of whole
+    blocks on the configured backend, checkpointing each chunk; summarise each scenario."""
+    from neosim import compute
+    from neosim.simulate.engine import chunk_task, chunks_of, default_workers
+    from neosim.simulate.oc import power_summary
+
+    cfg = prep.cfg
+    n_trials, seed = cfg.simulation.n_trials, cfg.experiment.seed
+    tasks = []
+    for index, sc, design_prior, _label in jobs:
+        usable = [a for a in prep.analyses if sc.design in a.designs]
+        cox = any(a.needs_cox for a in usable)
+        tasks += [compute.Task(key=(index, chunk.start),
+                               args=(sc, index, chunk, n_trials, design_prior, cox))
+                  for chunk in chunks_of(n_trials)]
+    backend = compute.Backend(cfg.compute, threads=cfg.simulation.workers or default_workers())
+    results = compute.run_tasks(
+        chunk_task, tasks, seed, backend=backend,
+        checkpoint=compute.Checkpoint(folder.path / "chunks"), progress=progress,
+        description=f"Simulating {len(jobs)} scenarios x {n_trials} trials")
+    out = []
+    for index, sc, _design_prior, _label in jobs:
+        stats = compute.stack_results({k: v for k, v in results.items() if k[0] == index})
+        usable = [a for a in prep.analyses if sc.design in a.designs]
+        out.append(power_summary(stats, usable, sc, seed=seed, seconds=float("nan")))
+    return out
+
+
+def _fill(out: dict, i: int, j: int, res: dict) -> None:
+    out["events_mean"][i, j], out["events_mc_se"][i, j] = res["events"]
+    out["duration_mean"][i, j], out["duration_mc_se"][i, j] = res["duration"]
+    out["reached"][i, j] = res["reached"][0]
+    if "log_hr" in res:
+        for key in ("bias", "bias_mc_se", "rmse", "rmse_mc_se", "coverage", "coverage_mc_se"):
+            out[f"log_hr_{key}"][i, j] = res["log_hr"].get(key, math.nan)
+
+
+def _dataset(prep, power, power_se, per_scenario, assurance, assurance_se):
+    import xarray as xr
+
+    cfg = prep.cfg
+    coords = {"n": list(cfg.grid.n), "hazard_ratio": list(cfg.grid.hazard_ratio),
+              "analysis": [a.name for a in prep.analyses]}
+    data = {"power": (("n", "hazard_ratio", "analysis"), power),
+            "power_mc_se": (("n", "hazard_ratio", "analysis"), power_se)}
+    data.update({k: (("n", "hazard_ratio"), v) for k, v in per_scenario.items()})
+    if assurance is not None:
+        data["assurance"] = (("n", "analysis"), assurance)
+        data["assurance_mc_se"] = (("n", "analysis"), assurance_se)
+    ds = xr.Dataset(data, coords=coords)
+    ds["power"].attrs["description"] = ("success rate of each analysis (type-I error where "
+                                        "hazard_ratio = 1)")
+    return ds
+
+
+def _summary(prep, power, power_se, per_scenario, assurance, assurance_se):
+    import pandas as pd
+
+    cfg = prep.cfg
+    rows = []
+    for i, n in enumerate(cfg.grid.n):
+        for j, hr in enumerate(cfg.grid.hazard_ratio):
+            for k, a in enumerate(prep.analyses):
+                rows.append({"quantity": "power", "n": n, "hazard_ratio": hr,
+                             "analysis": a.name, "value": power[i, j, k],
+                             "mc_se": power_se[i, j, k],
+                             "events_mean": per_scenario["events_mean"][i, j],
+                             "duration_mean": per_scenario["duration_mean"][i, j]})
+        if assurance is not None:
+            for k, a in enumerate(prep.analyses):
+                rows.append({"quantity": "assurance", "n": n, "hazard_ratio": float("nan"),
+                             "analysis": a.name, "value": assurance[i, k],
+                             "mc_se": assurance_se[i, k], "events_mean": float("nan"),
+                             "duration_mean": float("nan")})
+    return pd.DataFrame(rows)
+
+
+def _caption(prep) -> str:
+    t = prep.cfg.trial
+    control = prep.sources.get("control_truth", f"{t.control.model} control from the config")
+    return (f"Simulated {t.design.replace('_', '-')} trials, {prep.cfg.simulation.n_trials} per "
+            f"point, bands ±1.96 MC SE. Control: {control}.")
+
+
+def _headline(prep, power, power_se, search, total_trials, seconds) -> list[str]:
+    cfg = prep.cfg
+    lines = []
+    for j, hr in enumerate(cfg.grid.hazard_ratio):
+        for k, a in enumerate(prep.analyses):
+            vals = "  ".join(f"n={n}: {power[i, j, k]:.3f}±{power_se[i, j, k]:.3f}"
+                             for i, n in enumerate(cfg.grid.n))
+            lines.append(f"HR {hr:<5g} {a.name:20s} {vals}")
+    if search is not None:
+        def show(v):
+            return "none in the grid" if v is None else str(v)
+        lines.append(f"smallest n with {search['quantity']} >= {search['target']:g} "
+                     f"({search['analysis']}): {show(search['value'])} (within MC error: "
+                     f"{show(search['lower'])} to {show(search['upper'])})")
+    lines.append(f"{total_trials} trials in {seconds:.1f} s "
+                 f"({total_trials / max(seconds, 1e-9):,.0f} trials/s)")
+    return lines
