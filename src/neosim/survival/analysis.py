@@ -135,7 +135,9 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
         medians[name] = {}
         for sub in data.subtypes:
             x = med.sel(subtype=sub).values.ravel()
-            q = np.quantile(x, [0.025, 0.5, 0.975])
+            # medians never reached are +inf: take order statistics (no interpolation between
+            # inf and inf, which is nan), so a quantile beyond the reached share reads "not reached"
+            q = np.quantile(x, [0.025, 0.5, 0.975], method="inverted_cdf")
             medians[name][sub] = {"P(median reached)": float(np.mean(np.isfinite(x))),
                                   "quantiles_2.5_50_97.5": [float(v) if np.isfinite(v) else None
                                                            for v in q]}
