@@ -186,3 +186,23 @@ def test_analyses_must_fit_the_design():
         BayesLogHR(VAGUE)  # a gamma prior where a normal one belongs
     with pytest.raises(InputError):
         BayesHazardRatio(VAGUE, VAGUE, probability=1.5)
+
+
+def test_exposure_analyses_refuse_rounded_times():
+    """Rounding times up inflates exposure (biased towards benefit): such analyses are refused
+    when time_resolution > 0, while the rank-based log-rank is allowed."""
+    from neosim.errors import InputError
+    from neosim.priors import Mixture
+    from neosim.simulate import Accrual, Exponential, TrialScenario
+    from neosim.simulate.analyses import BayesHazardRatio, LogRank, OneSampleLogRank, check_analyses
+
+    def scenario(design):
+        return TrialScenario(n=40, control=Exponential(0.05), accrual=Accrual.uniform(40, 12.0),
+                             design=design, events=20, time_resolution=1.0)
+
+    check_analyses([LogRank(0.025)], scenario("two_arm"))
+    with pytest.raises(InputError, match="time_resolution"):
+        check_analyses([OneSampleLogRank(0.025)], scenario("single_arm"))
+    vague = Mixture("gamma", [1.0], [0.001], [0.001])
+    with pytest.raises(InputError, match="time_resolution"):
+        check_analyses([BayesHazardRatio(vague, vague)], scenario("two_arm"))
