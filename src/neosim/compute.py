@@ -59,13 +59,36 @@ def task_int_seed(seed: int, key: tuple[int, ...]) -> int:
     return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
+#: a dask scheduler address: tcp:// or tls://, host, port (or empty: start a LocalCluster)
+SCHEDULER_ADDRESS = r"^$|^(tcp|tls)://[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5}$"
+
+
 class ComputeSection(Strict):
     """``[compute]``: where chunks run. Results do not depend on any of these settings."""
 
     backend: Literal["inprocess", "dask"] = "inprocess"
     workers: Annotated[int, Field(ge=1, le=512)] = 2
     threads_per_worker: Annotated[int, Field(ge=1, le=64)] = 1
-    scheduler: str = ""  # "tcp://host:port" of an existing dask scheduler; empty: start one
+    #: "tcp://host:port" of an existing dask scheduler; empty: start a LocalCluster
+    scheduler: Annotated[str, Field(pattern=SCHEDULER_ADDRESS)] = ""
+
+
+def check_scheduler(settings: ComputeSection, *, file: str) -> None:
+    """Fail early (before any run folder exists) if a named dask scheduler cannot be reached."""
+    import socket
+
+    from neosim.errors import InputError
+
+    if settings.backend != "dask" or not settings.scheduler:
+        return
+    hostport = settings.scheduler.split("://", 1)[1]
+    host, _, port = hostport.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=10):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot reach the dask scheduler {settings.scheduler} "
+                         f"({exc.strerror or exc})", file=file, field="compute.scheduler") from None
 
 
 # --------------------------------------------------------------------------------------------

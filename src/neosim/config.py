@@ -255,7 +255,9 @@ def load_experiment(
         if "compute" not in schema.model_fields:
             raise InputError(f"experiment kind {kind!r} runs in one process; no scheduler to use",
                              file="command line", field="--scheduler")
-        if not scheduler.startswith(("tcp://", "tls://", "inproc://")):
+        from neosim.compute import SCHEDULER_ADDRESS
+
+        if not scheduler or not re.match(SCHEDULER_ADDRESS, scheduler):
             raise InputError("expected a dask scheduler address such as tcp://127.0.0.1:8786",
                              file="command line", field="--scheduler")
         compute = data.get("compute", {})

@@ -246,6 +246,11 @@ class RunFolder:
         return record
 
 
+def utc_now() -> str:
+    """The current time, ISO 8601 in UTC (seconds)."""
+    return _iso(time.time())
+
+
 def _iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
 
@@ -271,8 +276,8 @@ def create_run_folder(
                 "already exists; a run never overwrites another (choose a new folder)",
                 file=str(path), field="--out",
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.mkdir()
         except FileExistsError:
             raise InputError("already exists", file=str(path), field="--out") from None

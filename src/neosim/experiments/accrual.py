@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 
 from neosim.config import (
     ExperimentConfig,
+    FieldError,
     NonNegativeFloat,
     OutputSection,
     PositiveFloat,
@@ -112,8 +113,15 @@ class IncidenceSection(Strict):
 class RecruitmentSection(Strict):
     eligible_fraction: Fraction = 1.0
     targets: list[Annotated[int, Field(ge=1, le=100_000)]] = Field(min_length=1)
-    horizon_months: PositiveFloat = 120.0
-    step_months: PositiveFloat = 3.0
+    horizon_months: Annotated[float, Field(gt=0.0, le=1200.0)] = 120.0
+    step_months: Annotated[float, Field(ge=0.01, le=120.0)] = 3.0
+
+    @model_validator(mode="after")
+    def _grid_size(self) -> Self:
+        if self.horizon_months / self.step_months > 100_000:
+            raise FieldError("step_months", "gives more than 100000 time points up to "
+                                            "horizon_months; use a coarser step")
+        return self
 
 
 class CheckSection(Strict):

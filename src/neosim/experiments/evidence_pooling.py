@@ -128,7 +128,7 @@ class SensitivitySection(Strict):
 class QuadratureSection(Strict):
     """Grid of the numerical integration and the MCMC agreement check."""
 
-    step: Annotated[float, Field(gt=0.0, le=0.1)] = 0.02
+    step: Annotated[float, Field(ge=1e-3, le=0.1)] = 0.02
     half_width: Annotated[float, Field(ge=5.0, le=60.0)] = 15.0
     n_tau: Annotated[int, Field(ge=50, le=4000)] = 200
     agreement_z_max: PositiveFloat = 5.0

@@ -145,8 +145,12 @@ class AnalysisSpec(Strict):
     survival_threshold: Probability | None = None
 
 
+#: simulated trials one run may keep in memory (about 120 bytes of statistics each)
+MAX_TOTAL_TRIALS = 20_000_000
+
+
 class GridSection(Strict):
-    n: Annotated[list[Annotated[int, Field(ge=2)]], Field(min_length=1)]
+    n: Annotated[list[Annotated[int, Field(ge=2, le=10_000)]], Field(min_length=1)]
     hazard_ratio: Annotated[list[PositiveFloat], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -158,7 +162,7 @@ class GridSection(Strict):
 
 
 class SimulationSection(Strict):
-    n_trials: Annotated[int, Field(ge=100, le=100_000_000)] = 10_000
+    n_trials: Annotated[int, Field(ge=100, le=10_000_000)] = 10_000
     workers: Annotated[int, Field(ge=0, le=256)] = 0  # 0: every available core
 
 
@@ -314,6 +318,14 @@ def _analysis(i: int, spec: AnalysisSpec, trial: TrialSection, source_file: str,
 
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Build every scenario, analysis and prior; every problem is an :class:`InputError`."""
+    scenarios_total = len(cfg.grid.n) * len(cfg.grid.hazard_ratio) + (
+        len(cfg.grid.n) if cfg.assurance is not None else 0)
+    if scenarios_total * cfg.simulation.n_trials > MAX_TOTAL_TRIALS:
+        raise InputError(
+            f"{scenarios_total} scenarios x {cfg.simulation.n_trials} trials exceed the "
+            f"{MAX_TOTAL_TRIALS:,} simulated trials one run keeps in memory (about 120 bytes "
+            "each); use fewer trials or split the grid", file=source_file,
+            field="simulation.n_trials")
     from neosim.priors import Mixture
     from neosim.simulate.analyses import check_analyses
     from neosim.simulate.models import Accrual
