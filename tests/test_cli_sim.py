@@ -79,7 +79,8 @@ def test_bad_input_exits_2_with_one_line_naming_the_flag(capsys, change, flag):
 
 
 def test_events_without_simulate_is_an_error(capsys):
-    code, _out, err = run(["power", "--subjects", "60", "--hr", "0.6", "--events", "10"], capsys)
+    code, _out, err = run(["power", "--subjects", "60", "--hr", "0.6", "--control-median", "12",
+                          "--events", "10"], capsys)
     assert code == 2 and "--events" in err
 
 

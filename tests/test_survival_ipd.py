@@ -63,6 +63,7 @@ def _bad(row: str) -> str:
     (_bad("P2,ALL,maybe,3,1,4,20,1"), "line 3.mll_status", "must be one of"),
     (_bad("P2,ALL,rearranged,3,1,4,nan,1"), "line 3.months_to_event", "not a finite number"),
     (_bad("P2,ALL,rearranged,3,1,4,twenty,1"), "line 3.months_to_event", "not a number"),
+    (_bad("P2,ALL,rearranged,3,1,4,1_0,1"), "line 3.months_to_event", "not a number"),
     (_bad("P2,ALL,rearranged,3,1,4,0,0"), "line 3.months_to_event", "must be positive"),
     (_bad("P2,A L,rearranged,3,1,4,20,1"), "line 3.subtype", "not a subtype label"),
     (_bad("P2,ALL,rearranged,3,1,4,20"), "line 3", "has 7 fields"),

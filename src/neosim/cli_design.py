@@ -59,9 +59,11 @@ def _design(o: dict, *, need_power: bool):
     if (o["dropout_rate"] is None) != (o["dropout_time"] is None):
         raise InputError("--dropout-rate and --dropout-time go together", file=CMD,
                          field="--dropout-rate")
+    if o["control_median"] is None and o["control_hazard"] is None:
+        raise InputError("give --control-median or --control-hazard (the control arm's "
+                         "survival)", file=CMD, field="--control-median")
     control = ({"hazard_per_month": o["control_hazard"]} if o["control_hazard"] is not None
-               else {"median_months": o["control_median"] if o["control_median"] is not None
-                     else 12.0})
+               else {"median_months": o["control_median"]})
     dropout: dict = {}
     if o["dropout_hazard"] is not None:
         dropout = {"hazard_per_month": o["dropout_hazard"]}

@@ -189,7 +189,14 @@ def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
     )
 
 
+_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
 def _number(text: str, fail, col: str) -> float:
+    if text.strip().lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        fail(col, f"not a finite number (got {text!r})")
+    if not _DECIMAL.match(text.strip()):  # float() would also take "1_0" or " 0x1p3"
+        fail(col, f"not a number (got {text!r})")
     try:
         x = float(text)
     except ValueError:
@@ -228,6 +235,12 @@ def landmark(ipd: IPD, subtypes: list[str] | tuple[str, ...], *, origin: str = "
         who = "transplanted patients" if origin == "sct" else "patients"
         raise InputError(f"no {who} of subtypes {', '.join(subtypes)} in the data",
                          file=file or ipd.source, field="data.subtypes")
+    missing = [s for s in subtypes if not np.any(keep & (sub == s))]
+    if missing:
+        who = "transplanted patients" if origin == "sct" else "patients"
+        raise InputError(f"subtype {missing[0]!r} has no {who} in {ipd.source} (its parameters "
+                         "would come from the prior alone)", file=file or ipd.source,
+                         field="data.subtypes")
     index = {s: i for i, s in enumerate(subtypes)}
     return SurvivalData(time=time[keep], event=ipd.event[keep],
                         subtype_index=np.array([index[s] for s in sub[keep]], "int64"),
