@@ -144,6 +144,8 @@ def test_cli_bad_config_exit_2_one_line_no_folder(tmp_path, capsys, monkeypatch)
     ["run", "x.toml", "--bogus"],
     ["data", "show", "nope"],
     ["nosuchcommand"],
+    ["data"],
+    [],
 ])
 def test_cli_usage_errors_exit_2(args, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -121,7 +121,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.UsageError as exc:
         cmd = exc.ctx.command_path if exc.ctx else "neosim"
-        click.echo(f"{cmd}: command line: {exc.format_message()}", err=True)
+        msg = exc.format_message()
+        if "\n" in msg:  # a group called without its command prints its whole help
+            group = exc.ctx.command if exc.ctx else None
+            names = sorted(getattr(group, "commands", {}))
+            msg = (f"missing command (one of: {', '.join(names)}; see {cmd} --help)" if names
+                   else " ".join(msg.split()))
+        click.echo(f"{cmd}: command line: {msg}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except click.ClickException as exc:
         click.echo(f"neosim: {exc.format_message()}", err=True)

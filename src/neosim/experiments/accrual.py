@@ -88,6 +88,13 @@ class FromCounts(Strict):
     prior_shape: PositiveFloat = 0.5
     source: str = ""
 
+    @model_validator(mode="after")
+    def _distinct_years(self) -> Self:
+        years = [b.year for b in self.exposure]
+        if len(set(years)) != len(years):
+            raise FieldError("exposure", "lists a birth year twice")
+        return self
+
 
 class IncidenceSection(Strict):
     """Incidence per million live births: exactly one of the three forms."""

@@ -49,7 +49,7 @@ def hazard_prior(prior: PriorFile, *, file: str | None = None) -> Mixture:
     horizon = survival_horizon(prior.quantity)
     if prior.family == "beta" and horizon is not None:
         return beta_survival_to_gamma_hazard(mix, horizon)
-    if prior.family == "gamma":
+    if prior.family == "gamma" and "hazard" in prior.quantity:
         return mix
     raise InputError(f"cannot use a {prior.family} prior on {prior.quantity!r} as a hazard "
                      "prior (need a gamma mixture on a hazard per month or a beta mixture on "
@@ -99,7 +99,7 @@ def design_rate_prior(prior: PriorFile, *, key: str = "", file: str | None = Non
     horizon = survival_horizon(prior.quantity)
     if prior.family == "beta" and horizon is not None:
         return SurvivalToHazard(mix, horizon)
-    if prior.family == "gamma":
+    if prior.family == "gamma" and "hazard" in prior.quantity:
         return mix
     raise InputError(f"cannot use a {prior.family} prior on {prior.quantity!r} as a hazard "
                      "design prior", file=file, field="quantity")
