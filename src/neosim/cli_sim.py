@@ -28,8 +28,12 @@ def simulate_design(design: Any, *, n_trials: int, seed: int, events: int | None
     from neosim.simulate.analyses import LogRank
     from neosim.simulate.oc import simulate_power
 
-    if n_trials < 1:
-        raise InputError("must be a positive number of trials", file=CMD, field="--simulate")
+    if not 1 <= n_trials <= 10_000_000:
+        raise InputError("must be between 1 and 10,000,000 trials (the statistics of every trial "
+                         "are kept in memory)", file=CMD, field="--simulate")
+    if design.subjects > 10_000:
+        raise InputError("simulation takes at most 10,000 subjects per trial", file=CMD,
+                         field="--subjects")
     if not 0 <= seed < 2**63:
         raise InputError("must be in [0, 2**63)", file=CMD, field="--seed")
     try:
