@@ -9,8 +9,9 @@ bin count (see :mod:`neosim.plots.sbc`).
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,20 @@ def _grid(n: int) -> tuple[int, int, float]:
     ncols = min(2, n)
     nrows = math.ceil(n / ncols)
     return nrows, ncols, max(1.0, 0.42 * nrows)
+
+
+@contextlib.contextmanager
+def _panels(path, style: Any, n: int, caption: str, synthetic: bool) -> Iterator[tuple]:
+    """A figure with one panel per parameter (two columns); unused panels hidden."""
+    if not n:
+        raise ValueError("no parameters to plot")
+    nrows, ncols, scale = _grid(n)
+    with figure(path, style, nrows=nrows, ncols=ncols, caption=caption, synthetic=synthetic,
+                height_scale=scale) as (fig, axes):
+        flat = axes.ravel()
+        for ax in flat[n:]:
+            ax.set_axis_off()
+        yield fig, flat
 
 
 def _chain_legend(fig: Any, flat: Any, n_used: int, n_chains: int) -> None:
@@ -47,17 +62,9 @@ def plot_trace(
     ``parameters`` are summary names (``name`` or ``name[coord]``) of the posterior in ``dt``.
     """
     params = list(parameters)
-    if not params:
-        raise ValueError("no parameters to plot")
-    nrows, ncols, scale = _grid(len(params))
-    with figure(path, style, nrows=nrows, ncols=ncols, caption=caption, synthetic=synthetic,
-                height_scale=scale) as (fig, axes):
-        flat = axes.ravel()
-        for ax in flat[len(params):]:
-            ax.set_axis_off()
+    with _panels(path, style, len(params), caption, synthetic) as (fig, flat):
         n_chains = 0
-        for i, name in enumerate(params):
-            ax = flat[i]
+        for ax, name in zip(flat, params, strict=False):
             x = parameter_draws(dt, name)
             n_chains = x.shape[0]
             for c in range(n_chains):
@@ -80,17 +87,9 @@ def plot_rank(
 ) -> Path:
     """Rank plots: per-chain histograms of the pooled ranks, over the uniform band."""
     params = list(parameters)
-    if not params:
-        raise ValueError("no parameters to plot")
-    nrows, ncols, scale = _grid(len(params))
-    with figure(path, style, nrows=nrows, ncols=ncols, caption=caption, synthetic=synthetic,
-                height_scale=scale) as (fig, axes):
-        flat = axes.ravel()
-        for ax in flat[len(params):]:
-            ax.set_axis_off()
+    with _panels(path, style, len(params), caption, synthetic) as (fig, flat):
         n_chains = 0
-        for i, name in enumerate(params):
-            ax = flat[i]
+        for ax, name in zip(flat, params, strict=False):
             x = parameter_draws(dt, name)
             n_chains, n_draws = x.shape
             # ordinal ranks 0 .. chains*draws - 1 of all draws pooled (ties broken by position)
