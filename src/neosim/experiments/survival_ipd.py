@@ -28,6 +28,7 @@ from neosim.config import (
 )
 from neosim.errors import InputError
 from neosim.experiments import Outcome
+from neosim.models.survival import Priors
 
 FamilyName = Literal["exponential", "weibull", "piecewise", "cure"]
 Span = Annotated[list[Annotated[float, Field(ge=0.0, allow_inf_nan=False)]],
@@ -77,17 +78,21 @@ class DataSection(Strict):
         return self
 
 
+_PRIORS = Priors()  # numpy-only module: light enough for a schema
+
+
 class PriorSection(Strict):
     """Priors shared by the families (see :class:`neosim.models.survival.Priors`)."""
 
-    hazard_a: PositiveFloat = 1.0
-    hazard_b: PositiveFloat = 24.0
-    shape_median: PositiveFloat = 1.0
-    shape_sd_log: PositiveFloat = 0.5
-    scale_median_months: PositiveFloat = 36.0
-    scale_sd_log: PositiveFloat = 1.5
-    cure_alpha: PositiveFloat = 1.0
-    cure_beta: PositiveFloat = 1.0
+    # defaults come from the model's own Priors (one source of truth)
+    hazard_a: PositiveFloat = _PRIORS.hazard_a
+    hazard_b: PositiveFloat = _PRIORS.hazard_b
+    shape_median: PositiveFloat = _PRIORS.shape_median
+    shape_sd_log: PositiveFloat = _PRIORS.shape_sd_log
+    scale_median_months: PositiveFloat = _PRIORS.scale_median_months
+    scale_sd_log: PositiveFloat = _PRIORS.scale_sd_log
+    cure_alpha: PositiveFloat = _PRIORS.cure_alpha
+    cure_beta: PositiveFloat = _PRIORS.cure_beta
 
 
 class ModelsSection(Strict):
