@@ -94,7 +94,9 @@ def input_error_from_validation(exc: ValidationError, *, file: str, prefix: str 
     elif first["type"] == "missing":
         msg = "required key is missing"
     msg = str(cause) if isinstance(cause, FieldError) else msg.removeprefix("Value error, ")
-    if "input" in first and first["type"] not in ("missing", "extra_forbidden"):
+    # a FieldError's input is the whole table it was raised in: not worth echoing
+    if ("input" in first and first["type"] not in ("missing", "extra_forbidden")
+            and not isinstance(cause, FieldError)):
         shown = repr(first["input"])
         if len(shown) <= 40:
             msg += f" (got {shown})"
