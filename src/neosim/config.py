@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -26,26 +25,15 @@ from neosim.errors import InputError
 # --------------------------------------------------------------------------------------------
 
 
-def load_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning every failure into a one-line :class:`InputError`."""
-    path = Path(path)
-    file = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=file) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a TOML file", file=file) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror})", file=file) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=file) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML: {exc}", file=file) from None
+def load_toml(path: str | Path, *, kind: str = "config") -> dict[str, Any]:
+    """Read a TOML file, turning every failure into a one-line :class:`InputError`.
+
+    The file is read by :func:`neosim.inputs.read_text` (regular files only, under the size cap
+    of ``kind``: ``"config"`` or ``"table"``) and parsed by :func:`neosim.inputs.parse_toml`.
+    """
+    from neosim import inputs
+
+    return inputs.load_toml(path, kind=kind)
 
 
 def format_location(loc: tuple[str | int, ...]) -> str:

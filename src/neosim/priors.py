@@ -18,30 +18,38 @@ problems with the error contract.
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from neosim.config import Strict, validate
+from neosim.config import FieldError, Strict, validate
 from neosim.errors import InputError
 
 SCHEMA = "neosim-prior/1"
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+#: bounds of a prior file's numbers that the conjugate maths (digamma, gamma and beta densities,
+#: exp of normal draws) survives: shapes and rates in [1e-4, 1e7], means within ±1e3, standard
+#: deviations in [1e-6, 1e3], draws within ±1e6, at most 1e6 draws of at most 64 quantities, and a
+#: ``survival_probability_<T>m`` horizon T in (0, 1200] months
+Finite = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
+Shape = Annotated[float, Field(ge=1e-4, le=1e7, allow_inf_nan=False)]
+Location = Annotated[float, Field(ge=-1e3, le=1e3, allow_inf_nan=False)]
+Scale = Annotated[float, Field(ge=1e-6, le=1e3, allow_inf_nan=False)]
+MAX_DRAWS = 1_000_000
+_HORIZON = re.compile(r"^survival_probability_(\d+(?:\.\d+)?)m$")
 
 
 class Component(Strict):
     """One mixture component. Beta/gamma use ``a``/``b``; normal uses ``mean``/``sd``."""
 
-    weight: Annotated[float, Field(gt=0.0, le=1.0)]
-    a: Positive | None = None
-    b: Positive | None = None
-    mean: Finite | None = None
-    sd: Positive | None = None
+    weight: Annotated[float, Field(ge=1e-12, le=1.0, allow_inf_nan=False)]
+    a: Shape | None = None
+    b: Shape | None = None
+    mean: Location | None = None
+    sd: Scale | None = None
 
 
 class Source(Strict):
@@ -60,15 +68,20 @@ class PriorFile(Strict):
     version: Annotated[int, Field(ge=1)] = 1
     created_utc: str = ""
     description: str = ""
-    quantity: str
+    quantity: Annotated[str, Field(min_length=1, max_length=128)]
     kind: Literal["mixture", "draws"]
     family: Literal["beta", "gamma", "normal"] | None = None
-    components: list[Component] = Field(default_factory=list)
-    draws: dict[str, list[Finite]] = Field(default_factory=dict)
+    components: list[Component] = Field(default_factory=list, max_length=100)
+    draws: dict[str, Annotated[list[Finite], Field(max_length=MAX_DRAWS)]] = Field(
+        default_factory=dict, max_length=64)
     source: Source = Source()
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        horizon = _HORIZON.match(self.quantity)
+        if horizon and not 0.0 < float(horizon.group(1)) <= 1200.0:
+            raise FieldError("quantity", "the horizon of survival_probability_<T>m must be in "
+                                         "(0, 1200] months")
         if self.kind == "mixture":
             if self.family is None or not self.components:
                 raise ValueError("a mixture needs a family and at least one component")
@@ -160,13 +173,7 @@ def write_prior(path: str | Path, prior: PriorFile) -> Path:
 
 def read_prior(path: str | Path) -> PriorFile:
     """Read and validate a prior file; problems are :class:`InputError` naming file and field."""
-    path = Path(path)
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("prior file not found", file=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a readable JSON prior file ({exc})", file=str(path)) from None
-    if not isinstance(data, dict):
-        raise InputError("a prior file must hold a JSON object", file=str(path))
+    from neosim.inputs import load_json
+
+    data = load_json(path, kind="prior")  # regular file under its cap, strict JSON object
     return validate(PriorFile, data, file=str(path))

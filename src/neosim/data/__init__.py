@@ -36,7 +36,7 @@ def load_cohort(path: str | Path) -> Cohort:
     """Load and validate a subtype-cohort TOML file (packaged or the user's own)."""
     from neosim.config import load_toml
 
-    return parse_cohort(load_toml(path), file=str(path))
+    return parse_cohort(load_toml(path, kind="table"), file=str(path))
 
 
 __all__ = ["DATASETS", "Cohort", "dataset_path", "load_cohort", "load_dataset"]

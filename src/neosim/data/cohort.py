@@ -14,7 +14,8 @@ from pydantic import Field
 from neosim.config import Strict, validate
 from neosim.errors import InputError
 
-Count = Annotated[int, Field(ge=0)]
+#: a count of patients (bounded: no cohort of this disease comes near ten million)
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
 MaybeCount = Count | Literal["unknown"]
 
 
@@ -55,7 +56,8 @@ class NeonatalSubtype(Strict):
 
 class NeonatalCounts(Strict):
     total: Count
-    follow_up_months: float | Literal["unknown"] = "unknown"
+    follow_up_months: (Annotated[float, Field(gt=0.0, le=1200.0, allow_inf_nan=False)]
+                       | Literal["unknown"]) = "unknown"
     by_subtype: dict[str, NeonatalSubtype]
 
 

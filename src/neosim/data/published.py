@@ -26,7 +26,7 @@ PACKAGED = "published_cohorts.toml"
 Unknown = Literal["unknown"]
 RowId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Real = Annotated[float, Field(allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
 class Study(Strict):
@@ -70,7 +70,7 @@ class Figure(Strict):
     subgroup: str
     measure: Literal["OS", "EFS"]
     as_published: str
-    landmark_months: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | Unknown
+    landmark_months: Annotated[float, Field(gt=0.0, le=1200.0, allow_inf_nan=False)] | Unknown
     estimate: Real | Unknown = "unknown"
     se: Real | Unknown = "unknown"
     ci_lower: Real | Unknown = "unknown"
@@ -210,4 +210,4 @@ def load_table(path: str | Path | None = None) -> PublishedTable:
     from neosim.config import load_toml
 
     path = packaged_table_path() if path is None else Path(path)
-    return parse_table(load_toml(path), file=str(path))
+    return parse_table(load_toml(path, kind="table"), file=str(path))

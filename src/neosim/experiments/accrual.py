@@ -42,7 +42,7 @@ class CountryTable(Strict):
 
     name: str
     code: str
-    annual_live_births: Annotated[int, Field(gt=0)]
+    annual_live_births: Annotated[int, Field(gt=0, le=1_000_000_000)]
     year: Annotated[int, Field(ge=1900, le=2100)]
     definition: str = ""
     source: str
@@ -205,7 +205,8 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     for i, s in enumerate(cfg.sites):
         path = _resolve(s.table, source_file)
         try:
-            table = validate(CountryFile, load_toml(path), file=str(path)).country
+            table = validate(CountryFile, load_toml(path, kind="table"),
+                             file=str(path)).country
         except InputError as exc:
             raise exc.at(file=source_file, field=f"sites[{i}].table") from None
         tables.append(table)

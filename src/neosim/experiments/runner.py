@@ -67,7 +67,7 @@ def input_files(cfg, source: str) -> dict[str, str]:
     tables, target experiments), so provenance pins the inputs and a resume can refuse changed
     ones.
     """
-    import hashlib
+    from neosim.inputs import file_sha256
 
     base = Path(source).parent
     found: dict[str, str] = {}
@@ -81,11 +81,9 @@ def input_files(cfg, source: str) -> dict[str, str]:
                 walk(v)
         elif isinstance(value, str) and 0 < len(value) < 4096 and value not in found:
             path = Path(value) if Path(value).is_absolute() else base / value
-            try:
-                if path.is_file():
-                    found[value] = hashlib.sha256(path.read_bytes()).hexdigest()
-            except (OSError, ValueError):
-                pass
+            digest = file_sha256(path)  # regular files only, streamed (never a FIFO or device)
+            if digest is not None:
+                found[value] = digest
 
     walk(resolved_dict(cfg))
     return found

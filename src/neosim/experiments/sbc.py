@@ -67,13 +67,18 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     """Load the target experiment and its calibration spec."""
     from neosim.config import load_experiment
     from neosim.experiments import kind_module
+    from neosim.inputs import check_path
 
     target = Path(cfg.sbc.target)
     if not target.is_absolute():
         target = Path(source_file).parent / target
-    if not target.is_file():
-        raise InputError(f"target experiment not found: {target}", file=source_file,
-                         field="sbc.target")
+    try:
+        check_path(target)
+    except InputError as exc:
+        raise InputError(exc.message, file=source_file, field="sbc.target") from None
+    if not target.is_file():  # a FIFO or device is no target either (and is never opened)
+        raise InputError(f"target experiment not found (or not a regular file): {target}",
+                         file=source_file, field="sbc.target")
     tcfg = load_experiment(target)
     module = kind_module(tcfg.experiment.kind, file=str(target))
     if not hasattr(module, "sbc_spec"):

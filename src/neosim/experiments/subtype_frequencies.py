@@ -103,6 +103,7 @@ class Prepared:
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Load the cohort and derive each enabled model's counts (all errors are InputErrors)."""
     from neosim.data import load_cohort, load_dataset
+    from neosim.inputs import check_path
     from neosim.models.frequencies import BinomialData
 
     d = cfg.data
@@ -110,8 +111,13 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         path = Path(d.file)
         if not path.is_absolute():
             path = Path(source_file).parent / path
+        try:
+            check_path(path)
+        except InputError as exc:
+            raise InputError(exc.message, file=source_file, field="data.file") from None
         if not path.is_file():
-            raise InputError(f"data file not found: {path}", file=source_file, field="data.file")
+            raise InputError(f"data file not found (or not a regular file): {path}",
+                             file=source_file, field="data.file")
         cohort = load_cohort(path)  # errors inside that file name that file and its field
     else:
         try:

@@ -17,10 +17,14 @@ column                     meaning
 =========================  ===========================================================
 
 Rules checked on load (each failure is an :class:`~neosim.errors.InputError` naming the file,
-line and column): all columns present and no others; ids unique; numbers finite; times
-non-negative; ``sct`` and ``event`` are 0 or 1; ``months_to_sct`` given exactly when ``sct`` is 1;
-the SCT happens strictly before death or last follow-up (``months_to_sct < months_to_event``): a
-patient who died before (or without) a transplant is not transplanted.
+line and column): the file is parsed by the ``csv`` module (quoted fields may hold commas and
+newlines); all columns present and no others; ids unique (at most 64 printable characters);
+numbers plain decimals and finite; times non-negative and at most :data:`MAX_MONTHS`; times to
+death or last follow-up at least :data:`MIN_MONTHS`; ages at most :data:`MAX_AGE_DAYS`; at most
+:data:`MAX_PATIENTS` rows; ``sct`` and ``event`` are 0 or 1; ``months_to_sct`` given exactly
+when ``sct`` is 1; the SCT happens strictly before death or last follow-up (``months_to_sct <
+months_to_event``, at least :data:`MIN_MONTHS` apart): a patient who died before (or without) a
+transplant is not transplanted.
 
 Post-SCT survival is measured from the SCT (a landmark analysis): only patients with ``sct = 1``
 enter, with time ``months_to_event - months_to_sct``. See ``docs/ipd_schema.md``.
@@ -44,6 +48,12 @@ COLUMNS = ("patient_id", "subtype", "mll_status", "age_at_diagnosis_days", "sct"
            "months_to_sct", "months_to_event", "event")
 MLL_STATUSES = ("rearranged", "germline", "unknown")
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
+#: bounds the maths survives: at most this many patients, times in months up to a century,
+#: ages up to 120 years, and no time step shorter than MIN_MONTHS (about 2.6 seconds)
+MAX_PATIENTS = 1_000_000
+MAX_MONTHS = 1200.0
+MAX_AGE_DAYS = 120 * 366.0
+MIN_MONTHS = 1e-6
 
 
 @dataclass(frozen=True)
@@ -85,31 +95,47 @@ class IPD:
 
 def load_ipd(path: str | Path) -> IPD:
     """Read and validate an IPD CSV file (see the module docstring for the schema)."""
-    path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("IPD file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a CSV file", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror})", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    from neosim.inputs import read_text
+
+    text = read_text(path, kind="ipd")  # regular file under its cap, UTF-8 (BOM dropped)
     return parse_ipd(text, file=str(path))
+
+
+def _records(text: str, file: str):
+    """``(line, fields)`` of every CSV record of ``text`` (the ``csv`` module: quoted commas and
+    newlines, strict quoting), skipping blank records and comment lines that start a record."""
+    state = {"start": True, "line": 0, "first": 0}
+
+    def lines():
+        for n, raw in enumerate(io.StringIO(text, newline=""), start=1):
+            if state["start"] and (not raw.strip() or raw.lstrip().startswith("#")):
+                continue
+            if state["start"]:
+                state["first"] = n
+            state["start"] = False
+            state["line"] = n
+            yield raw
+
+    reader = csv.reader(lines(), strict=True)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV: {exc}", file=file,
+                             field=f"line {state['first'] or state['line']}") from None
+        state["start"] = True
+        yield state["first"], row
 
 
 def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
     """Validate IPD CSV ``text``; every problem is an :class:`InputError` naming line and column."""
-    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines())
-             if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
+    records = list(_records(text, file))
+    if not records:
         raise InputError("empty IPD file (expected a header row)", file=file)
-    reader = csv.reader([ln for _, ln in lines], strict=True)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", file=file) from None
+    lines = [(line, None) for line, _ in records]
+    rows = [row for _, row in records]
     header = [h.strip() for h in rows[0]]
     head_line = lines[0][0]
     for col in COLUMNS:
@@ -124,6 +150,8 @@ def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
         raise InputError("column appears twice", file=file, field=dup)
     if len(rows) == 1:
         raise InputError("no patients (only a header row)", file=file)
+    if len(rows) - 1 > MAX_PATIENTS:
+        raise InputError(f"more than {MAX_PATIENTS:,} patients", file=file)
 
     pos = {c: header.index(c) for c in COLUMNS}
     cols: dict[str, list] = {c: [] for c in COLUMNS}
@@ -140,6 +168,8 @@ def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
         pid = cell["patient_id"]
         if not pid:
             fail("patient_id", "empty patient id")
+        if not pid.isprintable() or len(pid) > 64:
+            fail("patient_id", "patient id must be at most 64 printable characters")
         if pid in seen:
             fail("patient_id", f"duplicate patient id {pid!r} (first on line {seen[pid]})")
         seen[pid] = line
@@ -151,6 +181,8 @@ def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
         age = _number(cell["age_at_diagnosis_days"], fail, "age_at_diagnosis_days")
         if age < 0:
             fail("age_at_diagnosis_days", f"negative age ({age:g} days)")
+        if age > MAX_AGE_DAYS:
+            fail("age_at_diagnosis_days", f"age of {age:g} days exceeds {MAX_AGE_DAYS:g}")
         sct = _flag(cell["sct"], fail, "sct")
         event = _flag(cell["event"], fail, "event")
         t_event = _number(cell["months_to_event"], fail, "months_to_event")
@@ -158,13 +190,18 @@ def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
             fail("months_to_event", f"negative time ({t_event:g} months)")
         if t_event == 0:
             fail("months_to_event", "time to death or last follow-up must be positive")
+        if not MIN_MONTHS <= t_event <= MAX_MONTHS:
+            fail("months_to_event", f"time of {t_event:g} months outside [{MIN_MONTHS:g}, "
+                                    f"{MAX_MONTHS:g}]")
         if sct:
             if cell["months_to_sct"] == "":
                 fail("months_to_sct", "missing although sct is 1")
             t_sct = _number(cell["months_to_sct"], fail, "months_to_sct")
             if t_sct < 0:
                 fail("months_to_sct", f"negative time ({t_sct:g} months)")
-            if t_sct >= t_event:
+            if t_sct > MAX_MONTHS:
+                fail("months_to_sct", f"time of {t_sct:g} months exceeds {MAX_MONTHS:g}")
+            if t_sct >= t_event or t_event - t_sct < MIN_MONTHS:
                 what = "death" if event else "last follow-up"
                 fail("months_to_sct", f"SCT at {t_sct:g} months is not before {what} at "
                                       f"{t_event:g} months (a patient who died before SCT is "
@@ -189,7 +226,7 @@ def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
     )
 
 
-_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 
 
 def _number(text: str, fail, col: str) -> float:
