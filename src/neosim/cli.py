@@ -11,7 +11,21 @@ import sys
 
 import click
 
-from neosim.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, InputError, NeosimError
+from neosim.cli_types import InputPath, Int
+from neosim.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    MAX_FIELD,
+    MAX_FILE,
+    MAX_MESSAGE,
+    InputError,
+    NeosimError,
+    printable,
+    shorten,
+)
+
+#: longest error line: a message, a file and a field at their limits, and their separators
+MAX_LINE = MAX_MESSAGE + MAX_FILE + MAX_FIELD + 4
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,11 +39,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("experiment", required=False, type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(file_okay=False),
+@click.argument("experiment", required=False, type=InputPath(dir_okay=False))
+@click.option("--out", type=InputPath(file_okay=False),
               help="Run folder to create (must not exist).")
-@click.option("--seed", type=int, help="Override experiment.seed.")
-@click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
+@click.option("--seed", type=Int(0, 2**63 - 1), help="Override experiment.seed.")
+@click.option("--resume", "resume_dir", type=InputPath(file_okay=False),
               help="Finish the interrupted run in this folder.")
 @click.option("--scheduler", help="Run chunks on this dask scheduler (tcp://HOST:PORT).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr.")
@@ -57,7 +71,7 @@ def run(experiment: str | None, out: str | None, seed: int | None, resume_dir: s
 
 
 @cli.command()
-@click.argument("experiment", type=click.Path(dir_okay=False))
+@click.argument("experiment", type=InputPath(dir_okay=False))
 def validate(experiment: str) -> None:
     """Check EXPERIMENT and print the resolved config; runs nothing."""
     from neosim.config import config_hash, load_experiment, resolved_toml
@@ -110,6 +124,11 @@ cli.add_command(cli_pooling.pooling)
 cli.add_command(cli_survival.survival)
 
 
+def _line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` as one printable line of at most ``limit`` characters."""
+    return shorten(printable(" ".join(str(text).split())), limit) or ""
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``neosim`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -127,15 +146,15 @@ def main(argv: list[str] | None = None) -> None:
             names = sorted(getattr(group, "commands", {}))
             msg = (f"missing command (one of: {', '.join(names)}; see {cmd} --help)" if names
                    else " ".join(msg.split()))
-        click.echo(f"{cmd}: command line: {msg}", err=True)
+        click.echo(f"{_line(cmd, 80)}: command line: {_line(msg)}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except click.ClickException as exc:
-        click.echo(f"neosim: {exc.format_message()}", err=True)
+        click.echo(f"neosim: {_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except NeosimError as exc:
         if debug:
             raise
-        click.echo(f"neosim: {exc}", err=True)
+        click.echo(f"neosim: {_line(str(exc), MAX_LINE)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("neosim: interrupted", err=True)
@@ -143,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # last line of defence: one line, no traceback
         if debug:
             raise
-        msg = " ".join(str(exc).split())
+        msg = _line(str(exc))
         click.echo(f"neosim: internal error: {type(exc).__name__}: {msg} (rerun with --debug)",
                    err=True)
         sys.exit(EXIT_INTERNAL)

@@ -8,9 +8,11 @@ modules (no PyMC, ArviZ, SciPy or matplotlib), so they answer in well under a se
 from __future__ import annotations
 
 import json
+import math
 
 import click
 
+from neosim.cli_types import InputPath, Int, Real, real_list
 from neosim.errors import InputError
 
 #: design field -> the flag that sets it (to name the flag in error messages)
@@ -23,27 +25,48 @@ _FLAGS = {
     "dropout.time_months": "--dropout-time", "subjects": "--subjects",
 }
 CMD = "command line"
-
-
-def _floats(text: str | None, flag: str) -> list[float] | None:
-    if text is None:
-        return None
-    try:
-        return [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise InputError(f"expected numbers separated by commas (got {text!r})", file=CMD,
-                         field=flag) from None
+#: the flags every analytic answer depends on (named when an answer is not a finite number)
+_DRIVERS = ("--hr", "--alpha", "--power", "--subjects", "--allocation", "--control-median",
+            "--control-hazard", "--accrual-months", "--followup-months", "--dropout-hazard",
+            "--dropout-rate")
+#: bounds of the design flags: months up to a century, hazards per month up to 100, a hazard
+#: ratio within [1e-3, 1e3], levels and powers far enough from 0 and 1 for the normal quantile
+MONTHS = 1200.0
+MAX_SUBJECTS = 10_000_000.0
+MAX_HAZARD = 100.0
 
 
 def _allocation(text: str) -> float:
+    bad = InputError(f"expected EXPERIMENTAL:CONTROL such as 2:1, with a ratio in [0.01, 100] "
+                     f"(got {text[:40]!r})", file=CMD, field="--allocation")
+    parts = text.split(":")
+    if len(parts) > 2 or len(text) > 80:
+        raise bad
+    kind = Real(1e-6, 1e6, lo_open=False)
     try:
-        if ":" in text:
-            e, c = (float(x) for x in text.split(":"))
-            return e / c
-        return float(text)
-    except (ValueError, ZeroDivisionError):
-        raise InputError(f"expected EXPERIMENTAL:CONTROL such as 2:1 (got {text!r})", file=CMD,
-                         field="--allocation") from None
+        e, *c = (kind.convert(x, None, None) for x in parts)
+    except InputError:
+        raise bad from None
+    ratio = e / c[0] if c else e
+    if not 0.01 <= ratio <= 100.0:
+        raise bad
+    return ratio
+
+
+def check_finite(record: dict, flags: tuple[str, ...] = _DRIVERS) -> dict:
+    """Refuse an answer holding a non-finite number: an input error naming the flags behind it."""
+    def bad(value) -> bool:
+        if isinstance(value, dict):
+            return any(bad(v) for v in value.values())
+        if isinstance(value, list | tuple):
+            return any(bad(v) for v in value)
+        return isinstance(value, float) and not math.isfinite(value)
+
+    culprit = next((k for k, v in record.items() if bad(v)), None)
+    if culprit is not None:
+        raise InputError(f"the design gives no finite {culprit}; change {', '.join(flags)}",
+                         file=CMD, field=flags[0])
+    return record
 
 
 def _design(o: dict, *, need_power: bool):
@@ -69,8 +92,15 @@ def _design(o: dict, *, need_power: bool):
         dropout = {"hazard_per_month": o["dropout_hazard"]}
     elif o["dropout_rate"] is not None:
         dropout = {"rate": o["dropout_rate"], "time_months": o["dropout_time"]}
-    accrual = _floats(o["accrual_months"], "--accrual-months")
-    intensity = _floats(o["accrual_intensity"], "--accrual-intensity") or [1.0] * len(accrual)
+    accrual = real_list(o["accrual_months"], "--accrual-months", lo=1e-3, hi=MONTHS)
+    if sum(accrual) > MONTHS:
+        raise InputError(f"total accrual exceeds {MONTHS:g} months", file=CMD,
+                         field="--accrual-months")
+    intensity = (real_list(o["accrual_intensity"], "--accrual-intensity", lo=1e-6, hi=1e6)
+                 or [1.0] * len(accrual))
+    if o["power"] is not None and o["power"] <= o["alpha"] / o["sided"]:
+        raise InputError("must exceed the one-sided level alpha / sided", file=CMD,
+                         field="--power")
     data = {
         "hazard_ratio": o["hr"], "alpha": o["alpha"], "sided": o["sided"],
         "power": o["power"] if (need_power or o["subjects"] is None) else None,
@@ -91,26 +121,30 @@ def _design_options(fn):
     opts = [
         click.option("--method", type=click.Choice(["schoenfeld", "freedman", "lachin-foulkes"]),
                      default="schoenfeld", show_default=True, help="Sample-size formula."),
-        click.option("--hr", type=float, required=True,
+        click.option("--hr", type=Real(1e-3, 1e3), required=True,
                      help="Hazard ratio experimental/control under the alternative."),
-        click.option("--alpha", type=float, default=0.025, show_default=True,
+        click.option("--alpha", type=Real(1e-8, 0.5), default=0.025, show_default=True,
                      help="Type I error (total; split over both tails when --sided 2)."),
-        click.option("--sided", type=click.IntRange(1, 2), default=1, show_default=True),
-        click.option("--power", type=float, default=0.8, show_default=True),
+        click.option("--sided", type=Int(1, 2), default=1, show_default=True),
+        click.option("--power", type=Real(1e-6, 1 - 1e-9), default=0.8, show_default=True),
         click.option("--allocation", default="1:1", show_default=True,
                      help="Allocation ratio EXPERIMENTAL:CONTROL (or one number)."),
-        click.option("--control-median", type=float, help="Control median survival (months)."),
-        click.option("--control-hazard", type=float, help="Control hazard per month."),
+        click.option("--control-median", type=Real(1e-3, 1e5),
+                     help="Control median survival (months)."),
+        click.option("--control-hazard", type=Real(1e-6, MAX_HAZARD),
+                     help="Control hazard per month."),
         click.option("--accrual-months", default="12", show_default=True,
                      help="Accrual duration; a comma list gives piecewise-uniform pieces."),
         click.option("--accrual-intensity", default=None,
                      help="Relative accrual intensity per piece (comma list)."),
-        click.option("--followup-months", type=float, default=12.0, show_default=True,
-                     help="Minimum follow-up after the end of accrual."),
-        click.option("--dropout-hazard", type=float, help="Dropout hazard per month (both arms)."),
-        click.option("--dropout-rate", type=float,
+        click.option("--followup-months", type=Real(0.0, MONTHS), default=12.0,
+                     show_default=True, help="Minimum follow-up after the end of accrual."),
+        click.option("--dropout-hazard", type=Real(0.0, MAX_HAZARD),
+                     help="Dropout hazard per month (both arms)."),
+        click.option("--dropout-rate", type=Real(0.0, 0.999),
                      help="Probability of dropout by --dropout-time (rpact dropoutRate)."),
-        click.option("--dropout-time", type=float, help="Months at which --dropout-rate holds."),
+        click.option("--dropout-time", type=Real(1e-3, MONTHS),
+                     help="Months at which --dropout-rate holds."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
     ]
     for opt in reversed(opts):
@@ -119,8 +153,9 @@ def _design_options(fn):
 
 
 def _emit(result, as_json: bool) -> None:
+    check_finite(result.to_dict())
     if as_json:
-        click.echo(json.dumps(result.to_dict()))
+        click.echo(json.dumps(result.to_dict(), allow_nan=False))
         return
     r = result
     tails = "two-sided" if r.sided == 2 else "one-sided"
@@ -136,7 +171,8 @@ def _emit(result, as_json: bool) -> None:
 
 @click.command("samplesize")
 @_design_options
-@click.option("--subjects", type=float, help="Total subjects: solve for power instead.")
+@click.option("--subjects", type=Real(2.0, MAX_SUBJECTS),
+              help="Total subjects: solve for power instead.")
 def samplesize(**o) -> None:
     """Events and subjects for a two-arm survival comparison (or power with --subjects)."""
     from neosim.design import survival
@@ -151,13 +187,16 @@ def samplesize(**o) -> None:
 
 @click.command("power")
 @_design_options
-@click.option("--subjects", type=float, required=True, help="Total number of subjects.")
-@click.option("--simulate", "n_trials", type=int,
+@click.option("--subjects", type=Real(2.0, MAX_SUBJECTS), required=True,
+              help="Total number of subjects.")
+@click.option("--simulate", "n_trials", type=Int(1, 10_000_000),
               help="Also simulate this many trials of the design (log-rank power with MC SE).")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the simulation.")
-@click.option("--events", type=int,
+@click.option("--seed", type=Int(0, 2**63 - 1), default=1, show_default=True,
+              help="Seed of the simulation.")
+@click.option("--events", type=Int(1, 10_000_000),
               help="Simulation: analyse when this many events occurred (event-driven).")
-@click.option("--workers", type=int, default=0, help="Simulation threads (0: every core).")
+@click.option("--workers", type=Int(0, 1024), default=0,
+              help="Simulation threads (0: every core).")
 def power(**o) -> None:
     """Power of a two-arm survival comparison with a given number of subjects (analytic, and
     by simulation of the same design with --simulate N)."""
@@ -183,12 +222,15 @@ def power(**o) -> None:
             o["events"], design.hazard_ratio, design.alpha, sided=design.sided,
             allocation_ratio=design.allocation_ratio, method=o["method"])}
     record = cli_sim.simulation_record(result, reference, events=o["events"])
+    check_finite({k: v for k, v in record.items()
+                  if k not in ("trials_per_second", "seconds", "events_target")},
+                 ("--subjects", "--events", "--simulate", *_DRIVERS))
     click.echo(cli_sim.emit(record, as_json=o["as_json"]))
 
 
 @click.command("accrual")
-@click.argument("experiment", type=click.Path(dir_okay=False))
-@click.option("--seed", type=int, help="Override experiment.seed.")
+@click.argument("experiment", type=InputPath(dir_okay=False))
+@click.option("--seed", type=Int(0, 2**63 - 1), help="Override experiment.seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the projection as one JSON object.")
 def accrual(experiment: str, seed: int | None, as_json: bool) -> None:
     """Project consortium accrual from EXPERIMENT (an `accrual` experiment); writes nothing."""
@@ -201,6 +243,11 @@ def accrual(experiment: str, seed: int | None, as_json: bool) -> None:
                          f"{cfg.experiment.kind!r})", file=experiment, field="experiment.kind")
     prepared = kind.prepare(cfg, experiment)
     tables = kind.compute(prepared)
+    try:
+        check_finite(tables["json"])
+    except InputError as exc:
+        raise InputError(f"{exc.message.split(';')[0]}; check the recruitment, sites and "
+                         "tradeoff tables", file=experiment) from None
     if as_json:
         click.echo(json.dumps(tables["json"]))
     else:

@@ -5,7 +5,11 @@ Light at import time (click only); the work imports what it needs inside each co
 
 from __future__ import annotations
 
+import math
+
 import click
+
+from neosim.cli_types import InputPath, Real
 
 
 @click.group()
@@ -14,7 +18,7 @@ def pooling() -> None:
 
 
 @pooling.command("table")
-@click.option("--file", "path", type=click.Path(dir_okay=False),
+@click.option("--file", "path", type=InputPath(dir_okay=False),
               help="A table of the same schema instead of the packaged one.")
 def table(path: str | None) -> None:
     """List the published figures: id, measure, landmark, value as printed, evidence, study."""
@@ -32,8 +36,8 @@ def table(path: str | None) -> None:
 
 
 @pooling.command("ess")
-@click.argument("prior_file", type=click.Path(dir_okay=False))
-@click.option("--sigma", type=float, help="Unit SD (normal mixtures only).")
+@click.argument("prior_file", type=InputPath(dir_okay=False))
+@click.option("--sigma", type=Real(1e-6, 1e6), help="Unit SD (normal mixtures only).")
 def ess(prior_file: str, sigma: float | None) -> None:
     """Effective sample size (moment and ELIR) of a mixture PRIOR_FILE."""
     from neosim.errors import InputError
@@ -50,7 +54,13 @@ def ess(prior_file: str, sigma: float | None) -> None:
                          field="--sigma")
     unit = {"beta": "patients", "gamma": "units of exposure",
             "normal": "observations"}[mix.family]
+    values = {"mean": mix.mean(), "ESS moment": ess_moment(mix, sigma=sigma),
+              "ESS ELIR": ess_elir(mix, sigma=sigma)}
+    for what, v in values.items():
+        if not math.isfinite(v):
+            raise InputError(f"the prior has no finite {what} (components too extreme)",
+                             file=prior_file, field="components")
     click.echo(f"{prior.name} ({prior.quantity}, {mix.family} mixture of {mix.weights.size})")
-    click.echo(f"mean            {mix.mean():.4f}")
-    click.echo(f"ESS moment      {ess_moment(mix, sigma=sigma):.2f} {unit}")
-    click.echo(f"ESS ELIR        {ess_elir(mix, sigma=sigma):.2f} {unit}")
+    click.echo(f"mean            {values['mean']:.4f}")
+    click.echo(f"ESS moment      {values['ESS moment']:.2f} {unit}")
+    click.echo(f"ESS ELIR        {values['ESS ELIR']:.2f} {unit}")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from neosim.cli_types import InputPath
+
 
 @click.command("report")
-@click.argument("run_dir", metavar="DIR", type=click.Path(file_okay=False))
+@click.argument("run_dir", metavar="DIR", type=InputPath(file_okay=False))
 def report(run_dir: str) -> None:
     """Rebuild DIR/report.html from the files of the run folder DIR."""
     from neosim.report import write_report

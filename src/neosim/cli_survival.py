@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import click
 
+from neosim.cli_types import InputPath
+
 
 @click.group()
 def survival() -> None:
@@ -14,19 +16,24 @@ def survival() -> None:
 
 
 @survival.command("check")
-@click.argument("ipd_file", type=click.Path(dir_okay=False))
+@click.argument("ipd_file", type=InputPath(dir_okay=False))
 @click.option("--subtypes", default="", help="Comma-separated subtypes (default: all in file).")
 @click.option("--origin", type=click.Choice(["sct", "diagnosis"]), default="sct",
               show_default=True, help="Time origin: SCT (landmark) or diagnosis.")
 def check(ipd_file: str, subtypes: str, origin: str) -> None:
     """Validate IPD_FILE, then print counts, Kaplan–Meier medians and the log-rank test."""
+    import math
+
     import numpy as np
 
+    from neosim.errors import InputError
     from neosim.survival.ipd import landmark, load_ipd
     from neosim.survival.nonparametric import kaplan_meier, logrank
 
     ipd = load_ipd(ipd_file)
     labels = [s for s in subtypes.split(",") if s] or list(dict.fromkeys(ipd.subtype))
+    if len(set(labels)) != len(labels):
+        raise InputError("names a subtype twice", file="command line", field="--subtypes")
     data = landmark(ipd, labels, origin=origin, file="command line")
     click.echo(f"{ipd_file}: {ipd.n} patients valid; {int(ipd.sct.sum())} transplanted")
     click.echo(f"time from {origin}: {len(data.time)} patients analysed")
@@ -44,5 +51,8 @@ def check(ipd_file: str, subtypes: str, origin: str) -> None:
     present = np.unique(data.subtype_index)
     if present.size >= 2:
         lr = logrank(data.time, data.event, np.asarray(labels)[data.subtype_index])
+        if not (math.isfinite(lr.statistic) and math.isfinite(lr.p_value)):
+            click.echo(f"log-rank ({', '.join(lr.groups)}): not defined (no deaths to compare)")
+            return
         click.echo(f"log-rank ({', '.join(lr.groups)}): chi2 = {lr.statistic:.3f} on {lr.df} df,"
                    f" p = {lr.p_value:.4g}")

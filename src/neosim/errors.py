@@ -15,6 +15,12 @@ EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 
+#: longest message, file and field shown in an error line (longer ones are cut with an ellipsis
+#: in the middle); a whole line stays under 600 characters
+MAX_MESSAGE = 340
+MAX_FILE = 140
+MAX_FIELD = 80
+
 
 class NeosimError(Exception):
     """Base class of every error neosim raises on purpose."""
@@ -38,9 +44,9 @@ class InputError(NeosimError):
     exit_code = EXIT_BAD_INPUT
 
     def __init__(self, message: str, *, file: str | None = None, field: str | None = None):
-        self.message = " ".join(str(message).split())  # always one line
-        self.file = _printable(file)
-        self.field = _printable(field)
+        self.message = shorten(printable(" ".join(str(message).split())), MAX_MESSAGE)
+        self.file = shorten(printable(file), MAX_FILE)
+        self.field = shorten(printable(field), MAX_FIELD)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -52,7 +58,15 @@ class InputError(NeosimError):
         return InputError(self.message, file=self.file or file, field=self.field or field)
 
 
-def _printable(text: str | None) -> str | None:
+def shorten(text: str | None, limit: int) -> str | None:
+    """``text`` cut to at most ``limit`` characters, its middle replaced by an ellipsis."""
+    if text is None or len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+
+
+def printable(text: str | None) -> str | None:
     """Escape control characters (a key named "a\nb" must not break the one-line contract)."""
     if text is None:
         return None
