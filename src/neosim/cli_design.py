@@ -114,6 +114,10 @@ def _design(o: dict, *, need_power: bool):
         flag = _FLAGS.get(exc.field or "", exc.field)
         if exc.field and exc.field.startswith("accrual_months"):
             flag = "--accrual-months"
+        if not exc.field:  # a check across fields: name the flag of the field it mentions first
+            named = sorted((exc.message.find(k.split(".")[-1]), f) for k, f in _FLAGS.items()
+                           if k.split(".")[-1] in exc.message)
+            flag = named[0][1] if named else None
         raise InputError(exc.message, file=CMD, field=flag) from None
 
 

@@ -34,7 +34,10 @@ def check(ipd_file: str, subtypes: str, origin: str) -> None:
     labels = [s for s in subtypes.split(",") if s] or list(dict.fromkeys(ipd.subtype))
     if len(set(labels)) != len(labels):
         raise InputError("names a subtype twice", file="command line", field="--subtypes")
-    data = landmark(ipd, labels, origin=origin, file="command line")
+    try:
+        data = landmark(ipd, labels, origin=origin, file="command line")
+    except InputError as exc:
+        raise InputError(exc.message, file="command line", field="--subtypes") from None
     click.echo(f"{ipd_file}: {ipd.n} patients valid; {int(ipd.sct.sum())} transplanted")
     click.echo(f"time from {origin}: {len(data.time)} patients analysed")
     click.echo(f"  {'subtype':8s} {'patients':>8s} {'deaths':>6s} {'KM median (months)':>19s}")

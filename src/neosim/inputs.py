@@ -60,6 +60,8 @@ def check_path(path: str | Path, *, field: str | None = None) -> str:
         Where the path came from (a flag or a config field), for the message.
     """
     text = os.fspath(path)
+    if not text:
+        raise InputError("empty path", field=field)
     if "\x00" in text:
         raise InputError("path contains a NUL byte", file=text, field=field)
     raw = os.fsencode(text)
