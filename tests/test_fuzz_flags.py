@@ -198,8 +198,8 @@ def workdir(tmp_path, monkeypatch):
 QUOTA = 3000
 
 
-def test_generated_bad_flags_meet_the_contract(workdir):
-    cases = generate(20261201, QUOTA, workdir)
+def _fuzz(seed: int, workdir: Path) -> int:
+    cases = generate(seed, QUOTA, workdir)
     before = tree(workdir)
     checked = 0
     for argv, names in cases:
@@ -208,5 +208,17 @@ def test_generated_bad_flags_meet_the_contract(workdir):
         assert "nan" not in outcome.stdout and "inf" not in outcome.stdout, (argv, line)
         assert tree(workdir) == before, f"{argv[:4]} wrote {tree(workdir) - before}"
         checked += 1
+    return checked
+
+
+def test_generated_bad_flags_meet_the_contract(workdir):
+    checked = _fuzz(20261201, workdir)
+    COUNTS["flags"] += checked
+    assert checked >= QUOTA
+
+
+@pytest.mark.slow
+def test_more_generated_bad_flags_meet_the_contract(workdir):
+    checked = _fuzz(7, workdir)
     COUNTS["flags"] += checked
     assert checked >= QUOTA

@@ -54,8 +54,14 @@ class InputError(NeosimError):
         return ": ".join([*parts, self.message])
 
     def at(self, *, file: str | None = None, field: str | None = None) -> InputError:
-        """Return a copy located at ``file`` / ``field`` where this error does not say yet."""
-        return InputError(self.message, file=self.file or file, field=self.field or field)
+        """Return a copy located at ``file`` / ``field`` where this error does not say yet.
+
+        An error that already names its file keeps its own location (a field is a place in a
+        file: the field of another file would mislead).
+        """
+        if self.file:
+            return InputError(self.message, file=self.file, field=self.field)
+        return InputError(self.message, file=file, field=self.field or field)
 
 
 def shorten(text: str | None, limit: int) -> str | None:

@@ -183,8 +183,9 @@ def parse_toml(text: str, *, file: str) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"malformed TOML: {exc}", file=file) from None
-    except ValueError as exc:  # int() of thousands of digits
-        raise InputError(f"malformed TOML: {exc}", file=file) from None
+    except ValueError:  # int() of thousands of digits
+        raise InputError("malformed TOML: an integer of thousands of digits (out of the 64-bit "
+                         "range)", file=file) from None
     except RecursionError:
         raise InputError(f"malformed TOML: nested deeper than {MAX_DEPTH} levels",
                          file=file) from None
