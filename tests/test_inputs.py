@@ -151,3 +151,15 @@ def test_a_fifo_as_experiment_gives_one_line(tmp_path):
                  ["run", str(tmp_path / "exp.toml"), "--out", str(tmp_path / "out")]):
         assert_bad_input(run_cli(argv, timeout=10), names=(str(tmp_path / "exp.toml"),))
     assert not (tmp_path / "out").exists()
+
+
+def test_report_skips_special_files_in_a_run_folder(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.toml").write_text('[experiment]\nname = "x"\nkind = "sbc"\n')
+    os.mkfifo(run / "summary.csv")  # would block a plain open()
+    os.mkfifo(run / "extra.json")
+    os.symlink("/dev/zero", run / "more.csv")  # would read forever
+    out = run_cli(["report", str(run)], timeout=20)
+    assert out.code == 0, out.stderr
+    assert (run / "report.html").is_file()

@@ -8,7 +8,8 @@ JSON, IPD CSV, SBC targets) reads it through :func:`read_text`, which
 * opens the file with ``O_NONBLOCK`` (a FIFO never blocks) and checks with ``fstat`` that it is a
   regular file (FIFOs, devices such as ``/dev/zero``, sockets and directories are refused);
 * reads at most the cap of its kind (:data:`CAPS`: 1 MiB for configs and tables, 64 MiB for
-  prior files and IPD), naming the cap when a file is larger;
+  prior files, IPD and the files of a run folder that ``neosim report`` reads), naming the cap
+  when a file is larger;
 * decodes UTF-8 (a leading byte-order mark is dropped) and refuses NUL characters.
 
 :func:`parse_toml` and :func:`parse_json` turn every parser failure into the one-line
@@ -34,7 +35,7 @@ from neosim.errors import InputError
 MiB = 1024 * 1024
 #: size cap (bytes) per kind of input file
 CAPS: dict[str, int] = {"config": 1 * MiB, "table": 1 * MiB, "prior": 64 * MiB,
-                        "ipd": 64 * MiB}
+                        "ipd": 64 * MiB, "run": 64 * MiB}
 #: longest accepted path and path component, in bytes (Linux PATH_MAX and NAME_MAX)
 MAX_PATH = 4095
 MAX_NAME = 255
@@ -42,7 +43,7 @@ MAX_NAME = 255
 MAX_DEPTH = 32
 _INT64 = 2**63
 _WHAT = {"config": "TOML file", "table": "TOML file", "prior": "prior file",
-         "ipd": "IPD file"}
+         "ipd": "IPD file", "run": "run-folder file"}
 
 
 def _mib(n: int) -> str:

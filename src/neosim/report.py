@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
+import io
 import json
 import math
 import tomllib
@@ -30,6 +31,7 @@ from typing import Any
 
 from neosim import results
 from neosim.errors import InputError
+from neosim.inputs import read_text
 
 #: figure file suffixes the report embeds, with their MIME types
 IMAGE_TYPES = {
@@ -98,29 +100,38 @@ CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri '
 # --------------------------------------------------------------------------------------------
 
 
-def _read_json(path: Path) -> Any | None:
+def _read_text(path: Path) -> str | None:
+    """A folder file's text, or None when it is no regular UTF-8 file under the size cap (a FIFO
+    or device dropped into a folder never blocks or floods the report)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_text(path, kind="run")
+    except InputError:
+        return None
+
+
+def _read_json(path: Path) -> Any | None:
+    text = _read_text(path)
+    try:
+        return None if text is None else json.loads(text)
+    except (ValueError, RecursionError):
         return None
 
 
 def _read_config(run_dir: Path) -> tuple[str | None, dict[str, Any]]:
-    try:
-        text = (run_dir / results.CONFIG).read_text(encoding="utf-8")
-    except OSError:
+    text = _read_text(run_dir / results.CONFIG)
+    if text is None:
         return None, {}
     try:
         return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # TOMLDecodeError, or an integer of thousands of digits
         return text, {}
 
 
 def _read_csv(path: Path) -> list[list[str]]:
+    text = _read_text(path)
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            return list(csv.reader(fh))
-    except (OSError, csv.Error, UnicodeDecodeError):
+        return [] if text is None else list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
         return []
 
 
@@ -386,9 +397,8 @@ def _tables_section(run_dir: Path) -> str:
             continue
         out.append(f'<h3>{escape(_humanise(path.stem))} <span class="muted">'
                    f"({escape(path.name)})</span></h3>")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        text = _read_text(path)
+        if text is None:
             out.append('<p class="muted">(unreadable)</p>')
             continue
         if len(text) > MAX_JSON_CHARS:
@@ -397,7 +407,7 @@ def _tables_section(run_dir: Path) -> str:
             continue
         try:
             out.append(_json_block(json.loads(text)))
-        except ValueError:
+        except (ValueError, RecursionError):
             out.append('<p class="muted">(not valid JSON)</p>')
     if not out:
         return '<p class="muted">No tables in this run folder.</p>'
