@@ -70,7 +70,8 @@ def _index(raw, fid):
 @pytest.mark.parametrize(("fid", "changes", "field", "words"), [
     ("alfaar2017_os60", {"estimate": 0.60}, "ci_lower", "does not contain the estimate"),
     ("alfaar2017_os60", {"ci_lower": 0.5, "ci_upper": 0.3}, "ci_upper", "not above"),
-    ("interfant99_congenital_os24", {"se": 0.0}, "se", "must be > 0"),
+    ("interfant99_congenital_os24", {"se": 0.0}, "se", "must be at least 0.0001"),
+    ("interfant99_congenital_os24", {"se": 5e-324}, "se", "must be at least 0.0001"),
     ("interfant99_congenital_os24", {"se": -0.05}, "se", "outside [0, 1]"),
     ("interfant99_congenital_os24", {"estimate": 20.0}, "estimate", "outside [0, 1]"),
     ("interfant99_congenital_os24", {"estimate": -0.1}, "estimate", "outside [0, 1]"),

@@ -27,6 +27,9 @@ Unknown = Literal["unknown"]
 RowId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Real = Annotated[float, Field(allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
+#: the smallest standard error or CI width of a proportion taken as printed (a smaller one would
+#: need tens of millions of patients, and its precision overflows the likelihood's weight)
+MIN_SE = 1e-4
 
 
 class Study(Strict):
@@ -70,7 +73,7 @@ class Figure(Strict):
     subgroup: str
     measure: Literal["OS", "EFS"]
     as_published: str
-    landmark_months: Annotated[float, Field(gt=0.0, le=1200.0, allow_inf_nan=False)] | Unknown
+    landmark_months: Annotated[float, Field(ge=0.1, le=1200.0, allow_inf_nan=False)] | Unknown
     estimate: Real | Unknown = "unknown"
     se: Real | Unknown = "unknown"
     ci_lower: Real | Unknown = "unknown"
@@ -172,16 +175,17 @@ def _check_figure(f: Figure, at: str, fail) -> None:
         if v != "unknown" and not 0.0 <= v <= 1.0:
             hint = " (write percentages as proportions, e.g. 0.2 for 20%)" if v > 1 else ""
             fail(f"{at}.{name}", f"proportion {v} is outside [0, 1]{hint}")
-    if f.se != "unknown" and f.se <= 0.0:
-        fail(f"{at}.se", f"standard error must be > 0 (got {f.se})")
+    if f.se != "unknown" and f.se < MIN_SE:
+        fail(f"{at}.se", f"standard error must be at least {MIN_SE:g} (got {f.se})")
     ci = [f.ci_lower, f.ci_upper, f.ci_level]
     if any(v != "unknown" for v in ci):
         if any(v == "unknown" for v in ci):
             fail(f"{at}.ci_lower", "a CI needs ci_lower, ci_upper and ci_level together")
-        if not 0.0 < f.ci_level < 1.0:
-            fail(f"{at}.ci_level", f"must be in (0, 1) (got {f.ci_level})")
-        if not f.ci_lower < f.ci_upper:
-            fail(f"{at}.ci_upper", f"CI upper {f.ci_upper} is not above lower {f.ci_lower}")
+        if not 0.5 <= f.ci_level <= 0.999:
+            fail(f"{at}.ci_level", f"must be in [0.5, 0.999] (got {f.ci_level})")
+        if not f.ci_upper - f.ci_lower >= MIN_SE:
+            fail(f"{at}.ci_upper", f"CI upper {f.ci_upper} is not above lower {f.ci_lower} by "
+                                   f"at least {MIN_SE:g}")
         if f.estimate == "unknown":
             fail(f"{at}.estimate", "a CI was given without its estimate")
         if not f.ci_lower <= f.estimate <= f.ci_upper:
