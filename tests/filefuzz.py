@@ -266,10 +266,8 @@ def json_mutations() -> dict[str, callable]:
         d = load(t)
         c = r.choice(d["components"])
         key = r.choice(["weight", "a", "b"])
-        c[key] = r.choice([0.0, -1.0, 5e-324, 1e300, 2.0] if key == "weight"
-                          else [0.0, -1.0, 5e-324, 1e-300, 1e300, 1e8])
-        if key == "weight" and c[key] in (5e-324,):
-            c[key] = 0.0
+        c[key] = r.choice([0.0, -1.0, -5e-324, 1e300, 2.0] if key == "weight"
+                          else [0.0, -1.0, 5e-324, 1e-300, 1e300, 1e16])
         return json.dumps(d).encode()
 
     def bad_horizon(t, r):

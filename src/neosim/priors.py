@@ -31,11 +31,12 @@ from neosim.errors import InputError
 
 SCHEMA = "neosim-prior/1"
 #: bounds of a prior file's numbers that the conjugate maths (digamma, gamma and beta densities,
-#: exp of normal draws) survives: shapes and rates in [1e-4, 1e7], means within ±1e3, standard
-#: deviations in [1e-6, 1e3], draws within ±1e6, at most 1e6 draws of at most 64 quantities, and a
-#: ``survival_probability_<T>m`` horizon T in (0, 1200] months
+#: exp of normal draws) survives, wide enough for every fit neosim writes (a tight gamma fit to
+#: hazard draws has rates near 1e8): shapes and rates in [1e-8, 1e15], means within ±1e3,
+#: standard deviations in [1e-6, 1e3], draws within ±1e6, at most 1e6 draws of at most 64
+#: quantities, and a ``survival_probability_<T>m`` horizon T in (0, 1200] months
 Finite = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
-Shape = Annotated[float, Field(ge=1e-4, le=1e7, allow_inf_nan=False)]
+Shape = Annotated[float, Field(ge=1e-8, le=1e15, allow_inf_nan=False)]
 Location = Annotated[float, Field(ge=-1e3, le=1e3, allow_inf_nan=False)]
 Scale = Annotated[float, Field(ge=1e-6, le=1e3, allow_inf_nan=False)]
 MAX_DRAWS = 1_000_000
@@ -45,7 +46,7 @@ _HORIZON = re.compile(r"^survival_probability_(\d+(?:\.\d+)?)m$")
 class Component(Strict):
     """One mixture component. Beta/gamma use ``a``/``b``; normal uses ``mean``/``sd``."""
 
-    weight: Annotated[float, Field(ge=1e-12, le=1.0, allow_inf_nan=False)]
+    weight: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
     a: Shape | None = None
     b: Shape | None = None
     mean: Location | None = None
@@ -90,6 +91,9 @@ class PriorFile(Strict):
                 if any(getattr(c, k) is None for k in need):
                     raise ValueError(f"components[{i}] needs {' and '.join(need)} for a "
                                      f"{self.family} mixture")
+                if self.family == "beta" and min(c.a, c.b) / (c.a + c.b) < 1e-12:
+                    raise FieldError(f"components[{i}]", "a beta component with its mean "
+                                     "within 1e-12 of 0 or 1 is degenerate")
             total = sum(c.weight for c in self.components)
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"component weights sum to {total:.6g}, not 1")

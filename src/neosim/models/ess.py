@@ -20,6 +20,7 @@ observations of a unit with standard deviation ``sigma``.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -54,10 +55,12 @@ def _phi_terms(mix: Mixture, phi: float):
         lp = a * log_t + b * log_1mt - (gammaln(a) + gammaln(b) - gammaln(a + b))
         return lp, a * (1 - t) - b * t, a + b, log_t + log_1mt
     if mix.family == "gamma":
-        # λ = exp(φ): log p(φ) = a φ - b λ + a log b - log Γ(a); i_F = λ
-        lam = np.exp(min(phi, 700.0))
-        lp = a * phi - b * lam + a * np.log(b) - gammaln(a)
-        return lp, a - b * lam, b, phi
+        # λ = exp(φ): log p(φ) = a φ - b λ + a log b - log Γ(a); i_F = λ. b λ is formed on the
+        # log scale: beyond e^700 the density is zero (log density -inf), never an overflow
+        log_blam = np.log(b) + phi
+        blam = np.exp(np.minimum(log_blam, 700.0))
+        lp = np.where(log_blam > 700.0, -np.inf, a * phi - blam + a * np.log(b) - gammaln(a))
+        return lp, a - blam, b, phi
     raise ValueError("use sigma with normal mixtures")
 
 
@@ -90,7 +93,10 @@ def ess_elir(mix: Mixture, *, sigma: float | None = None) -> float:
         var_d = float(np.sum(r * (d1 - mean_d) ** 2))
         val = np.exp(log_p) * float(np.sum(r * c))
         if var_d > 0.0:
-            val -= np.exp(log_p + np.log(var_d) - log_info_f)
+            log_term = log_p + np.log(var_d) - log_info_f
+            if log_term > 700.0:  # the information ratio is unbounded here: no finite ESS
+                return -math.inf
+            val -= np.exp(log_term)
         return float(val)
 
     centre = _log_scale_centre(mix)
