@@ -110,7 +110,7 @@ def generate(seed: int, n: int, tmp: Path) -> list[tuple[list[str], tuple[str, .
     sim = _pairs({"--simulate": [*BAD_INT, "0", "-1", "10000001", "1e308"],
                   "--seed": [*BAD_INT, "-1", str(2 ** 63), str(2 ** 64)],
                   "--events": [*BAD_INT, "0", "-5", "10000001"],
-                  "--workers": [*BAD_INT, "-1", "1025", "99999999999"]})
+                  "--workers": [*BAD_INT, "-1", "257", "99999999999"]})
     subjects = _pairs({"--subjects": _bad_number(TINY + NEG + ZERO + ["1", "1.9"],
                                                  ["1e8", "1e300"])})
     commands = {

@@ -199,7 +199,7 @@ def samplesize(**o) -> None:
               help="Seed of the simulation.")
 @click.option("--events", type=Int(1, 10_000_000),
               help="Simulation: analyse when this many events occurred (event-driven).")
-@click.option("--workers", type=Int(0, 1024), default=0,
+@click.option("--workers", type=Int(0, 256), default=0,
               help="Simulation threads (0: every core).")
 def power(**o) -> None:
     """Power of a two-arm survival comparison with a given number of subjects (analytic, and
