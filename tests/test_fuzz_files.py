@@ -117,6 +117,7 @@ def _cases(s: Setup, seed: int, n: int):
     for i in range(n):
         kind = kinds[i % len(kinds)]
         special = rng.random() < 0.1
+        name = "special"  # the mutator's name otherwise
         if kind == "prior":
             if special:
                 path = rng.choice(s.specials("prior"))
@@ -126,9 +127,9 @@ def _cases(s: Setup, seed: int, n: int):
                 path = str(s.prior)
             if rng.random() < 0.5:
                 exp = s.reference("prior", path)
-                yield ["validate", str(exp)], (path, str(exp)), f"prior/{special or name}"
+                yield ["validate", str(exp)], (path, str(exp)), f"prior/{name}"
             else:
-                yield ["pooling", "ess", path], (path, "PRIOR_FILE"), f"prior/{special or name}"
+                yield ["pooling", "ess", path], (path, "PRIOR_FILE"), f"prior/{name}"
         elif kind == "ipd":
             if special:
                 path = rng.choice(s.specials("ipd"))
@@ -136,7 +137,7 @@ def _cases(s: Setup, seed: int, n: int):
                 name = rng.choice(sorted(ipd_mut))
                 s.ipd.write_bytes(ipd_mut[name](filefuzz.ipd_text(rng), rng))
                 path = str(s.ipd)
-            yield ["survival", "check", path], (path, "IPD_FILE"), f"ipd/{special or name}"
+            yield ["survival", "check", path], (path, "IPD_FILE"), f"ipd/{name}"
         elif kind in ("cohort", "table", "country"):
             file = {"cohort": s.cohort, "table": s.table, "country": s.country}[kind]
             if special:
@@ -153,7 +154,7 @@ def _cases(s: Setup, seed: int, n: int):
                 argv = ["accrual", str(exp)]
             else:
                 argv = ["validate", str(exp)]
-            yield argv, (path, str(exp), "--file"), f"{kind}/{special or name}"
+            yield argv, (path, str(exp), "--file"), f"{kind}/{name}"
         else:  # an SBC target or an experiment file itself
             if special:
                 path = rng.choice(s.specials("config"))
@@ -165,19 +166,23 @@ def _cases(s: Setup, seed: int, n: int):
                 path = str(file)
             if kind == "target":
                 exp = s.reference("target", path)
-                yield ["validate", str(exp)], (path, str(exp)), f"target/{special or name}"
+                yield ["validate", str(exp)], (path, str(exp)), f"target/{name}"
             elif rng.random() < 0.3:
                 yield (["run", path, "--out", str(s.out), "--quiet"], (path, "EXPERIMENT"),
-                       f"experiment/{special or name}")
+                       f"experiment/{name}")
             else:
-                yield ["validate", path], (path, "EXPERIMENT"), f"experiment/{special or name}"
+                yield ["validate", path], (path, "EXPERIMENT"), f"experiment/{name}"
 
 
 def _fuzz(tmp_path, monkeypatch, seed: int, quota: int) -> int:
     s = Setup(tmp_path)
     monkeypatch.chdir(s.cwd)
     checked = 0
+    seen: dict[str, set[str]] = {}
     for argv, names, label in _cases(s, seed, quota):
+        kind, how = label.split("/", 1)
+        seen.setdefault(kind, set()).add(how)
+        seen.setdefault("command " + argv[0], set())
         outcome = run_cli(argv, timeout=30)
         try:
             # a long path is shown shortened in the middle: its tail names it
@@ -186,6 +191,13 @@ def _fuzz(tmp_path, monkeypatch, seed: int, quota: int) -> int:
             raise AssertionError(f"{label}: {exc}") from None
         assert not tree(s.cwd), f"{label}: wrote {sorted(tree(s.cwd))[:5]}"
         checked += 1
+    # every file kind, every mutator of its format, special files and every command were used
+    mutators = {"prior": filefuzz.json_mutations(), "ipd": filefuzz.ipd_mutations()}
+    for kind in ("prior", "ipd", "cohort", "table", "country", "target", "experiment"):
+        expected = set(mutators.get(kind, filefuzz.toml_mutations())) | {"special"}
+        assert seen[kind] == expected, (kind, expected - seen[kind])
+    assert {"command run", "command validate", "command accrual", "command survival",
+            "command pooling"} <= set(seen)
     return checked
 
 
