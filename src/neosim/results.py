@@ -22,10 +22,14 @@ Layout of a run folder (the contract)::
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import json
 import os
 import platform
+import re
 import secrets
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -49,6 +53,9 @@ FIGURE_INDEX_SCHEMA = "neosim-figures/1"
 DATA = "data.json"
 DATA_SCHEMA = "neosim-data/1"
 REPORT = "report.html"
+
+#: netCDF attributes that record times, not results: never written (see RunFolder.write_netcdf)
+TIMING_ATTRS = frozenset({"created_at", "sampling_time"})
 
 #: Packages whose versions every provenance record lists (read from metadata, not imported).
 TRACKED_PACKAGES = (
@@ -147,6 +154,16 @@ class RunFolder:
     started: float = field(default_factory=time.time)
     timings: dict[str, float] = field(default_factory=dict)
     data_sources: list[dict[str, Any]] | None = None
+    #: checkpoint files found unreadable (or of another config) and recomputed, for provenance
+    discarded_checkpoints: list[str] = field(default_factory=list)
+
+    def checkpoint(self, name: str = "chunks") -> Any:
+        """The :class:`neosim.compute.Checkpoint` folder ``<run>/<name>``, tied to this run's
+        config hash (a checkpoint of another config is never loaded)."""
+        from neosim.compute import Checkpoint
+
+        return Checkpoint(self.path / name, tag=self.config_sha256,
+                          discarded=self.discarded_checkpoints)
 
     def file(self, name: str) -> Path:
         """Path of a file inside the run folder."""
@@ -217,9 +234,21 @@ class RunFolder:
         atomic_write_text(self.file(SUMMARY), frame.to_csv(index=False, float_format="%.10g"))
 
     def write_netcdf(self, name: str, obj: Any, attrs: dict[str, Any] | None = None) -> None:
-        """Write an ``xarray.DataTree`` or ``Dataset`` with h5netcdf, atomically."""
+        """Write an ``xarray.DataTree`` or ``Dataset`` with h5netcdf, atomically.
+
+        Attributes that record when the file was made (:data:`TIMING_ATTRS`, e.g. ArviZ's
+        ``created_at`` and ``sampling_time``) are removed from every group, so a rerun or a
+        resumed run writes the same bytes; sampling times go to the provenance timings.
+        """
         if attrs:
             obj.attrs.update(attrs)
+        for node in (list(obj.subtree) if hasattr(obj, "subtree") else [obj]):
+            kept = {k: v for k, v in node.attrs.items() if k not in TIMING_ATTRS}
+            if len(kept) != len(node.attrs):
+                spent = node.attrs.get("sampling_time")
+                if isinstance(spent, int | float):
+                    self.timings["sampling"] = self.timings.get("sampling", 0.0) + float(spent)
+                node.attrs = kept
         with atomic_path(self.file(name)) as tmp:
             obj.to_netcdf(tmp, engine="h5netcdf")
 
@@ -261,42 +290,155 @@ def default_run_dir(experiment_name: str, config_sha256: str, root: str | Path =
     return Path(root) / experiment_name / f"{stamp}-{config_sha256[:8]}"
 
 
+#: name of a run folder being built: ``.<final name>.partial-<pid>-<random hex>`` beside it
+_PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>[0-9]+)-[0-9a-f]+$")
+_RENAME_NOREPLACE = 1  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _rename_noreplace(src: Path, dst: Path) -> None:
+    """Rename the folder ``src`` to ``dst``, failing with ``FileExistsError`` if ``dst`` exists.
+
+    On Linux this is one ``renameat2(..., RENAME_NOREPLACE)`` call: atomic, and it never replaces
+    anything. Where that call is missing or the file system does not support the flag, it falls
+    back to "check, then ``os.rename``": renaming a folder onto a non-empty folder always fails
+    (``ENOTEMPTY``/``EEXIST``), and every neosim run folder is non-empty from the moment it
+    appears, so the only thing the fallback could replace is an empty folder someone else created
+    in the instant between the check and the rename.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        renameat2 = None
+    if renameat2 is not None:
+        if renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst),
+                     _RENAME_NOREPLACE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.ENOSYS, errno.EINVAL):
+            if err in (errno.EEXIST, errno.ENOTEMPTY):
+                raise FileExistsError(err, os.strerror(err), str(dst))
+            raise OSError(err, os.strerror(err), str(dst))
+    if os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst))
+    try:
+        os.rename(src, dst)
+    except OSError as exc:
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            raise FileExistsError(exc.errno, exc.strerror, str(dst)) from None
+        raise
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def remove_dead_partials(parent: str | Path) -> list[Path]:
+    """Remove half-built run folders in ``parent`` whose building process no longer exists.
+
+    A folder being built is hidden (``.<name>.partial-<pid>-<hex>``) until it is complete, so a
+    kill during creation leaves nothing at the final name; the next run in the same parent
+    removes such leftovers. A recycled process id only makes a leftover look alive (it stays).
+    """
+    removed = []
+    try:
+        entries = list(Path(parent).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _PARTIAL.match(entry.name)
+        if m and int(m["pid"]) != os.getpid() and not _pid_alive(int(m["pid"])):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def remove_temporaries(run_dir: str | Path) -> list[Path]:
+    """Delete every temporary file (``.*.tmp-*``) anywhere inside ``run_dir``.
+
+    Only a killed writer leaves them (a failing writer removes its own); call this when resuming
+    and before marking a run complete, so a finished folder never holds one.
+    """
+    stale = sorted(p for p in Path(run_dir).rglob(".*.tmp-*") if p.is_file() or p.is_symlink())
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    with open(path, "xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def create_run_folder(
-    out: str | Path | None, *, experiment_name: str, config_sha256: str, seed: int
+    out: str | Path | None, *, experiment_name: str, config_sha256: str, seed: int,
+    files: dict[str, str | bytes] | None = None,
 ) -> RunFolder:
-    """Create a new run folder; an existing folder is never reused or overwritten.
+    """Create a new run folder holding ``files`` (e.g. ``run.json``, ``config.toml``) and
+    ``figures/``; it appears whole or not at all, and never replaces an existing folder.
+
+    The folder is built under a hidden name beside its target (``.NAME.partial-<pid>-<hex>``),
+    its files written and fsynced, then renamed to the final name without replacing anything
+    (:func:`_rename_noreplace`). A kill before the rename leaves no folder at the final name
+    (``--out`` can be used again) and a hidden leftover that the next run in that parent removes.
 
     With ``out=None`` the folder is ``runs/<experiment>/<timestamp>-<hash>`` (with ``-2``, ``-3`` …
     appended if that exists). With an explicit ``out``, the folder must not exist yet.
     """
     if out is not None:
         path = Path(out)
-        if path.exists():
+        if path.exists() or path.is_symlink():
             raise InputError(
                 "already exists; a run never overwrites another (choose a new folder)",
                 file=str(path), field="--out",
             )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.mkdir()
-        except FileExistsError:
-            raise InputError("already exists", file=str(path), field="--out") from None
-        except OSError as exc:
-            raise InputError(f"cannot create folder ({exc.strerror})", file=str(path),
-                             field="--out") from None
+        candidates = [path]
     else:
         base = default_run_dir(experiment_name, config_sha256)
-        base.parent.mkdir(parents=True, exist_ok=True)
-        for i in range(1, 1000):
-            path = base if i == 1 else base.with_name(f"{base.name}-{i}")
+        candidates = [base, *(base.with_name(f"{base.name}-{i}") for i in range(2, 1000))]
+    parent = candidates[0].parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create folder ({exc.strerror})", file=str(parent),
+                         field="--out" if out is not None else None) from None
+    remove_dead_partials(parent)
+    partial = parent / f".{candidates[0].name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        partial.mkdir()
+    except OSError as exc:
+        raise InputError(f"cannot create folder ({exc.strerror})", file=str(candidates[0]),
+                         field="--out" if out is not None else None) from None
+    try:
+        (partial / FIGURES).mkdir()
+        for name, content in (files or {}).items():
+            _write_durably(partial / name,
+                           content.encode("utf-8") if isinstance(content, str) else content)
+        _fsync_dir(partial / FIGURES)
+        _fsync_dir(partial)
+        for path in candidates:
             try:
-                path.mkdir()
+                _rename_noreplace(partial, path)
                 break
             except FileExistsError:
-                continue
+                if out is not None:
+                    raise InputError("already exists; a run never overwrites another (choose "
+                                     "a new folder)", file=str(path), field="--out") from None
         else:  # pragma: no cover - a thousand runs in one second
-            raise InputError("cannot find a free run folder name", file=str(base))
-    (path / FIGURES).mkdir()
+            raise InputError("cannot find a free run folder name", file=str(candidates[0]))
+        _fsync_dir(parent)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     return RunFolder(path=path, config_sha256=config_sha256, seed=seed)
 
 
