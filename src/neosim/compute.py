@@ -247,10 +247,13 @@ class Backend:
                 return
             from concurrent.futures import ThreadPoolExecutor, as_completed
 
-            with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            pool = ThreadPoolExecutor(max_workers=self.threads)
+            try:
                 futures = {pool.submit(fn, task, seed): task for task in tasks}
                 for future in as_completed(futures):
                     yield futures[future], future.result()
+            finally:  # a failure (e.g. disk full) stops the queued tasks instead of running them
+                pool.shutdown(wait=True, cancel_futures=True)
             return
         with _dask_client(self.settings, scheduler) as client:
             from distributed import as_completed
@@ -312,9 +315,10 @@ def run_tasks(
         checkpoint.remove_stale_temporaries()
     bar = progress.bar(description, total=len(tasks)) if progress else contextlib.nullcontext(
         lambda n=1: None)
-    with bar as advance:
+    # closing: a failure stops the backend now (queued tasks cancelled, cluster shut down)
+    with bar as advance, contextlib.closing(backend.map(fn, todo, seed)) as finished:
         advance(len(done))
-        for task, result in backend.map(fn, todo, seed):
+        for task, result in finished:
             if checkpoint:
                 checkpoint.save(task, result)
             done[task.key] = result
