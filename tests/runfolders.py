@@ -10,7 +10,11 @@ time) and report.html. The report names its run folder, so compare folders with 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
+
+#: SIGKILLs survived in this test session, by experiment kind (printed in the test summary)
+KILLS: Counter[str] = Counter()
 
 #: provenance.json keys that say when and how a run was invoked, not what it computed
 PROVENANCE_TIMING = frozenset({

@@ -176,22 +176,46 @@ def test_sbc_chunk_size_does_not_change_results(tmp_path):
     np.testing.assert_array_equal(_ranks(a.path)["rank"].values, _ranks(b.path)["rank"].values)
 
 
+def _start_and_kill(argv: list[str], out: Path, *, after_chunks: int | None = None,
+                    delay: float | None = None, timeout: float = 300) -> int | None:
+    """Run ``neosim argv`` in a subprocess and SIGKILL it once ``out/chunks`` holds
+    ``after_chunks`` checkpoint files or ``delay`` seconds have passed, whichever comes first.
+
+    Returns None if the process was killed, else its exit status (it finished first).
+    """
+    proc = subprocess.Popen([sys.executable, "-m", "neosim.cli", *argv],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    chunks = out / "chunks"
+    t0 = time.monotonic()
+    try:
+        while proc.poll() is None:
+            elapsed = time.monotonic() - t0
+            if delay is not None and elapsed >= delay:
+                break
+            if after_chunks is not None and chunks.is_dir() and \
+                    len(list(chunks.glob("task-*.npz"))) >= after_chunks:
+                break
+            if elapsed > timeout:
+                raise TimeoutError(f"neosim {argv} still running after {timeout} s")
+            time.sleep(0.01)
+        if proc.poll() is not None:
+            return proc.returncode
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def _run_and_kill(cfg: Path, out: Path, kill_after: int) -> Path:
     """Start ``neosim run`` in a subprocess, SIGKILL it once ``kill_after`` chunks are saved,
     and return the checkpoint folder."""
-    proc = subprocess.Popen([sys.executable, "-m", "neosim.cli", "run", str(cfg), "--out",
-                             str(out), "--quiet"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    chunks = out / "chunks"
-    t0 = time.time()
-    while time.time() - t0 < 240 and proc.poll() is None:
-        if chunks.is_dir() and len(list(chunks.glob("task-*.npz"))) >= kill_after:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "run finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    return chunks
+    code = _start_and_kill(["run", str(cfg), "--out", str(out), "--quiet"], out,
+                           after_chunks=kill_after, timeout=240)
+    assert code is None, "run finished before it could be killed"
+    return out / "chunks"
 
 
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
