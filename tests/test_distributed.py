@@ -227,7 +227,8 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
         assert not (out / "provenance.json").exists()
         for f in chunks.glob("task-*.npz"):  # every finished-looking file is complete
             with np.load(f) as data:
-                assert set(data.files) == {"replicate", "rank", "truth", "divergences"}
+                assert set(data.files) == {"replicate", "rank", "truth", "divergences",
+                                           "_neosim_digest"}
         resumed = resume_run(out, quiet=True)
         assert resumed.path == out
         a, b = _ranks(reference.path), _ranks(out)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neosim import results
+from neosim import fsutil, results
 from neosim.errors import InputError
 from neosim.experiments import runner
 from neosim.experiments.runner import resume_run, run_experiment
@@ -112,7 +112,7 @@ def test_run_folder_appears_with_its_metadata(sim):
 @pytest.mark.parametrize("fallback", [False, True])
 def test_no_replace_rename_never_replaces_a_folder(tmp_path, monkeypatch, fallback):
     if fallback:  # as on a system without renameat2
-        monkeypatch.setattr(results.ctypes, "CDLL", lambda *a, **k: (_ for _ in ()).throw(
+        monkeypatch.setattr(fsutil.ctypes, "CDLL", lambda *a, **k: (_ for _ in ()).throw(
             OSError("no libc")))
     src = tmp_path / "src"
     src.mkdir()
@@ -124,9 +124,9 @@ def test_no_replace_rename_never_replaces_a_folder(tmp_path, monkeypatch, fallba
     empty.mkdir()
     for dst in (full, empty):
         with pytest.raises(FileExistsError):
-            results._rename_noreplace(src, dst)
+            fsutil.rename_noreplace(src, dst)
     assert (full / "g").read_text() == "old" and not list(empty.iterdir())
-    results._rename_noreplace(src, tmp_path / "new")
+    fsutil.rename_noreplace(src, tmp_path / "new")
     assert (tmp_path / "new" / "f").read_text() == "new" and not src.exists()
 
 

@@ -2,12 +2,14 @@
 
 Every file is written atomically: to a temporary file in the same folder, flushed and fsynced, then
 renamed over its final name (and the folder fsynced), so a reader never sees a half-written file
-and a killed run leaves only temporary files whose names say so (``.*.tmp-*``). A run folder is
-created exclusively: an existing folder is never overwritten. ``provenance.json`` is written last,
-so its presence marks a complete run.
+and a killed run leaves only temporary files whose names say so (``.*.tmp-*``; a resume removes
+them). A run folder appears whole: it is built under a hidden name beside its target, its metadata
+written, then renamed without replacing anything, so an existing folder is never overwritten.
+``provenance.json`` is written last, so its presence marks a complete run.
 
 Layout of a run folder (the contract)::
 
+    run.json           origin, config_sha256, input-file hashes, status (written with the folder)
     config.toml        resolved config
     provenance.json    versions, hash, seed, command line, timings (written last)
     posterior.nc       fits: xarray.DataTree (h5netcdf)
@@ -16,18 +18,16 @@ Layout of a run folder (the contract)::
     diagnostics.json   convergence checks
     data.json          where the data came from: citations (written by the kind)
     figures/           plots, and figures/index.json: title, caption and synthetic flag per figure
+    chunks/            checkpoints of chunked kinds (compute.Checkpoint)
     report.html        self-contained report (written just before provenance)
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
 import json
 import os
 import platform
-import re
 import secrets
 import shutil
 import sys
@@ -40,6 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from neosim.errors import InputError
+from neosim.fsutil import remove_dead_partials, remove_temporaries, rename_noreplace
+
+__all__ = ["remove_dead_partials", "remove_temporaries"]  # re-exported: part of this API
 
 PROVENANCE = "provenance.json"
 CONFIG = "config.toml"
@@ -290,88 +293,6 @@ def default_run_dir(experiment_name: str, config_sha256: str, root: str | Path =
     return Path(root) / experiment_name / f"{stamp}-{config_sha256[:8]}"
 
 
-#: name of a run folder being built: ``.<final name>.partial-<pid>-<random hex>`` beside it
-_PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>[0-9]+)-[0-9a-f]+$")
-_RENAME_NOREPLACE = 1  # linux/fs.h
-_AT_FDCWD = -100
-
-
-def _rename_noreplace(src: Path, dst: Path) -> None:
-    """Rename the folder ``src`` to ``dst``, failing with ``FileExistsError`` if ``dst`` exists.
-
-    On Linux this is one ``renameat2(..., RENAME_NOREPLACE)`` call: atomic, and it never replaces
-    anything. Where that call is missing or the file system does not support the flag, it falls
-    back to "check, then ``os.rename``": renaming a folder onto a non-empty folder always fails
-    (``ENOTEMPTY``/``EEXIST``), and every neosim run folder is non-empty from the moment it
-    appears, so the only thing the fallback could replace is an empty folder someone else created
-    in the instant between the check and the rename.
-    """
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        renameat2 = None
-    if renameat2 is not None:
-        if renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst),
-                     _RENAME_NOREPLACE) == 0:
-            return
-        err = ctypes.get_errno()
-        if err not in (errno.ENOSYS, errno.EINVAL):
-            if err in (errno.EEXIST, errno.ENOTEMPTY):
-                raise FileExistsError(err, os.strerror(err), str(dst))
-            raise OSError(err, os.strerror(err), str(dst))
-    if os.path.lexists(dst):
-        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst))
-    try:
-        os.rename(src, dst)
-    except OSError as exc:
-        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
-            raise FileExistsError(exc.errno, exc.strerror, str(dst)) from None
-        raise
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
-
-
-def remove_dead_partials(parent: str | Path) -> list[Path]:
-    """Remove half-built run folders in ``parent`` whose building process no longer exists.
-
-    A folder being built is hidden (``.<name>.partial-<pid>-<hex>``) until it is complete, so a
-    kill during creation leaves nothing at the final name; the next run in the same parent
-    removes such leftovers. A recycled process id only makes a leftover look alive (it stays).
-    """
-    removed = []
-    try:
-        entries = list(Path(parent).iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
-        m = _PARTIAL.match(entry.name)
-        if m and int(m["pid"]) != os.getpid() and not _pid_alive(int(m["pid"])):
-            shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry)
-    return removed
-
-
-def remove_temporaries(run_dir: str | Path) -> list[Path]:
-    """Delete every temporary file (``.*.tmp-*``) anywhere inside ``run_dir``.
-
-    Only a killed writer leaves them (a failing writer removes its own); call this when resuming
-    and before marking a run complete, so a finished folder never holds one.
-    """
-    stale = sorted(p for p in Path(run_dir).rglob(".*.tmp-*") if p.is_file() or p.is_symlink())
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return stale
-
-
 def _write_durably(path: Path, data: bytes) -> None:
     with open(path, "xb") as fh:
         fh.write(data)
@@ -388,8 +309,9 @@ def create_run_folder(
 
     The folder is built under a hidden name beside its target (``.NAME.partial-<pid>-<hex>``),
     its files written and fsynced, then renamed to the final name without replacing anything
-    (:func:`_rename_noreplace`). A kill before the rename leaves no folder at the final name
-    (``--out`` can be used again) and a hidden leftover that the next run in that parent removes.
+    (:func:`neosim.fsutil.rename_noreplace`). A kill before the rename leaves no folder at the
+    final name (``--out`` can be used again) and a hidden leftover that the next run in that
+    parent removes.
 
     With ``out=None`` the folder is ``runs/<experiment>/<timestamp>-<hash>`` (with ``-2``, ``-3`` …
     appended if that exists). With an explicit ``out``, the folder must not exist yet.
@@ -427,7 +349,7 @@ def create_run_folder(
         _fsync_dir(partial)
         for path in candidates:
             try:
-                _rename_noreplace(partial, path)
+                rename_noreplace(partial, path)
                 break
             except FileExistsError:
                 if out is not None:
