@@ -138,12 +138,15 @@ def test_dead_partial_folders_are_removed_live_ones_kept(tmp_path, sim):
     try:
         parent = tmp_path / "runs"
         parent.mkdir()
-        stale = parent / f".run.partial-{dead.pid}-abcd"
-        busy = parent / f".other.partial-{alive.pid}-abcd"
-        for p in (stale, busy):
+        stale = parent / f".run.partial-{dead.pid}-0123abcd"
+        busy = parent / f".other.partial-{alive.pid}-0123abcd"
+        mine = parent / f".notes.partial-{dead.pid}-0123abcd"  # a user's folder: not ours
+        for p in (stale, busy, mine):
             (p / "figures").mkdir(parents=True)
+        (stale / "run.json").write_text("{")
+        (mine / "notes.txt").write_text("keep me")
         run_experiment(cfg, out=parent / "run", quiet=True, argv=["pytest"])
-        assert not stale.exists() and busy.exists()
+        assert not stale.exists() and busy.exists() and mine.exists()
     finally:
         alive.kill()
         alive.wait()

@@ -12,7 +12,9 @@ import shutil
 from pathlib import Path
 
 #: name of a run folder being built: ``.<final name>.partial-<pid>-<random hex>`` beside it
-_PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>[0-9]+)-[0-9a-f]+$")
+_PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>[0-9]{1,10})-[0-9a-f]{8}$")
+#: all a partial folder can hold (see results.create_run_folder); anything else is not ours
+_PARTIAL_CONTENT = frozenset({"figures", "run.json", "config.toml"})
 _RENAME_NOREPLACE = 1  # linux/fs.h
 _AT_FDCWD = -100
 
@@ -61,6 +63,20 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _looks_partial(path: Path) -> bool:
+    """A real directory holding only what a partial run folder can hold (never a user's folder
+    that happens to match the name pattern)."""
+    try:
+        if path.is_symlink() or not path.is_dir():
+            return False
+        names = {p.name for p in path.iterdir()}
+        figures = path / "figures"
+        return names <= _PARTIAL_CONTENT and (not figures.exists() or (
+            figures.is_dir() and not figures.is_symlink() and not any(figures.iterdir())))
+    except OSError:
+        return False
+
+
 def remove_dead_partials(parent: str | Path) -> list[Path]:
     """Remove half-built run folders in ``parent`` whose building process no longer exists.
 
@@ -75,7 +91,8 @@ def remove_dead_partials(parent: str | Path) -> list[Path]:
         return removed
     for entry in entries:
         m = _PARTIAL.match(entry.name)
-        if m and int(m["pid"]) != os.getpid() and not _pid_alive(int(m["pid"])):
+        if (m and int(m["pid"]) != os.getpid() and not _pid_alive(int(m["pid"]))
+                and _looks_partial(entry)):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed

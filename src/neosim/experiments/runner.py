@@ -231,12 +231,24 @@ def _set_status(run_dir: Path, state: dict[str, Any], status: str, **fields: Any
     results.atomic_write_json(run_dir / RUN_STATE, {**state, "status": status, **fields})
 
 
+def _disk_full(exc: BaseException | None) -> OSError | None:
+    """The ENOSPC/EDQUOT error in ``exc`` or its causes (libraries may wrap it), if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _describe(exc: BaseException) -> tuple[str, int]:
     """One line saying what went wrong, and the exit status (2 bad input, 3 otherwise)."""
     if isinstance(exc, InputError):
         return str(exc), EXIT_BAD_INPUT
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        where = f" writing {Path(exc.filename).name}" if exc.filename else ""
+    full = _disk_full(exc)
+    if full is not None:
+        where = f" writing {Path(full.filename).name}" if full.filename else ""
         return f"no space left on device{where}", EXIT_INTERNAL
     text = " ".join(str(exc).split())[:300]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__, EXIT_INTERNAL
