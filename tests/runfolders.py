@@ -9,6 +9,7 @@ time) and report.html. The report names its run folder, so compare folders with 
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections import Counter
 from pathlib import Path
@@ -24,8 +25,12 @@ PROVENANCE_TIMING = frozenset({
 })
 #: run.json keys of the same kind
 RUN_STATE_TIMING = frozenset({"started_utc", "command_line"})
-#: JSON files compared without those keys; every other file must be equal byte for byte
-TIMING_FIELDS = {"provenance.json": PROVENANCE_TIMING, "run.json": RUN_STATE_TIMING}
+#: prior files a run exports: their creation time is the run's first start (equal on resume)
+PRIOR_TIMING = frozenset({"created_utc"})
+#: JSON files (glob patterns, relative to the folder) compared without those keys; every other
+#: file must be equal byte for byte
+TIMING_FIELDS = {"provenance.json": PROVENANCE_TIMING, "run.json": RUN_STATE_TIMING,
+                 "priors/*.json": PRIOR_TIMING}
 
 
 def tree(run_dir: Path) -> list[str]:
@@ -48,8 +53,9 @@ def run_differences(a: Path, b: Path) -> list[str]:
                    f"{sorted(set(tb) - set(ta))}")
     for name in sorted(set(ta) & set(tb)):
         da, db = (Path(a) / name).read_bytes(), (Path(b) / name).read_bytes()
-        if name in TIMING_FIELDS:
-            skip = TIMING_FIELDS[name]
+        skip = next((keys for pattern, keys in TIMING_FIELDS.items()
+                     if fnmatch.fnmatchcase(name, pattern)), None)
+        if skip is not None:
             ja = {k: v for k, v in json.loads(da).items() if k not in skip}
             jb = {k: v for k, v in json.loads(db).items() if k not in skip}
             if ja != jb:

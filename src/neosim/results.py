@@ -155,10 +155,16 @@ class RunFolder:
     config_sha256: str
     seed: int
     started: float = field(default_factory=time.time)
+    #: when the run first started (run.json), equal on every resume: the creation time of files
+    #: that record one (prior files), so a resumed run writes the same bytes
+    started_utc: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     data_sources: list[dict[str, Any]] | None = None
     #: checkpoint files found unreadable (or of another config) and recomputed, for provenance
     discarded_checkpoints: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.started_utc = self.started_utc or _iso(self.started)
 
     def checkpoint(self, name: str = "chunks") -> Any:
         """The :class:`neosim.compute.Checkpoint` folder ``<run>/<name>``, tied to this run's

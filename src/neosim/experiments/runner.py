@@ -105,6 +105,7 @@ def run_experiment(
     except OSError as exc:
         message, code = _describe(exc)
         raise RunFailed(f"{message}; no run folder was created", code) from exc
+    folder.started_utc = state["started_utc"]
     return _execute(module, cfg, prepared, folder, quiet=quiet, argv=argv, source=origin,
                     address=address, extra={"input_files": inputs})
 
@@ -208,7 +209,8 @@ def resume_run(run_dir: str | Path, *, quiet: bool = False, scheduler: str | Non
                              "resuming would mix results of two inputs", file=where,
                              field="--resume")
     folder = results.RunFolder(path=run_dir, config_sha256=state["config_sha256"],
-                               seed=cfg.experiment.seed)
+                               seed=cfg.experiment.seed,
+                               started_utc=str(state.get("started_utc") or ""))
     try:
         results.remove_temporaries(run_dir)
         results.remove_dead_partials(run_dir.parent)
