@@ -131,7 +131,7 @@ def check_scheduler(address: str, *, file: str, field: str) -> None:
 
     from neosim.errors import InputError
 
-    if not re.match(SCHEDULER_ADDRESS, address):
+    if not re.fullmatch(SCHEDULER_ADDRESS, address):
         raise InputError("expected a dask scheduler address such as tcp://127.0.0.1:8786",
                          file=file, field=field)
     hostport = address.split("://", 1)[1]

@@ -25,6 +25,7 @@ Layout of a run folder (the contract)::
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import platform
@@ -340,10 +341,13 @@ def create_run_folder(
         raise InputError(f"cannot create folder ({exc.strerror})", file=str(parent),
                          field="--out" if out is not None else None) from None
     remove_dead_partials(parent)
-    partial = parent / f".{candidates[0].name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    # (the name is cut so that a final name near the file-name limit still fits)
+    partial = parent / f".{candidates[0].name[:100]}.partial-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         partial.mkdir()
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise  # the runner reports a full disk (exit 3), not bad input
         raise InputError(f"cannot create folder ({exc.strerror})", file=str(candidates[0]),
                          field="--out" if out is not None else None) from None
     try:
