@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import xarray as xr
 from neosim.experiments.runner import resume_run, run_experiment
 
 from .conftest import FLAGSHIP
+from .runfolders import assert_same_run
 
 pytestmark = pytest.mark.slow
 
@@ -177,9 +179,11 @@ def test_sbc_chunk_size_does_not_change_results(tmp_path):
 
 
 def _start_and_kill(argv: list[str], out: Path, *, after_chunks: int | None = None,
-                    delay: float | None = None, timeout: float = 300) -> int | None:
+                    delay: float | None = None, when: Callable[[], bool] | None = None,
+                    timeout: float = 300) -> int | None:
     """Run ``neosim argv`` in a subprocess and SIGKILL it once ``out/chunks`` holds
-    ``after_chunks`` checkpoint files or ``delay`` seconds have passed, whichever comes first.
+    ``after_chunks`` checkpoint files, ``delay`` seconds have passed, or ``when()`` is true,
+    whichever comes first.
 
     Returns None if the process was killed, else its exit status (it finished first).
     """
@@ -194,6 +198,8 @@ def _start_and_kill(argv: list[str], out: Path, *, after_chunks: int | None = No
                 break
             if after_chunks is not None and chunks.is_dir() and \
                     len(list(chunks.glob("task-*.npz"))) >= after_chunks:
+                break
+            if when is not None and when():
                 break
             if elapsed > timeout:
                 raise TimeoutError(f"neosim {argv} still running after {timeout} s")
@@ -220,9 +226,9 @@ def _run_and_kill(cfg: Path, out: Path, kill_after: int) -> Path:
 
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
     cfg = _sbc_config(tmp_path, replicates=30, per_task=3)
-    reference = run_experiment(cfg, out=tmp_path / "ref", quiet=True)
+    reference = run_experiment(cfg, out=tmp_path / "ref" / "run", quiet=True)
     for kill_after in (1, 6):
-        out = tmp_path / f"killed-{kill_after}"
+        out = tmp_path / f"killed-{kill_after}" / "run"
         chunks = _run_and_kill(cfg, out, kill_after)
         assert not (out / "provenance.json").exists()
         for f in chunks.glob("task-*.npz"):  # every finished-looking file is complete
@@ -235,13 +241,14 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
         np.testing.assert_array_equal(a["rank"].values, b["rank"].values)
         assert not list(chunks.glob(".task-*"))
         assert (out / "provenance.json").is_file()
+        assert_same_run(reference.path, out)
 
 
 def test_simulation_sigkill_at_several_points_then_resume(tmp_path):
     cfg = _sim_config(tmp_path, n_trials=200_000)
-    reference = run_experiment(cfg, out=tmp_path / "ref", quiet=True)
+    reference = run_experiment(cfg, out=tmp_path / "ref" / "run", quiet=True)
     for kill_after in (1, 20, 60):
-        out = tmp_path / f"killed-{kill_after}"
+        out = tmp_path / f"killed-{kill_after}" / "run"
         chunks = _run_and_kill(cfg, out, kill_after)
         assert not (out / "provenance.json").exists() and not (out / "simulation.nc").exists()
         done = list(chunks.glob("task-*.npz"))
@@ -255,6 +262,7 @@ def test_simulation_sigkill_at_several_points_then_resume(tmp_path):
         np.testing.assert_array_equal(a["events_mean"].values, b["events_mean"].values)
         assert (reference.path / "summary.csv").read_bytes() == (out / "summary.csv").read_bytes()
         assert not list(chunks.glob(".task-*"))
+        assert_same_run(reference.path, out)
 
 
 def test_shipped_sbc_experiment_is_uniform(tmp_path):

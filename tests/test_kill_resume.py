@@ -72,10 +72,14 @@ def _command(cfg: Path, out: Path) -> list[str]:
 
 
 def _kill_point(rng: random.Random, out: Path, seconds: float, chunks: int) -> dict:
-    """A seeded kill point: after K more checkpoint files (kinds that checkpoint), or a delay
-    of a random fraction of the uninterrupted run time."""
+    """A seeded kill point: while the folder is being built (its hidden partial name appears),
+    after K more checkpoint files (kinds that checkpoint), or a delay of a random fraction of
+    the uninterrupted run time."""
+    u = rng.random()
+    if not out.exists() and u < 0.25:
+        return {"when": lambda: any(out.parent.glob(f".{out.name}.partial-*"))}
     have = len(list((out / "chunks").glob("task-*.npz"))) if out.exists() else 0
-    if chunks and rng.random() < 0.5 and chunks - have >= 2:
+    if chunks and u < 0.6 and chunks - have >= 2:
         return {"after_chunks": have + rng.randint(1, chunks - have - 1)}
     return {"delay": rng.uniform(0.05, 0.9) * seconds}
 
@@ -106,6 +110,7 @@ def test_sigkills_at_random_points_resume_byte_identical(tmp_path, kind):
             kills += 1
             hit = "resume" if "--resume" in command else "run"
             where[f"{hit}, folder {'left' if out.exists() else 'absent'}"] += 1
+            where["partial left"] += any(out.parent.glob(f".{out.name}.partial-*"))
             _assert_whole_or_absent(out)
         if not (out / "provenance.json").exists():
             final = _neosim(_command(cfg, out)[:-1])
