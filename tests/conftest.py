@@ -35,8 +35,8 @@ def pytest_terminal_summary(terminalreporter):
     if KILLS:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(KILLS.items()))
         terminalreporter.write_line(
-            f"kill-and-resume: {sum(KILLS.values())} SIGKILLs, every folder resumed byte-identical "
-            f"to the uninterrupted run ({parts})")
+            f"kill-and-resume: {sum(KILLS.values())} SIGKILLs survived, each folder resumed "
+            f"byte-identical to the uninterrupted run ({parts})")
     if COUNTS:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(COUNTS.items()))
         terminalreporter.write_line(

@@ -180,15 +180,21 @@ def test_sbc_chunk_size_does_not_change_results(tmp_path):
 
 def _start_and_kill(argv: list[str], out: Path, *, after_chunks: int | None = None,
                     delay: float | None = None, when: Callable[[], bool] | None = None,
-                    timeout: float = 300) -> int | None:
+                    timeout: float = 300, log: Path | None = None) -> int | None:
     """Run ``neosim argv`` in a subprocess and SIGKILL it once ``out/chunks`` holds
     ``after_chunks`` checkpoint files, ``delay`` seconds have passed, or ``when()`` is true,
     whichever comes first.
 
-    Returns None if the process was killed, else its exit status (it finished first).
+    Returns None if the process was killed, else its exit status (it finished first). Its
+    stderr goes to ``log`` if given.
     """
-    proc = subprocess.Popen([sys.executable, "-m", "neosim.cli", *argv],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    err = open(log, "wb") if log is not None else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "neosim.cli", *argv],
+                                stdout=subprocess.DEVNULL, stderr=err)
+    finally:
+        if log is not None:
+            err.close()
     chunks = out / "chunks"
     t0 = time.monotonic()
     try:

@@ -96,16 +96,22 @@ def test_sigkills_at_random_points_resume_byte_identical(tmp_path, kind):
     chunks = len(list((ref / "chunks").glob("task-*.npz")))
     kills = episodes = 0
     where: Counter[str] = Counter()
+    logs = tmp_path / "logs"
+    logs.mkdir()
     while kills < KILLS_PER_KIND[kind]:
         episodes += 1
         assert episodes <= 3 * KILLS_PER_KIND[kind], f"only {kills} kills landed"
         out = tmp_path / f"episode-{episodes}" / "run"
         # one to three kills per folder: the second and third hit a resume
         for _ in range(min(rng.randint(1, 3), KILLS_PER_KIND[kind] - kills)):
+            if (out / "provenance.json").exists():  # the last kill came after the run finished
+                break
             command = _command(cfg, out)
-            code = _start_and_kill(command, out, **_kill_point(rng, out, seconds, chunks))
+            log = logs / f"{kills}.txt"
+            code = _start_and_kill(command, out, log=log,
+                                   **_kill_point(rng, out, seconds, chunks))
             if code is not None:  # finished before the kill point
-                assert code in (0, 1)
+                assert code in (0, 1), f"{command}: exit {code}: {log.read_text()}"
                 break
             kills += 1
             hit = "resume" if "--resume" in command else "run"
