@@ -27,9 +27,16 @@ def write_config(path: Path, text: str) -> Path:
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Print how many generated bad inputs the fuzz tests checked (the issue asks for the count)."""
+    """Print how many generated bad inputs the fuzz tests checked and how many SIGKILLs the
+    kill-and-resume tests survived (the issue asks for both counts)."""
     from .badinput import COUNTS
+    from .runfolders import KILLS
 
+    if KILLS:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(KILLS.items()))
+        terminalreporter.write_line(
+            f"kill-and-resume: {sum(KILLS.values())} SIGKILLs survived, each folder resumed "
+            f"byte-identical to the uninterrupted run ({parts})")
     if COUNTS:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(COUNTS.items()))
         terminalreporter.write_line(

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import xarray as xr
 from neosim.experiments.runner import resume_run, run_experiment
 
 from .conftest import FLAGSHIP
+from .runfolders import assert_same_run
 
 pytestmark = pytest.mark.slow
 
@@ -176,47 +178,83 @@ def test_sbc_chunk_size_does_not_change_results(tmp_path):
     np.testing.assert_array_equal(_ranks(a.path)["rank"].values, _ranks(b.path)["rank"].values)
 
 
+def _start_and_kill(argv: list[str], out: Path, *, after_chunks: int | None = None,
+                    delay: float | None = None, when: Callable[[], bool] | None = None,
+                    timeout: float = 300, log: Path | None = None) -> int | None:
+    """Run ``neosim argv`` in a subprocess and SIGKILL it once ``out/chunks`` holds
+    ``after_chunks`` checkpoint files, ``delay`` seconds have passed, or ``when()`` is true,
+    whichever comes first.
+
+    Returns None if the process was killed, else its exit status (it finished first). Its
+    stderr goes to ``log`` if given.
+    """
+    err = open(log, "wb") if log is not None else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "neosim.cli", *argv],
+                                stdout=subprocess.DEVNULL, stderr=err)
+    finally:
+        if log is not None:
+            err.close()
+    chunks = out / "chunks"
+    t0 = time.monotonic()
+    try:
+        while proc.poll() is None:
+            elapsed = time.monotonic() - t0
+            if delay is not None and elapsed >= delay:
+                break
+            if after_chunks is not None and chunks.is_dir() and \
+                    len(list(chunks.glob("task-*.npz"))) >= after_chunks:
+                break
+            if when is not None and when():
+                break
+            if elapsed > timeout:
+                raise TimeoutError(f"neosim {argv} still running after {timeout} s")
+            time.sleep(0.01)
+        if proc.poll() is not None:
+            return proc.returncode
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def _run_and_kill(cfg: Path, out: Path, kill_after: int) -> Path:
     """Start ``neosim run`` in a subprocess, SIGKILL it once ``kill_after`` chunks are saved,
     and return the checkpoint folder."""
-    proc = subprocess.Popen([sys.executable, "-m", "neosim.cli", "run", str(cfg), "--out",
-                             str(out), "--quiet"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    chunks = out / "chunks"
-    t0 = time.time()
-    while time.time() - t0 < 240 and proc.poll() is None:
-        if chunks.is_dir() and len(list(chunks.glob("task-*.npz"))) >= kill_after:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "run finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    return chunks
+    code = _start_and_kill(["run", str(cfg), "--out", str(out), "--quiet"], out,
+                           after_chunks=kill_after, timeout=240)
+    assert code is None, "run finished before it could be killed"
+    return out / "chunks"
 
 
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
     cfg = _sbc_config(tmp_path, replicates=30, per_task=3)
-    reference = run_experiment(cfg, out=tmp_path / "ref", quiet=True)
+    reference = run_experiment(cfg, out=tmp_path / "ref" / "run", quiet=True)
     for kill_after in (1, 6):
-        out = tmp_path / f"killed-{kill_after}"
+        out = tmp_path / f"killed-{kill_after}" / "run"
         chunks = _run_and_kill(cfg, out, kill_after)
         assert not (out / "provenance.json").exists()
         for f in chunks.glob("task-*.npz"):  # every finished-looking file is complete
             with np.load(f) as data:
-                assert set(data.files) == {"replicate", "rank", "truth", "divergences"}
+                assert set(data.files) == {"replicate", "rank", "truth", "divergences",
+                                           "_neosim_digest"}
         resumed = resume_run(out, quiet=True)
         assert resumed.path == out
         a, b = _ranks(reference.path), _ranks(out)
         np.testing.assert_array_equal(a["rank"].values, b["rank"].values)
         assert not list(chunks.glob(".task-*"))
         assert (out / "provenance.json").is_file()
+        assert_same_run(reference.path, out)
 
 
 def test_simulation_sigkill_at_several_points_then_resume(tmp_path):
     cfg = _sim_config(tmp_path, n_trials=200_000)
-    reference = run_experiment(cfg, out=tmp_path / "ref", quiet=True)
+    reference = run_experiment(cfg, out=tmp_path / "ref" / "run", quiet=True)
     for kill_after in (1, 20, 60):
-        out = tmp_path / f"killed-{kill_after}"
+        out = tmp_path / f"killed-{kill_after}" / "run"
         chunks = _run_and_kill(cfg, out, kill_after)
         assert not (out / "provenance.json").exists() and not (out / "simulation.nc").exists()
         done = list(chunks.glob("task-*.npz"))
@@ -230,6 +268,7 @@ def test_simulation_sigkill_at_several_points_then_resume(tmp_path):
         np.testing.assert_array_equal(a["events_mean"].values, b["events_mean"].values)
         assert (reference.path / "summary.csv").read_bytes() == (out / "summary.csv").read_bytes()
         assert not list(chunks.glob(".task-*"))
+        assert_same_run(reference.path, out)
 
 
 def test_shipped_sbc_experiment_is_uniform(tmp_path):

@@ -11,6 +11,7 @@ here (other tests check the statistics); what is checked is what a reader of the
 from __future__ import annotations
 
 import html
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -19,9 +20,10 @@ import tomli_w
 
 from neosim import results
 from neosim.experiments import kind_module
-from neosim.experiments.runner import run_experiment
+from neosim.experiments.runner import resume_run, run_experiment
 
 from .report_checks import assert_embeds, assert_self_contained, check_png, check_svg
+from .runfolders import assert_same_run
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +113,25 @@ def test_experiment_report(experiment: Path, reduced: Path, tmp_path):
         assert html.escape(f["caption"]) in text, f["stem"]
     for src in data["sources"]:
         assert html.escape(src["citation"]) in text
+
+
+#: kinds whose resume is checked at scale with SIGKILLs in test_kill_resume.py
+KILL_TESTED = {"trial_simulation", "sbc", "subtype_frequencies"}
+
+
+RESUMED = [p for p in EXPERIMENTS
+           if tomllib.loads(p.read_text())["experiment"]["kind"] not in KILL_TESTED]
+
+
+@pytest.mark.parametrize("experiment", RESUMED, ids=[p.stem for p in RESUMED])
+def test_experiment_resumes_byte_identical(experiment: Path, reduced: Path, tmp_path):
+    """Every other kind, stopped after its results (no report, no provenance) and resumed,
+    writes the same bytes as its uninterrupted run (timing fields aside)."""
+    run = tmp_path / "run"
+    run_experiment(reduced / experiment.name, out=run, quiet=True, argv=["test"])
+    saved = tmp_path / "saved" / "run"
+    shutil.copytree(run, saved)
+    for name in ("provenance.json", "report.html", "summary.csv", "diagnostics.json"):
+        (run / name).unlink(missing_ok=True)
+    resume_run(run, quiet=True, argv=["test", "resume"])
+    assert_same_run(saved, run)

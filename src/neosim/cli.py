@@ -45,7 +45,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--seed", type=Int(0, 2**63 - 1), help="Override experiment.seed.")
 @click.option("--resume", "resume_dir", type=InputPath(file_okay=False),
               help="Finish the interrupted run in this folder.")
-@click.option("--scheduler", help="Run chunks on this dask scheduler (tcp://HOST:PORT).")
+@click.option("--scheduler", help="Run chunks on this dask scheduler (tcp://HOST:PORT; or set "
+              "NEOSIM_SCHEDULER). A scheduler runs code on your behalf: only the command line "
+              "or the environment may name one, never a config.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr.")
 def run(experiment: str | None, out: str | None, seed: int | None, resume_dir: str | None,
         scheduler: str | None, quiet: bool) -> None:

@@ -213,13 +213,12 @@ def config_hash(cfg: BaseModel) -> str:
     return hashlib.sha256(resolved_toml(cfg).encode("utf-8")).hexdigest()
 
 
-def load_experiment(
-    path: str | Path, *, seed: int | None = None, scheduler: str | None = None
-) -> ExperimentConfig:
+def load_experiment(path: str | Path, *, seed: int | None = None) -> ExperimentConfig:
     """Load and validate an experiment file.
 
-    ``seed`` overrides ``experiment.seed``; ``scheduler`` (a dask address) sets
-    ``compute.backend = "dask"`` and ``compute.scheduler`` for kinds that run in chunks.
+    ``seed`` overrides ``experiment.seed``. A config may not name a dask scheduler
+    (``compute.scheduler``): that is refused first, whatever else is wrong with the file, since a
+    scheduler runs code on neosim's behalf (``--scheduler`` and ``NEOSIM_SCHEDULER`` choose one).
 
     Raises
     ------
@@ -230,6 +229,11 @@ def load_experiment(
 
     file = str(path)
     data = load_toml(path)
+    compute = data.get("compute")
+    if isinstance(compute, dict) and "scheduler" in compute:
+        from neosim.compute import SCHEDULER_IN_CONFIG
+
+        raise InputError(SCHEDULER_IN_CONFIG, file=file, field="compute.scheduler")
     section = data.get("experiment")
     if not isinstance(section, dict):
         raise InputError("required table [experiment] is missing", file=file, field="experiment")
@@ -241,16 +245,4 @@ def load_experiment(
         if not 0 <= seed < 2**63:
             raise InputError("seed must be in [0, 2**63)", file="command line", field="--seed")
         data = {**data, "experiment": {**section, "seed": seed}}
-    if scheduler is not None:
-        if "compute" not in schema.model_fields:
-            raise InputError(f"experiment kind {kind!r} runs in one process; no scheduler to use",
-                             file="command line", field="--scheduler")
-        from neosim.compute import SCHEDULER_ADDRESS
-
-        if not scheduler or not re.match(SCHEDULER_ADDRESS, scheduler):
-            raise InputError("expected a dask scheduler address such as tcp://127.0.0.1:8786",
-                             file="command line", field="--scheduler")
-        compute = data.get("compute", {})
-        compute = compute if isinstance(compute, dict) else {}
-        data = {**data, "compute": {**compute, "backend": "dask", "scheduler": scheduler}}
     return validate(schema, data, file=file)

@@ -46,6 +46,15 @@ class Progress:
         if self._rich is not None:
             self._rich.stop()
 
+    def note(self, text: str) -> None:
+        """One line worth knowing about (e.g. a discarded checkpoint); nothing when quiet."""
+        if self.quiet:
+            return
+        if self._rich is not None:
+            self._rich.console.print(f"neosim: {text}", markup=False, highlight=False)
+        else:
+            print(f"neosim: {text}", file=sys.stderr, flush=True)
+
     @contextlib.contextmanager
     def stage(self, description: str) -> Iterator[None]:
         """Show one stage of work (a spinner, or a plain line when not a terminal)."""

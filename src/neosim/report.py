@@ -473,7 +473,10 @@ def _provenance_section(run_dir: Path, prov: Any) -> str:
                    "this page with <code>neosim report DIR</code> to include it.</p>")
     rows = []
     for path in sorted(run_dir.rglob("*")):
-        if path.is_file() and not path.name.startswith(".") and path.name != results.REPORT:
+        # run.json is this invocation's record (command line, times), not a result: left out so
+        # a resumed run's report equals an uninterrupted one's
+        if (path.is_file() and not path.name.startswith(".")
+                and path.relative_to(run_dir).as_posix() not in (results.REPORT, "run.json")):
             rows.append([str(path.relative_to(run_dir)), _size(path.stat().st_size)])
     if rows:
         out.append("<h4>Files in the run folder</h4>" + _table(["file", "size"], rows))

@@ -2,12 +2,14 @@
 
 Every file is written atomically: to a temporary file in the same folder, flushed and fsynced, then
 renamed over its final name (and the folder fsynced), so a reader never sees a half-written file
-and a killed run leaves only temporary files whose names say so (``.*.tmp-*``). A run folder is
-created exclusively: an existing folder is never overwritten. ``provenance.json`` is written last,
-so its presence marks a complete run.
+and a killed run leaves only temporary files whose names say so (``.*.tmp-*``; a resume removes
+them). A run folder appears whole: it is built under a hidden name beside its target, its metadata
+written, then renamed without replacing anything, so an existing folder is never overwritten.
+``provenance.json`` is written last, so its presence marks a complete run.
 
 Layout of a run folder (the contract)::
 
+    run.json           origin, config_sha256, input-file hashes, status (written with the folder)
     config.toml        resolved config
     provenance.json    versions, hash, seed, command line, timings (written last)
     posterior.nc       fits: xarray.DataTree (h5netcdf)
@@ -16,16 +18,19 @@ Layout of a run folder (the contract)::
     diagnostics.json   convergence checks
     data.json          where the data came from: citations (written by the kind)
     figures/           plots, and figures/index.json: title, caption and synthetic flag per figure
+    chunks/            checkpoints of chunked kinds (compute.Checkpoint)
     report.html        self-contained report (written just before provenance)
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import platform
 import secrets
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -36,6 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from neosim.errors import InputError
+from neosim.fsutil import remove_dead_partials, remove_temporaries, rename_noreplace
+
+__all__ = ["remove_dead_partials", "remove_temporaries"]  # re-exported: part of this API
 
 PROVENANCE = "provenance.json"
 CONFIG = "config.toml"
@@ -49,6 +57,9 @@ FIGURE_INDEX_SCHEMA = "neosim-figures/1"
 DATA = "data.json"
 DATA_SCHEMA = "neosim-data/1"
 REPORT = "report.html"
+
+#: netCDF attributes that record times, not results: never written (see RunFolder.write_netcdf)
+TIMING_ATTRS = frozenset({"created_at", "sampling_time"})
 
 #: Packages whose versions every provenance record lists (read from metadata, not imported).
 TRACKED_PACKAGES = (
@@ -145,8 +156,24 @@ class RunFolder:
     config_sha256: str
     seed: int
     started: float = field(default_factory=time.time)
+    #: when the run first started (run.json), equal on every resume: the creation time of files
+    #: that record one (prior files), so a resumed run writes the same bytes
+    started_utc: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     data_sources: list[dict[str, Any]] | None = None
+    #: checkpoint files found unreadable (or of another config) and recomputed, for provenance
+    discarded_checkpoints: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.started_utc = self.started_utc or _iso(self.started)
+
+    def checkpoint(self, name: str = "chunks") -> Any:
+        """The :class:`neosim.compute.Checkpoint` folder ``<run>/<name>``, tied to this run's
+        config hash (a checkpoint of another config is never loaded)."""
+        from neosim.compute import Checkpoint
+
+        return Checkpoint(self.path / name, tag=self.config_sha256,
+                          discarded=self.discarded_checkpoints)
 
     def file(self, name: str) -> Path:
         """Path of a file inside the run folder."""
@@ -217,9 +244,21 @@ class RunFolder:
         atomic_write_text(self.file(SUMMARY), frame.to_csv(index=False, float_format="%.10g"))
 
     def write_netcdf(self, name: str, obj: Any, attrs: dict[str, Any] | None = None) -> None:
-        """Write an ``xarray.DataTree`` or ``Dataset`` with h5netcdf, atomically."""
+        """Write an ``xarray.DataTree`` or ``Dataset`` with h5netcdf, atomically.
+
+        Attributes that record when the file was made (:data:`TIMING_ATTRS`, e.g. ArviZ's
+        ``created_at`` and ``sampling_time``) are removed from every group, so a rerun or a
+        resumed run writes the same bytes; sampling times go to the provenance timings.
+        """
         if attrs:
             obj.attrs.update(attrs)
+        for node in (list(obj.subtree) if hasattr(obj, "subtree") else [obj]):
+            kept = {k: v for k, v in node.attrs.items() if k not in TIMING_ATTRS}
+            if len(kept) != len(node.attrs):
+                spent = node.attrs.get("sampling_time")
+                if isinstance(spent, int | float):
+                    self.timings["sampling"] = self.timings.get("sampling", 0.0) + float(spent)
+                node.attrs = kept
         with atomic_path(self.file(name)) as tmp:
             obj.to_netcdf(tmp, engine="h5netcdf")
 
@@ -261,42 +300,77 @@ def default_run_dir(experiment_name: str, config_sha256: str, root: str | Path =
     return Path(root) / experiment_name / f"{stamp}-{config_sha256[:8]}"
 
 
+def _write_durably(path: Path, data: bytes) -> None:
+    with open(path, "xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def create_run_folder(
-    out: str | Path | None, *, experiment_name: str, config_sha256: str, seed: int
+    out: str | Path | None, *, experiment_name: str, config_sha256: str, seed: int,
+    files: dict[str, str | bytes] | None = None,
 ) -> RunFolder:
-    """Create a new run folder; an existing folder is never reused or overwritten.
+    """Create a new run folder holding ``files`` (e.g. ``run.json``, ``config.toml``) and
+    ``figures/``; it appears whole or not at all, and never replaces an existing folder.
+
+    The folder is built under a hidden name beside its target (``.NAME.partial-<pid>-<hex>``),
+    its files written and fsynced, then renamed to the final name without replacing anything
+    (:func:`neosim.fsutil.rename_noreplace`). A kill before the rename leaves no folder at the
+    final name (``--out`` can be used again) and a hidden leftover that the next run in that
+    parent removes.
 
     With ``out=None`` the folder is ``runs/<experiment>/<timestamp>-<hash>`` (with ``-2``, ``-3`` …
     appended if that exists). With an explicit ``out``, the folder must not exist yet.
     """
     if out is not None:
         path = Path(out)
-        if path.exists():
+        if path.exists() or path.is_symlink():
             raise InputError(
                 "already exists; a run never overwrites another (choose a new folder)",
                 file=str(path), field="--out",
             )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.mkdir()
-        except FileExistsError:
-            raise InputError("already exists", file=str(path), field="--out") from None
-        except OSError as exc:
-            raise InputError(f"cannot create folder ({exc.strerror})", file=str(path),
-                             field="--out") from None
+        candidates = [path]
     else:
         base = default_run_dir(experiment_name, config_sha256)
-        base.parent.mkdir(parents=True, exist_ok=True)
-        for i in range(1, 1000):
-            path = base if i == 1 else base.with_name(f"{base.name}-{i}")
+        candidates = [base, *(base.with_name(f"{base.name}-{i}") for i in range(2, 1000))]
+    parent = candidates[0].parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create folder ({exc.strerror})", file=str(parent),
+                         field="--out" if out is not None else None) from None
+    remove_dead_partials(parent)
+    # (the name is cut so that a final name near the file-name limit still fits)
+    partial = parent / f".{candidates[0].name[:100]}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        partial.mkdir()
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise  # the runner reports a full disk (exit 3), not bad input
+        raise InputError(f"cannot create folder ({exc.strerror})", file=str(candidates[0]),
+                         field="--out" if out is not None else None) from None
+    try:
+        (partial / FIGURES).mkdir()
+        for name, content in (files or {}).items():
+            _write_durably(partial / name,
+                           content.encode("utf-8") if isinstance(content, str) else content)
+        _fsync_dir(partial / FIGURES)
+        _fsync_dir(partial)
+        for path in candidates:
             try:
-                path.mkdir()
+                rename_noreplace(partial, path)
                 break
             except FileExistsError:
-                continue
+                if out is not None:
+                    raise InputError("already exists; a run never overwrites another (choose "
+                                     "a new folder)", file=str(path), field="--out") from None
         else:  # pragma: no cover - a thousand runs in one second
-            raise InputError("cannot find a free run folder name", file=str(base))
-    (path / FIGURES).mkdir()
+            raise InputError("cannot find a free run folder name", file=str(candidates[0]))
+        _fsync_dir(parent)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     return RunFolder(path=path, config_sha256=config_sha256, seed=seed)
 
 

@@ -166,10 +166,11 @@ def run(prep, folder, progress, outcome_type):
                                    f"{pf.description} MAP beta mixture before robustification.")):
             prior = PriorFile(name=f"{pf.name}{suffix}", description=desc.strip(),
                               quantity=pf.quantity, kind="mixture", family="beta",
-                              components=mix.to_components(), source=source)
+                              components=mix.to_components(), source=source,
+                              created_utc=folder.started_utc)  # equal on --resume
             path = folder.file(f"priors/{pf.name}{suffix}.json")
             write_prior(path, prior)
-            prior_paths[suffix or "robust"] = str(path)
+            prior_paths[suffix or "robust"] = str(path.relative_to(folder.path))
         studies = []
         for st, row in zip(prep.studies, prep.rows, strict=True):
             key = f"study_survival[{st.figure_id}]"
@@ -239,7 +240,7 @@ def run(prep, folder, progress, outcome_type):
         f"quantiles within {check['max_abs_difference_in_sd']:.3f} SD of the draws",
         f"ESS moment/ELIR: MAP {ess_m['moment']:.1f}/{ess_m['elir']:.1f}, robust "
         f"(w={m.robust_weight:g}) {ess_r['moment']:.1f}/{ess_r['elir']:.1f}",
-        f"prior file: {prior_paths['robust']}",
+        f"prior file: {folder.path / prior_paths['robust']}",
     ]
     return outcome_type(passed=passed, message=msg, headline=headline)
 

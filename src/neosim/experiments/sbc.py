@@ -119,7 +119,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         parts = compute.run_tasks(
             calibration.sbc_task, tasks, cfg.experiment.seed,
             backend=compute.Backend(cfg.compute),
-            checkpoint=compute.Checkpoint(folder.path / "chunks"), progress=progress,
+            checkpoint=folder.checkpoint(), progress=progress,
             description=f"SBC of {prep.spec.name}: {s.replicates} refits")
     res = compute.stack_results(parts)
     truth0, _ = prep.spec.draw(prep.spec.build_args, compute.task_rng(cfg.experiment.seed, (0,)))
@@ -137,7 +137,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
              "chi2": (("parameter",), chi2), "p_value": (("parameter",), p)},
             coords={"replicate": res["replicate"], "parameter": labels},
             attrs={"model": prep.spec.name, "thin_to": s.thin_to, "bins": s.bins,
-                   "target": str(prep.target)})
+                   "target": cfg.sbc.target})  # as configured: equal on --resume
         folder.write_netcdf("simulation.nc", ds, {"neosim_config_sha256": folder.config_sha256,
                                                   "neosim_seed": folder.seed})
         table = pd.DataFrame({"parameter": labels, "chi2": chi2, "p_value": p, "bins": s.bins,
@@ -172,7 +172,8 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             "are unusual under uniform ranks."), synthetic=True)
         folder.write_data_sources([{
             "name": f"sbc:{prep.spec.name}", "synthetic": True,
-            "citation": f"Simulated from the priors of {prep.target} (seed {cfg.experiment.seed})",
+            "citation": f"Simulated from the priors of {cfg.sbc.target} "
+                        f"(seed {cfg.experiment.seed})",
         }])
     headline = [f"{lab:34s} chi2 {c:7.2f}  p {q:.3f}  {'ok' if ok else 'NOT UNIFORM'}"
                 for lab, c, q, ok in zip(labels, chi2, p, passed_each, strict=True)]

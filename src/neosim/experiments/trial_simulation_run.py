@@ -85,8 +85,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                                       assurance_se))
         folder.write_json("findings.json", {
             "search": search, "sources": prep.sources, "n_trials_per_scenario": n_trials,
-            "total_trials": total_trials, "seconds": seconds,
-            "trials_per_second": total_trials / seconds if seconds > 0 else None})
+            "total_trials": total_trials})  # timings go to provenance: results stay identical
     with folder.timed("figures"), progress.stage("Drawing figures"):
         from neosim.plots import power as power_plot
 
@@ -111,7 +110,9 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                               synthetic=prep.synthetic)
         folder.write_data_sources(prep.data_sources)
     return Outcome(True, "simulation finished", _headline(prep, power, power_se, search,
-                                                          total_trials, seconds))
+                                                          total_trials, seconds),
+                   provenance={"simulation_seconds": round(seconds, 4), "trials_per_second":
+                               round(total_trials / seconds, 1) if seconds > 0 else None})
 
 
 def _run_jobs(prep: Prepared, jobs: list, folder, progress) -> list[dict]:
@@ -133,7 +134,7 @@ def _run_jobs(prep: Prepared, jobs: list, folder, progress) -> list[dict]:
     backend = compute.Backend(cfg.compute, threads=cfg.simulation.workers or default_workers())
     results = compute.run_tasks(
         chunk_task, tasks, seed, backend=backend,
-        checkpoint=compute.Checkpoint(folder.path / "chunks"), progress=progress,
+        checkpoint=folder.checkpoint(), progress=progress,
         description=f"Simulating {len(jobs)} scenarios x {n_trials} trials")
     out = []
     for index, sc, _design_prior, _label in jobs:

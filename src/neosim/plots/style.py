@@ -75,7 +75,8 @@ def figure(
             fig.tight_layout(rect=(0, bottom, 1, top))
             path = Path(path)
             fmt = path.suffix.lstrip(".")
-            with atomic_path(path) as tmp:
+            # a fixed salt makes SVG element ids (else random) equal on every run and resume
+            with atomic_path(path) as tmp, plt.rc_context({"svg.hashsalt": "neosim"}):
                 # No bbox_inches: the file must keep the configured size (tests check it).
                 fig.savefig(tmp, dpi=style.dpi, format=fmt, metadata=_metadata(fmt, size))
         finally:

@@ -266,7 +266,8 @@ def export_priors(dt, prep, folder) -> list:
             + (f"; piecewise cuts {list(family.cuts)}" if family.cuts else "") + ")"
             + (" fitted to SYNTHETIC data" if prep.ipd.synthetic else ""))
     prior = PriorFile(name=e.name, version=e.version, description=desc, quantity=quantity,
-                      kind="draws", draws=draws, source=source)
+                      kind="draws", draws=draws, source=source,
+                      created_utc=folder.started_utc)  # equal on --resume
     paths.append(write_prior(folder.file(f"priors/{e.name}-v{e.version}.json"), prior))
     if family.name == "exponential" and e.gamma_mixture_components:
         for sub in dt["posterior"].coords["subtype"].values:
@@ -280,6 +281,6 @@ def export_priors(dt, prep, folder) -> list:
                            description=desc.replace("Posterior draws", "Gamma mixture fitted "
                                                     "(maximum likelihood) to the posterior")
                            + f"; Kolmogorov-Smirnov distance to the draws {ks:.3f}",
-                           source=source)
+                           source=source, created_utc=folder.started_utc)
             paths.append(write_prior(folder.file(f"priors/{name}-v{e.version}.json"), pf))
     return [p.relative_to(folder.path) for p in paths]
