@@ -88,7 +88,7 @@ def run_experiment(
     address, where, flag = _scheduler(scheduler, cfg)
     module = kind_module(cfg.experiment.kind, file=source)
     prepared = module.prepare(cfg, source)
-    if address:
+    if where:  # an address was given (an empty one too: that is a malformed address)
         check_scheduler(address, file=where, field=flag)
     inputs = input_files(cfg, source)
     text = resolved_toml(cfg)
@@ -198,7 +198,7 @@ def resume_run(run_dir: str | Path, *, quiet: bool = False, scheduler: str | Non
     # Relative data paths in the config are relative to the original experiment file.
     origin = state["config_file"]
     prepared = module.prepare(cfg, origin)
-    if address:
+    if where_s:
         check_scheduler(address, file=where_s, field=flag)
     inputs = input_files(cfg, origin)
     for name, digest in state["input_files"].items():
