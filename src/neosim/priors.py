@@ -30,14 +30,19 @@ from neosim.config import Strict, validate
 from neosim.errors import InputError
 
 SCHEMA = "neosim-prior/1"
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+#: a draw or a normal mean: finite, |x| <= 1e12 (sums and squares of draws stay finite)
+Finite = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
+#: a mixture's shape, rate or sd: 1e-6 to 1e9 (no denormal divisor, no overflowing moment)
+Positive = Annotated[float, Field(ge=1e-6, le=1e9, allow_inf_nan=False)]
+#: the most draws a prior file may hold per quantity, and the most components of a mixture
+MAX_DRAWS = 1_000_000
+MAX_COMPONENTS = 100
 
 
 class Component(Strict):
     """One mixture component. Beta/gamma use ``a``/``b``; normal uses ``mean``/``sd``."""
 
-    weight: Annotated[float, Field(gt=0.0, le=1.0)]
+    weight: Annotated[float, Field(ge=1e-12, le=1.0, allow_inf_nan=False)]
     a: Positive | None = None
     b: Positive | None = None
     mean: Finite | None = None
@@ -57,14 +62,15 @@ class PriorFile(Strict):
 
     schema_: Literal["neosim-prior/1"] = Field(alias="schema", default=SCHEMA)
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]{0,127}$")]
-    version: Annotated[int, Field(ge=1)] = 1
+    version: Annotated[int, Field(ge=1, le=10**6)] = 1
     created_utc: str = ""
     description: str = ""
     quantity: str
     kind: Literal["mixture", "draws"]
     family: Literal["beta", "gamma", "normal"] | None = None
-    components: list[Component] = Field(default_factory=list)
-    draws: dict[str, list[Finite]] = Field(default_factory=dict)
+    components: list[Component] = Field(default_factory=list, max_length=MAX_COMPONENTS)
+    draws: dict[str, Annotated[list[Finite], Field(max_length=MAX_DRAWS)]] = Field(
+        default_factory=dict, max_length=100)
     source: Source = Source()
 
     @model_validator(mode="after")

@@ -24,8 +24,11 @@ from neosim.config import (
     DiagnosticsSection,
     ExperimentConfig,
     FieldError,
+    Months,
     OutputSection,
-    PositiveFloat,
+    PriorLocation,
+    PriorScale,
+    PriorShape,
     SamplerSection,
     Strict,
 )
@@ -39,7 +42,7 @@ class DataSection(Strict):
     """Which table, and which of its figures enter the pooled analysis (one per study)."""
 
     table: str = ""  # empty: the packaged table of published cohorts
-    figures: list[FigureId] = Field(min_length=2)
+    figures: list[FigureId] = Field(min_length=2, max_length=1000)
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
@@ -51,8 +54,9 @@ class DataSection(Strict):
 class ConversionSection(Strict):
     """How published figures become likelihoods (see :mod:`neosim.models.evidence`)."""
 
-    landmark_months: PositiveFloat = 24.0
-    measures: list[Literal["OS", "EFS"]] = Field(default_factory=lambda: ["OS"], min_length=1)
+    landmark_months: Months = 24.0
+    measures: list[Literal["OS", "EFS"]] = Field(default_factory=lambda: ["OS"], min_length=1,
+                                                 max_length=2)
     likelihood: Literal["logit_normal", "effective_binomial"] = "logit_normal"
     time_conversion: Literal["plateau", "exponential", "require_same"] = "require_same"
     missing_se: Literal["binomial_n", "error"] = "error"
@@ -69,16 +73,18 @@ class ConversionSection(Strict):
 
 
 class NormalPrior(Strict):
-    mean: Annotated[float, Field(allow_inf_nan=False)] = 0.0
-    sd: PositiveFloat = 2.0
+    mean: PriorLocation = 0.0
+    sd: PriorScale = 2.0
 
 
 class TauPriorSection(Strict):
     """Half-normal(scale) or half-Student-t(nu, scale) prior on the between-study SD."""
 
     family: Literal["half_normal", "half_t"] = "half_normal"
-    scale: PositiveFloat = 1.0
-    nu: PositiveFloat = 3.0
+    scale: PriorScale = 1.0
+    #: degrees of freedom of the half-t, 0.1 to 1e4 (heavier tails than Cauchy are not priors
+    #: a quadrature grid can hold)
+    nu: Annotated[float, Field(ge=0.1, le=1e4, allow_inf_nan=False)] = 3.0
 
     def prior(self):
         from neosim.models.pooling_quadrature import TauPrior
@@ -97,8 +103,8 @@ class ModelSection(Strict):
 
 
 class BetaComponent(Strict):
-    a: PositiveFloat = 1.0
-    b: PositiveFloat = 1.0
+    a: PriorShape = 1.0
+    b: PriorShape = 1.0
 
 
 class MapSection(Strict):
@@ -107,8 +113,8 @@ class MapSection(Strict):
     replicates: Annotated[int, Field(ge=1, le=100)] = 5
     k_max: Annotated[int, Field(ge=1, le=6)] = 4
     criterion: Literal["aic", "bic"] = "bic"
-    quantile_tolerance_sd: PositiveFloat = 0.05
-    robust_weight: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.2
+    quantile_tolerance_sd: Annotated[float, Field(ge=1e-6, le=100.0, allow_inf_nan=False)] = 0.05
+    robust_weight: Annotated[float, Field(ge=0.0, le=0.99, allow_inf_nan=False)] = 0.2
     vague: BetaComponent = BetaComponent()
 
 
@@ -120,9 +126,9 @@ class PriorFileSection(Strict):
 
 class SensitivitySection(Strict):
     leave_one_out: bool = True
-    tau_priors: list[TauPriorSection] = Field(default_factory=list)
+    tau_priors: list[TauPriorSection] = Field(default_factory=list, max_length=20)
     time_conversions: list[Literal["plateau", "exponential", "require_same"]] = Field(
-        default_factory=list)
+        default_factory=list, max_length=3)
 
 
 class QuadratureSection(Strict):
@@ -131,7 +137,7 @@ class QuadratureSection(Strict):
     step: Annotated[float, Field(ge=1e-3, le=0.1)] = 0.02
     half_width: Annotated[float, Field(ge=5.0, le=60.0)] = 15.0
     n_tau: Annotated[int, Field(ge=50, le=4000)] = 200
-    agreement_z_max: PositiveFloat = 5.0
+    agreement_z_max: Annotated[float, Field(ge=0.01, le=1e6, allow_inf_nan=False)] = 5.0
 
 
 class Config(ExperimentConfig):

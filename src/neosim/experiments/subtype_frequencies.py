@@ -31,7 +31,7 @@ class DataSection(Strict):
 
     dataset: str = "jilsg2006"
     file: str = ""
-    subtypes: list[str] = Field(default_factory=lambda: ["ALL", "AML"])
+    subtypes: list[str] = Field(default_factory=lambda: ["ALL", "AML"], max_length=50)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -60,7 +60,7 @@ class MllModel(Strict):
     """MLL-rearranged fraction among neonates with reported MLL status."""
 
     enabled: bool = True
-    subtypes: list[str] = Field(default_factory=lambda: ["ALL"], min_length=1)
+    subtypes: list[str] = Field(default_factory=lambda: ["ALL"], min_length=1, max_length=50)
     prior: BetaPrior = BetaPrior()
 
 

@@ -23,11 +23,17 @@ from pydantic import Field, model_validator
 
 from neosim.compute import ComputeSection
 from neosim.config import (
+    MAX_LIST,
     ExperimentConfig,
-    NonNegativeFloat,
+    Hazard,
+    HazardOrZero,
+    Months,
+    MonthsOrZero,
     OutputSection,
-    PositiveFloat,
+    PriorLocation,
+    PriorScale,
     Probability,
+    Ratio,
     Strict,
 )
 from neosim.errors import InputError
@@ -42,9 +48,11 @@ class AccrualSection(Strict):
     """Uniform over ``duration_months``, or piecewise ``rates_per_month`` for ``durations_months``
     (the last piece lasts until everyone is enrolled)."""
 
-    duration_months: PositiveFloat | None = None
-    durations_months: list[PositiveFloat] = Field(default_factory=list)
-    rates_per_month: list[NonNegativeFloat] = Field(default_factory=list)
+    duration_months: Months | None = None
+    durations_months: list[Months] = Field(default_factory=list, max_length=100)
+    #: patients per month, 0 to 1e6
+    rates_per_month: list[Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]] = Field(
+        default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -60,10 +68,10 @@ class AnalysisTiming(Strict):
     """When the trial is analysed: at ``events``, at ``events_fraction`` × n events, or at
     ``calendar_months``; ``max_duration_months`` caps an event-driven analysis."""
 
-    events: Annotated[int, Field(ge=1)] | None = None
-    events_fraction: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
-    calendar_months: PositiveFloat | None = None
-    max_duration_months: PositiveFloat | None = None
+    events: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    events_fraction: Annotated[float, Field(ge=1e-6, le=1.0, allow_inf_nan=False)] | None = None
+    calendar_months: Months | None = None
+    max_duration_months: Months | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -80,13 +88,14 @@ class SurvivalSection(Strict):
     cure (``cure_fraction`` and an exponential uncured part)."""
 
     model: Literal["exponential", "weibull", "piecewise", "cure"] = "exponential"
-    rate_per_month: PositiveFloat | None = None
-    median_months: PositiveFloat | None = None
+    rate_per_month: Hazard | None = None
+    median_months: Months | None = None
     prior: str = ""
-    shape: PositiveFloat | None = None
-    scale_months: PositiveFloat | None = None
-    breaks_months: list[PositiveFloat] = Field(default_factory=list)
-    rates_per_month: list[NonNegativeFloat] = Field(default_factory=list)
+    #: Weibull shape, 0.05 to 20 (t ** shape stays finite for t <= 1200 months)
+    shape: Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)] | None = None
+    scale_months: Months | None = None
+    breaks_months: list[Months] = Field(default_factory=list, max_length=100)
+    rates_per_month: list[HazardOrZero] = Field(default_factory=list, max_length=101)
     cure_fraction: Probability | None = None
 
     @model_validator(mode="after")
@@ -109,23 +118,28 @@ class SurvivalSection(Strict):
 
 class TrialSection(Strict):
     design: Literal["two_arm", "single_arm"] = "two_arm"
-    allocation: Probability = 0.5
-    dropout_rate_per_month: NonNegativeFloat = 0.0
-    time_resolution_months: NonNegativeFloat = 0.0
-    landmark_months: PositiveFloat | None = None
+    allocation: Annotated[float, Field(ge=1e-3, le=0.999, allow_inf_nan=False)] = 0.5
+    dropout_rate_per_month: HazardOrZero = 0.0
+    time_resolution_months: MonthsOrZero = 0.0
+    landmark_months: Months | None = None
     accrual: AccrualSection
     analysis: AnalysisTiming
     control: SurvivalSection
 
 
 class GammaSpec(Strict):
-    a: PositiveFloat
-    b: PositiveFloat
+    """Gamma(shape ``a``, rate ``b``) on a hazard per month: both in [1e-4, 1e6] (the vague
+    Gamma(0.001, 0.001) fits)."""
+
+    a: Annotated[float, Field(ge=1e-4, le=1e6, allow_inf_nan=False)]
+    b: Annotated[float, Field(ge=1e-4, le=1e6, allow_inf_nan=False)]
 
 
 class NormalSpec(Strict):
-    mean: Annotated[float, Field(allow_inf_nan=False)]
-    sd: PositiveFloat
+    """Normal(mean, sd) on a log hazard ratio: mean in [-1e3, 1e3], sd in [1e-3, 1e3]."""
+
+    mean: PriorLocation
+    sd: PriorScale
 
 
 class AnalysisSpec(Strict):
@@ -135,13 +149,13 @@ class AnalysisSpec(Strict):
     kind: Literal["logrank", "cox", "one_sample_logrank", "bayes_hazard_ratio", "bayes_log_hr",
                   "bayes_landmark"]
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")] | None = None
-    alpha: Probability = 0.025
-    probability: Probability | None = None
-    hr_threshold: PositiveFloat = 1.0
+    alpha: Annotated[float, Field(ge=1e-9, le=0.5, allow_inf_nan=False)] = 0.025
+    probability: Annotated[float, Field(ge=1e-9, le=1.0 - 1e-9, allow_inf_nan=False)] | None = None
+    hr_threshold: Ratio = 1.0
     control_prior: str | GammaSpec | None = None
     treatment_prior: str | GammaSpec = GammaSpec(a=0.001, b=0.001)
     log_hr_prior: str | NormalSpec = NormalSpec(mean=0.0, sd=10.0)
-    landmark_months: PositiveFloat | None = None
+    landmark_months: Months | None = None
     survival_threshold: Probability | None = None
 
 
@@ -150,8 +164,9 @@ MAX_TOTAL_TRIALS = 20_000_000
 
 
 class GridSection(Strict):
-    n: Annotated[list[Annotated[int, Field(ge=2, le=10_000)]], Field(min_length=1)]
-    hazard_ratio: Annotated[list[PositiveFloat], Field(min_length=1)]
+    n: Annotated[list[Annotated[int, Field(ge=2, le=10_000)]], Field(min_length=1,
+                                                                       max_length=MAX_LIST)]
+    hazard_ratio: Annotated[list[Ratio], Field(min_length=1, max_length=MAX_LIST)]
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -187,7 +202,7 @@ class SearchSection(Strict):
 
     analysis: str
     target: Probability = 0.8
-    hazard_ratio: PositiveFloat | None = None
+    hazard_ratio: Ratio | None = None
 
 
 class Config(ExperimentConfig):
@@ -195,7 +210,7 @@ class Config(ExperimentConfig):
 
     trial: TrialSection
     grid: GridSection
-    analyses: Annotated[list[AnalysisSpec], Field(min_length=1)]
+    analyses: Annotated[list[AnalysisSpec], Field(min_length=1, max_length=50)]
     simulation: SimulationSection = SimulationSection()
     compute: ComputeSection = ComputeSection()
     assurance: AssuranceSection | None = None
