@@ -224,9 +224,43 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     if cfg.tradeoff is not None and cfg.tradeoff.design.power is None:
         raise InputError("tradeoff.design needs power", file=source_file,
                          field="tradeoff.design.power")
-    return Prepared(cfg=cfg, tables=tables,
+    prep = Prepared(cfg=cfg, tables=tables,
                     consortium=Consortium(sites, cfg.recruitment.eligible_fraction),
                     incidence=lam, incidence_label=label)
+    from neosim import budget
+
+    budget.check(_estimate(prep), cfg.output, file=source_file)
+    return prep
+
+
+def _estimate(prep: Prepared):
+    """Peak memory and rough duration of :func:`compute` and :func:`simulation_check`.
+
+    The counts by date hold a Poisson CDF table of (largest expected count + a margin) x
+    incidence draws; the check simulates ``replicates x max(targets)`` exponential gaps at once;
+    the mean time to N integrates ``pieces x 48 nodes x draws`` per target.
+    """
+    from neosim import budget
+
+    cfg, r = prep.cfg, prep.cfg.recruitment
+    draws = float(prep.incidence.size)
+    dates = r.horizon_months / r.step_months + 1.0
+    mu = float(prep.consortium.unit_intensity(np.array([r.horizon_months]))[0]) * float(
+        np.max(prep.incidence))
+    top = mu + 10.0 * np.sqrt(mu) + 10.0
+    counts = budget.F8 * (top + 1.0) * draws * 4.0 + budget.F8 * dates * draws * 2.0
+    reps, biggest = cfg.check.replicates, max(r.targets)
+    check = budget.F8 * reps * biggest * 2.0 + budget.F8 * reps * 4.0
+    pieces = 2.0 * len(cfg.sites) + 1.0
+    mean = budget.F8 * 48.0 * draws * 4.0
+    seconds = (dates * (top + 1.0) * draws * 1e-7 + reps * sum(r.targets) * 1e-8
+               + len(r.targets) * pieces * 48.0 * draws * (1e-7 + len(cfg.sites) * 1e-9))
+    inc = cfg.incidence
+    source = ("incidence.per_million_births" if inc.per_million_births is not None else
+              "incidence.draws" if inc.from_counts is not None else "incidence.draws_file")
+    drivers = budget.ranked({("check.replicates", "recruitment.targets"): check,
+                             (source, "recruitment.horizon_months", "sites"): counts})
+    return budget.Estimate(budget.BASE_NUMPY + max(counts, check) + mean, seconds, drivers)
 
 
 def _tradeoff(prep: Prepared) -> list[dict[str, Any]]:

@@ -209,8 +209,37 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
                 entry["reason"] = f"not listed in data.figures; under these settings: "\
                                   f"{exc.message}"
         status.append(entry)
+    from neosim import budget
+
+    budget.check(_estimate(cfg), cfg.output, file=source_file)
     return Prepared(cfg=cfg, table=table, rows=rows, studies=studies, table_status=status,
                     time_variants=variants)
+
+
+def _estimate(cfg: Config):
+    """Peak memory and rough duration: the NUTS fit with its MAP draws and mixture fits, or the
+    largest quadrature grid (log marginals of every study on the grid x tau nodes, and one rFFT
+    kernel per tau node), whichever is larger; time adds up every quadrature refit."""
+    import math
+
+    from neosim import budget
+
+    q, k = cfg.quadrature, len(cfg.data.figures)
+    m = round(2 * q.half_width / q.step) + 1
+    nfft = 2 ** math.ceil(math.log2(3 * m - 2))
+    half = nfft // 2 + 1
+    grid = budget.F8 * (k + 4) * m * q.n_tau + 16.0 * half * (q.n_tau + 3 * k) + \
+        budget.F8 * 8 * k * m
+    refits = 2 + (k if cfg.sensitivity.leave_one_out else 0) + \
+        len(cfg.sensitivity.tau_priors) + len(cfg.sensitivity.time_conversions)
+    grid_seconds = refits * q.n_tau * (2 * k + 2) * nfft * math.log2(nfft) * 5e-9
+    fit = budget.for_sampler_kind(cfg.sampler, k + 2 + 3 * cfg.map.replicates * cfg.map.k_max,
+                                  extra_drivers=("map.replicates", "map.k_max"))
+    if grid > fit.memory_bytes - budget.BASE_PYMC:
+        drivers = ("quadrature.n_tau", "quadrature.step", "quadrature.half_width",
+                   "data.figures")
+        return budget.Estimate(budget.BASE_PYMC + grid, fit.seconds + grid_seconds, drivers)
+    return budget.Estimate(fit.memory_bytes, fit.seconds + grid_seconds, fit.drivers)
 
 
 

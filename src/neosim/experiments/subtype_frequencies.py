@@ -149,6 +149,11 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         p = m.mll_rate.prior
         parts.append(("mll_rate", BinomialData(tuple(m.mll_rate.subtypes), tuple(ks), tuple(ns)),
                       p.alpha, p.beta))
+    from neosim import budget
+
+    # draws of every free parameter and every reported quantity (about three per label)
+    values = sum(3 * len(data.labels) + 3 for _, data, *_ in parts)
+    budget.check(budget.for_sampler_kind(cfg.sampler, values), cfg.output, file=source_file)
     return Prepared(cfg=cfg, cohort=cohort, parts=parts)
 
 

@@ -171,6 +171,15 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
             raise InputError(f"{len(scenarios)} fixed-count scenarios exceed max_scenarios "
                              f"({cfg.sensitivity.max_scenarios})", file=source_file,
                              field="sensitivity.max_scenarios")
+    from neosim import budget
+
+    # main fit + one refit per fixed-count scenario and per logit_sd scale, one held at a time
+    k = len(d.subtypes)
+    est = budget.for_sampler_kind(
+        cfg.sampler, 4 * k + 4 + sum(n - y + 1 for n, y in zip(cases, survivors, strict=True)),
+        fits=1 + len(scenarios) + len(cfg.sensitivity.logit_sd_scales), kept_fits=2,
+        extra_drivers=("sensitivity.max_scenarios", "sensitivity.logit_sd_scales"))
+    budget.check(est, cfg.output, file=source_file)
     return Prepared(cfg=cfg, cohort=cohort, data=data, known=known, scenarios=scenarios)
 
 

@@ -206,6 +206,19 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     data = landmark(ipd, d.subtypes, origin=d.time_origin, file=source_file)
     families = [sv.make_family(f, cfg.models.cuts_months) for f in cfg.models.families]
     priors = sv.Priors(**cfg.models.priors.model_dump())
+    from neosim import budget
+
+    # every family's fit is held (for LOO): parameters, S at the months, and one pointwise
+    # log-likelihood per patient per draw; S(t) curves are a transient of curve_points
+    n_obs, k, s = int(np.asarray(data.time).size), len(d.subtypes), cfg.sampler
+    per_draw = n_obs + 3 * k + len(cfg.models.cuts_months) * k + k * (len(cfg.report.months) + 2)
+    curves = 3 * budget.F8 * s.chains * s.draws * k * cfg.report.curve_points
+    est = budget.for_sampler_kind(
+        s, per_draw, fits=len(families), kept_fits=len(families), data_size=n_obs,
+        extra_bytes=curves,
+        extra_drivers=("data.synthetic.n" if d.synthetic is not None else "data.file",
+                       "models.families", "report.curve_points"))
+    budget.check(est, cfg.output, file=source_file)
     return Prepared(cfg, ipd, data, families, priors, description, spec)
 
 

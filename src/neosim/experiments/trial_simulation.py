@@ -422,7 +422,36 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
             synthetic |= _read_prior(path, source_file, key).source.synthetic
     prep = Prepared(cfg, scenarios, analyses, design_prior, assurance, sources, synthetic)
     prep.data_sources = _data_sources(cfg, source_file)
+    from neosim import budget
+
+    budget.check(_estimate(cfg, scenarios_total), cfg.output, file=source_file)
     return prep
+
+
+def _estimate(cfg: Config, scenarios_total: int):
+    """Each thread (or dask worker) holds a block of BLOCK trials x n patients in about ten
+    float64 arrays; the run keeps about 120 bytes of statistics per trial (three copies on the
+    way to simulation.nc). Duration: n log n per trial and analysis."""
+    from neosim import budget
+    from neosim.simulate.engine import BLOCK, default_workers
+
+    c, n_max = cfg.compute, max(cfg.grid.n)
+    if c.backend == "dask":
+        parallel, processes = c.workers * c.threads_per_worker, c.workers
+    else:
+        parallel, processes = cfg.simulation.workers or default_workers(), 0
+    block = budget.F8 * BLOCK * n_max * 10.0
+    kept = 3.0 * 120.0 * scenarios_total * cfg.simulation.n_trials
+    memory = budget.BASE_NUMPY * (1 + processes) + 0.3 * budget.GIB + parallel * block + kept
+    per_trial = sum(n * max(math.log2(n), 1.0) for n in cfg.grid.n) / len(cfg.grid.n)
+    seconds = (scenarios_total * cfg.simulation.n_trials * per_trial * 2e-8
+               * (1 + len(cfg.analyses)) / parallel)
+    workers = ("compute.workers", "compute.threads_per_worker") if c.backend == "dask" else (
+        "simulation.workers",)
+    drivers = budget.ranked({("grid.n", *workers): parallel * block,
+                             ("simulation.n_trials", "grid.hazard_ratio"): kept})
+    return budget.Estimate(memory, seconds, drivers,
+                           ("simulation.n_trials", "grid.n", "grid.hazard_ratio", "analyses"))
 
 
 def _data_sources(cfg: Config, source_file: str) -> list[dict]:
