@@ -46,6 +46,34 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"malformed TOML: {exc}", file=file) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        field = _long_integer_field(text)
+        if field:
+            raise InputError("integer with more than 4300 digits", file=file,
+                             field=field) from None
+        raise InputError(f"malformed TOML: {exc}", file=file) from None
+    except RecursionError:
+        raise InputError("malformed TOML: nested too deeply", file=file) from None
+
+
+_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\".]+)\s*=")
+_LONG_INT = re.compile(r"[0-9_]{4300,}")
+
+
+def _long_integer_field(text: str) -> str | None:
+    """The dotted key (table and the key of its line, or of the array it continues) of the first
+    integer of 4300+ digits, if any."""
+    table, key = "", ""
+    for line in text.splitlines():
+        if m := _TABLE.match(line):
+            table, key = m.group(1).replace('"', ""), ""
+            continue
+        if m := _KEY.match(line):
+            key = m.group(1).replace('"', "")
+        if _LONG_INT.search(line):
+            return ".".join(p for p in (table, key) if p) or None
+    return None
 
 
 def format_location(loc: tuple[str | int, ...]) -> str:
@@ -187,7 +215,8 @@ class SamplerSection(Strict):
     """NUTS settings (sampled with nutpie through PyMC)."""
 
     backend: Literal["nutpie"] = "nutpie"
-    chains: Annotated[int, Field(ge=1, le=64)] = 4
+    #: at least 2: R-hat, the convergence gate, is undefined for one chain
+    chains: Annotated[int, Field(ge=2, le=64)] = 4
     draws: Annotated[int, Field(ge=10, le=1_000_000)] = 1000
     tune: Annotated[int, Field(ge=10, le=1_000_000)] = 1000
     target_accept: Annotated[float, Field(ge=0.5, lt=1.0)] = 0.8

@@ -166,7 +166,7 @@ class TrialDesign(Strict):
     allocation_ratio: Ratio = 1.0
     hazard_ratio: Ratio = 0.5
     alpha: Alpha = 0.025
-    sided: Literal[1, 2] = 1
+    sided: Annotated[int, Field(ge=1, le=2)] = 1  # 1 or 2 (an int: a Literal took true)
     power: OpenProbability | None = 0.8
     control: ControlSurvival = ControlSurvival(median_months=12.0)
     accrual_months: list[Months] = Field(default_factory=lambda: [12.0], max_length=MAX_LIST)

@@ -26,8 +26,6 @@ from neosim.config import (
     FieldError,
     Months,
     OutputSection,
-    PriorLocation,
-    PriorScale,
     PriorShape,
     SamplerSection,
     Strict,
@@ -72,16 +70,22 @@ class ConversionSection(Strict):
         return ConversionSettings(**d)
 
 
+#: on the logit scale: a mean within +-30 (a proportion within 1e-13 of 0 or 1) and an SD or a
+#: scale of at most 100 (wider is flat on (0, 1) and only slows the sampler)
+LogitLocation = Annotated[float, Field(ge=-30.0, le=30.0, allow_inf_nan=False)]
+LogitScale = Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)]
+
+
 class NormalPrior(Strict):
-    mean: PriorLocation = 0.0
-    sd: PriorScale = 2.0
+    mean: LogitLocation = 0.0
+    sd: LogitScale = 2.0
 
 
 class TauPriorSection(Strict):
     """Half-normal(scale) or half-Student-t(nu, scale) prior on the between-study SD."""
 
     family: Literal["half_normal", "half_t"] = "half_normal"
-    scale: PriorScale = 1.0
+    scale: LogitScale = 1.0
     #: degrees of freedom of the half-t, 0.1 to 1e4 (heavier tails than Cauchy are not priors
     #: a quadrature grid can hold)
     nu: Annotated[float, Field(ge=0.1, le=1e4, allow_inf_nan=False)] = 3.0

@@ -23,7 +23,8 @@ MethodName = Literal["schoenfeld", "freedman", "lachin-foulkes"]
 
 class Config(ExperimentConfig):
     design: TrialDesign
-    methods: list[MethodName] = Field(default_factory=lambda: ["schoenfeld"], min_length=1)
+    methods: list[MethodName] = Field(default_factory=lambda: ["schoenfeld"], min_length=1,
+                                      max_length=3)
     solve: Literal["sample_size", "power", "duration"] = "sample_size"
     output: OutputSection = OutputSection()
 

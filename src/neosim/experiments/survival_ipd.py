@@ -165,6 +165,9 @@ class Config(ExperimentConfig):
     def _check(self) -> Self:
         if self.export.enabled and self.export.family not in self.models.families:
             raise ValueError("export.family must be one of models.families")
+        if self.sampler.chains * self.sampler.draws < 100:  # PSIS needs tail draws
+            raise FieldError("sampler.draws", "PSIS-LOO needs at least 100 posterior draws "
+                                              "(chains x draws)")
         return self
 
 
