@@ -136,8 +136,9 @@ def test_extreme_pooling_priors(tmp_path):
     pool = _fast_sampler(base_config(EXP / "international_pooling.toml"))
     pool["sensitivity"].update(leave_one_out=False, time_conversions=[])
     cases = []
-    for mean, sd, tau in ((-30.0, 1e-3, {"family": "half_normal", "scale": 1e-3}),
-                          (30.0, 100.0, {"family": "half_t", "nu": 0.1, "scale": 100.0})):
+    for mean, sd, tau in ((-10.0, 0.1, {"family": "half_normal", "scale": 0.01}),
+                          (10.0, 100.0, {"family": "half_t", "nu": 1.0, "scale": 10.0}),
+                          (10.0, 0.1, {"family": "half_normal", "scale": 0.01})):
         d = json.loads(json.dumps(pool))
         d["model"]["mu_prior"].update(mean=mean, sd=sd)
         d["model"]["tau_prior"].update(tau)

@@ -32,8 +32,8 @@ from neosim.errors import InputError
 SCHEMA = "neosim-prior/1"
 #: a draw or a normal mean: finite, |x| <= 1e12 (sums and squares of draws stay finite)
 Finite = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
-#: a mixture's shape, rate or sd: 1e-6 to 1e9 (no denormal divisor, no overflowing moment)
-Positive = Annotated[float, Field(ge=1e-6, le=1e9, allow_inf_nan=False)]
+#: a mixture's shape, rate or sd: 1e-6 to 1e12 (no denormal divisor, no overflowing moment)
+Positive = Annotated[float, Field(ge=1e-6, le=1e12, allow_inf_nan=False)]
 #: the most draws a prior file may hold per quantity, and the most components of a mixture
 MAX_DRAWS = 1_000_000
 MAX_COMPONENTS = 100

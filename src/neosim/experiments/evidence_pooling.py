@@ -70,25 +70,28 @@ class ConversionSection(Strict):
         return ConversionSettings(**d)
 
 
-#: on the logit scale: a mean within +-30 (a proportion within 1e-13 of 0 or 1) and an SD or a
-#: scale of at most 100 (wider is flat on (0, 1) and only slows the sampler)
-LogitLocation = Annotated[float, Field(ge=-30.0, le=30.0, allow_inf_nan=False)]
-LogitScale = Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)]
+#: Priors on the logit scale, bounded so that the MAP draws stay a distribution a beta mixture
+#: can fit: a mean within +-10 (proportions 5e-5 to 0.99995), an SD of 0.1 to 100 (narrower
+#: is a point mass that makes every MAP draw equal); the between-study SD's scale 0.01 to 10
+#: (a logit SD of 10 already spreads a proportion over all of (0, 1)).
+LogitLocation = Annotated[float, Field(ge=-10.0, le=10.0, allow_inf_nan=False)]
+LogitSd = Annotated[float, Field(ge=0.1, le=100.0, allow_inf_nan=False)]
+TauScale = Annotated[float, Field(ge=0.01, le=10.0, allow_inf_nan=False)]
 
 
 class NormalPrior(Strict):
     mean: LogitLocation = 0.0
-    sd: LogitScale = 2.0
+    sd: LogitSd = 2.0
 
 
 class TauPriorSection(Strict):
     """Half-normal(scale) or half-Student-t(nu, scale) prior on the between-study SD."""
 
     family: Literal["half_normal", "half_t"] = "half_normal"
-    scale: LogitScale = 1.0
-    #: degrees of freedom of the half-t, 0.1 to 1e4 (heavier tails than Cauchy are not priors
-    #: a quadrature grid can hold)
-    nu: Annotated[float, Field(ge=0.1, le=1e4, allow_inf_nan=False)] = 3.0
+    scale: TauScale = 1.0
+    #: degrees of freedom of the half-t, 1 (half-Cauchy) to 1e4: heavier tails put MAP draws
+    #: at exactly 0 and 1
+    nu: Annotated[float, Field(ge=1.0, le=1e4, allow_inf_nan=False)] = 3.0
 
     def prior(self):
         from neosim.models.pooling_quadrature import TauPrior
