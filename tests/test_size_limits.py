@@ -151,6 +151,7 @@ MEASURE = textwrap.dedent("""
         return check(est, output, file=file)
     budget.check = keep
     from neosim.cli import main
+    code = 0
     try:
         main(["run", %r, "--out", %r, "--quiet"])
     except SystemExit as exc:

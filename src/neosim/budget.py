@@ -119,4 +119,5 @@ def for_sampler_kind(sampler_cfg, values_per_draw: float, *, fits: int = 1,
     mem, sec = sampler(s.chains, s.draws, s.tune, values_per_draw, cores=s.cores,
                        data_size=data_size)
     return Estimate(BASE_PYMC + kept_fits * mem + extra_bytes, COMPILE_SECONDS + fits * sec,
-                    ("sampler.draws", "sampler.chains", *extra_drivers))
+                    ("sampler.draws", "sampler.chains", *extra_drivers),
+                    ("sampler.draws", "sampler.tune", "sampler.chains", *extra_drivers))

@@ -121,7 +121,7 @@ class MapSection(Strict):
     k_max: Annotated[int, Field(ge=1, le=6)] = 4
     criterion: Literal["aic", "bic"] = "bic"
     quantile_tolerance_sd: Annotated[float, Field(ge=1e-6, le=100.0, allow_inf_nan=False)] = 0.05
-    robust_weight: Annotated[float, Field(ge=0.0, le=0.99, allow_inf_nan=False)] = 0.2
+    robust_weight: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] = 0.2
     vague: BetaComponent = BetaComponent()
 
 
@@ -242,11 +242,18 @@ def _estimate(cfg: Config):
     grid_seconds = refits * q.n_tau * (2 * k + 2) * nfft * math.log2(nfft) * 5e-9
     fit = budget.for_sampler_kind(cfg.sampler, k + 2 + 3 * cfg.map.replicates * cfg.map.k_max,
                                   extra_drivers=("map.replicates", "map.k_max"))
-    if grid > fit.memory_bytes - budget.BASE_PYMC:
-        drivers = ("quadrature.n_tau", "quadrature.step", "quadrature.half_width",
-                   "data.figures")
-        return budget.Estimate(budget.BASE_PYMC + grid, fit.seconds + grid_seconds, drivers)
-    return budget.Estimate(fit.memory_bytes, fit.seconds + grid_seconds, fit.drivers)
+    # EM fits of 1 .. k_max beta components to every MAP draw (measured: ~2e-5 s per draw and
+    # component)
+    s, mp = cfg.sampler, cfg.map
+    em_seconds = s.chains * s.draws * mp.replicates * mp.k_max * (mp.k_max + 1) / 2 * 2e-5
+    quad = ("quadrature.n_tau", "quadrature.step", "quadrature.half_width", "data.figures",
+            "sensitivity.tau_priors")
+    memory = budget.BASE_PYMC + max(grid, fit.memory_bytes - budget.BASE_PYMC)
+    return budget.Estimate(
+        memory, fit.seconds + grid_seconds + em_seconds,
+        budget.ranked({quad: grid, fit.drivers: fit.memory_bytes - budget.BASE_PYMC}),
+        budget.ranked({quad: grid_seconds, fit.time_drivers: fit.seconds,
+                       ("map.replicates", "map.k_max", "sampler.draws"): em_seconds}))
 
 
 

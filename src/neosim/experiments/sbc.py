@@ -117,7 +117,7 @@ def _estimate(cfg: Config, spec):
     drivers = budget.ranked({("sbc.draws", "sbc.chains", *workers): parallel * fit_mem,
                              ("sbc.replicates",): kept})
     return budget.Estimate(memory, seconds, drivers,
-                           ("sbc.replicates", "sbc.draws", "sbc.tune", "sbc.chains"))
+                           ("sbc.replicates", "sbc.draws", "sbc.tune", "sbc.chains", *workers))
 
 
 

@@ -337,7 +337,8 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         len(cfg.grid.n) if cfg.assurance is not None else 0)
     if scenarios_total * cfg.simulation.n_trials > MAX_TOTAL_TRIALS:
         raise InputError(
-            f"{scenarios_total} scenarios x {cfg.simulation.n_trials} trials exceed the "
+            f"{scenarios_total} scenarios (grid.n x grid.hazard_ratio, and grid.n again for "
+            f"assurance) x {cfg.simulation.n_trials} trials exceed the "
             f"{MAX_TOTAL_TRIALS:,} simulated trials one run keeps in memory (about 120 bytes "
             "each); use fewer trials or split the grid", file=source_file,
             field="simulation.n_trials")
@@ -451,7 +452,8 @@ def _estimate(cfg: Config, scenarios_total: int):
     drivers = budget.ranked({("grid.n", *workers): parallel * block,
                              ("simulation.n_trials", "grid.hazard_ratio"): kept})
     return budget.Estimate(memory, seconds, drivers,
-                           ("simulation.n_trials", "grid.n", "grid.hazard_ratio", "analyses"))
+                           ("simulation.n_trials", "grid.n", "grid.hazard_ratio", "analyses",
+                            *workers))
 
 
 def _data_sources(cfg: Config, source_file: str) -> list[dict]:
