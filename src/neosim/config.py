@@ -113,10 +113,43 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+# Numbers. Every float a config holds is finite and inside a range the maths survives in float64
+# (no exp() overflow, no division by a denormal, no grid that outgrows memory); every int has a
+# range and every list a length cap. The bounds are generous for neonatal trials and documented
+# here once; a value outside them is bad input (exit 2) before any run folder exists.
+
+Probability = Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
 PositiveFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 NonNegativeFloat = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Seed = Annotated[int, Field(ge=0, lt=2**63)]
+
+#: a century: no accrual, follow-up or landmark plans past it; keeps month grids and
+#: ``exp(-hazard * t)`` finite
+MONTHS_MAX = 1200.0
+#: durations and times in months: at least about 7 hours (no division by a denormal), at most
+#: :data:`MONTHS_MAX`
+Months = Annotated[float, Field(ge=0.01, le=MONTHS_MAX, allow_inf_nan=False)]
+#: a time in months that may be 0 (activation month, ramp-up, follow-up), at most MONTHS_MAX
+MonthsOrZero = Annotated[float, Field(ge=0.0, le=MONTHS_MAX, allow_inf_nan=False)]
+#: event or dropout hazards per month: 1e-6 (a median of 57,000 years) to 100 (a median of
+#: 5 hours); hazard x months stays below 1.2e5, so survival and event probabilities are finite
+Hazard = Annotated[float, Field(ge=1e-6, le=100.0, allow_inf_nan=False)]
+#: a hazard per month that may be 0 (no dropout, an event-free piece), at most 100
+HazardOrZero = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
+#: hazard ratios (and other ratios of rates) from 1e-3 to 1e3: log HR within +-6.9
+Ratio = Annotated[float, Field(ge=1e-3, le=1e3, allow_inf_nan=False)]
+#: shape or rate parameters of prior distributions (Beta alpha/beta, Gamma shape/rate), 1e-3
+#: to 1e6: smaller ones put the prior's mass on denormals and make samplers fail; larger ones
+#: are point masses in all but name
+PriorShape = Annotated[float, Field(ge=1e-3, le=1e6, allow_inf_nan=False)]
+#: standard deviations and scales of priors on log or logit scales, 1e-3 to 1e3
+PriorScale = Annotated[float, Field(ge=1e-3, le=1e3, allow_inf_nan=False)]
+#: locations (means) of priors on log or logit scales, -1e3 to 1e3
+PriorLocation = Annotated[float, Field(ge=-1e3, le=1e3, allow_inf_nan=False)]
+#: counts of patients, cases or events in a config: 0 to 10^9
+Count = Annotated[int, Field(ge=0, le=10**9)]
+#: the most entries a list of numbers in a config may hold (grids, pieces, weights)
+MAX_LIST = 1000
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")]
 
 
@@ -134,15 +167,16 @@ class BetaPrior(Strict):
     """A Beta(alpha, beta) prior for a proportion; the default Beta(1, 1) is uniform."""
 
     family: Literal["beta"] = "beta"
-    alpha: PositiveFloat = 1.0
-    beta: PositiveFloat = 1.0
+    alpha: PriorShape = 1.0
+    beta: PriorShape = 1.0
 
 
 class SamplerSection(Strict):
     """NUTS settings (sampled with nutpie through PyMC)."""
 
     backend: Literal["nutpie"] = "nutpie"
-    chains: Annotated[int, Field(ge=1, le=64)] = 4
+    #: at least 2: R-hat, the convergence gate, is undefined for one chain
+    chains: Annotated[int, Field(ge=2, le=64)] = 4
     draws: Annotated[int, Field(ge=10, le=1_000_000)] = 1000
     tune: Annotated[int, Field(ge=10, le=1_000_000)] = 1000
     target_accept: Annotated[float, Field(ge=0.5, lt=1.0)] = 0.8
@@ -152,10 +186,12 @@ class SamplerSection(Strict):
 class DiagnosticsSection(Strict):
     """Convergence gate thresholds; a failed gate makes ``neosim run`` exit with status 1."""
 
-    r_hat_max: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = constants.R_HAT_MAX
-    ess_bulk_min: NonNegativeFloat = constants.ESS_BULK_MIN
-    ess_tail_min: NonNegativeFloat = constants.ESS_TAIL_MIN
-    max_divergences: Annotated[int, Field(ge=0)] = constants.MAX_DIVERGENCES
+    r_hat_max: Annotated[float, Field(ge=1.0, le=100.0, allow_inf_nan=False)] = constants.R_HAT_MAX
+    ess_bulk_min: Annotated[float, Field(ge=0.0, le=1e9, allow_inf_nan=False)] = \
+        constants.ESS_BULK_MIN
+    ess_tail_min: Annotated[float, Field(ge=0.0, le=1e9, allow_inf_nan=False)] = \
+        constants.ESS_TAIL_MIN
+    max_divergences: Annotated[int, Field(ge=0, le=10**9)] = constants.MAX_DIVERGENCES
 
 
 class OutputSection(Strict):
@@ -163,10 +199,16 @@ class OutputSection(Strict):
 
     ci_prob: Probability = constants.CI_PROB
     ci_kind: Literal["eti", "hdi"] = constants.CI_KIND
-    figure_formats: list[Literal["png", "svg"]] = Field(default_factory=lambda: ["png"])
+    figure_formats: list[Literal["png", "svg"]] = Field(default_factory=lambda: ["png"],
+                                                        max_length=2)
     figure_width_in: Annotated[float, Field(ge=2.0, le=30.0)] = 7.0
     figure_height_in: Annotated[float, Field(ge=2.0, le=30.0)] = 4.5
     dpi: Annotated[int, Field(ge=50, le=600)] = 120
+    #: refuse a run whose pre-flight estimate of peak memory exceeds this (GiB); the default
+    #: suits a 2-core laptop with 24 GiB (see :mod:`neosim.budget`)
+    memory_budget_gib: Annotated[float, Field(ge=0.25, le=4096.0, allow_inf_nan=False)] = 4.0
+    #: refuse a run whose rough pre-flight estimate of its duration exceeds this (hours)
+    time_budget_hours: Annotated[float, Field(ge=0.001, le=10_000.0, allow_inf_nan=False)] = 48.0
 
     @model_validator(mode="after")
     def _formats_nonempty(self) -> Self:

@@ -25,6 +25,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -186,12 +187,32 @@ def parse_toml(text: str, *, file: str) -> dict[str, Any]:
         raise InputError(f"malformed TOML: {exc}", file=file) from None
     except ValueError:  # int() of thousands of digits
         raise InputError("malformed TOML: an integer of thousands of digits (out of the 64-bit "
-                         "range)", file=file) from None
+                         "range)", file=file, field=_long_integer_field(text)) from None
     except RecursionError:
         raise InputError(f"malformed TOML: nested deeper than {MAX_DEPTH} levels",
                          file=file) from None
     check_values(data, file=file)
     return data
+
+
+_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\".]+)\s*=")
+_LONG_INT = re.compile(r"[0-9_]{4300,}")
+
+
+def _long_integer_field(text: str) -> str | None:
+    """The dotted key (its table and the key of its line, or of the array it continues) of the
+    first integer of 4300+ digits, if any: the parser itself does not say where it was."""
+    table, key = "", ""
+    for line in text.splitlines():
+        if m := _TABLE.match(line):
+            table, key = m.group(1).replace('"', ""), ""
+            continue
+        if m := _KEY.match(line):
+            key = m.group(1).replace('"', "")
+        if _LONG_INT.search(line):
+            return ".".join(p for p in (table, key) if p) or None
+    return None
 
 
 def load_toml(path: str | Path, *, kind: str = "config") -> dict[str, Any]:

@@ -40,6 +40,7 @@ Shape = Annotated[float, Field(ge=1e-8, le=1e15, allow_inf_nan=False)]
 Location = Annotated[float, Field(ge=-1e3, le=1e3, allow_inf_nan=False)]
 Scale = Annotated[float, Field(ge=1e-6, le=1e3, allow_inf_nan=False)]
 MAX_DRAWS = 1_000_000
+MAX_COMPONENTS = 100
 _HORIZON = re.compile(r"^survival_probability_(\d+(?:\.\d+)?)m$")
 
 
@@ -66,13 +67,13 @@ class PriorFile(Strict):
 
     schema_: Literal["neosim-prior/1"] = Field(alias="schema", default=SCHEMA)
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]{0,127}$")]
-    version: Annotated[int, Field(ge=1)] = 1
+    version: Annotated[int, Field(ge=1, le=10**6)] = 1
     created_utc: str = ""
     description: str = ""
     quantity: Annotated[str, Field(min_length=1, max_length=128)]
     kind: Literal["mixture", "draws"]
     family: Literal["beta", "gamma", "normal"] | None = None
-    components: list[Component] = Field(default_factory=list, max_length=100)
+    components: list[Component] = Field(default_factory=list, max_length=MAX_COMPONENTS)
     draws: dict[str, Annotated[list[Finite], Field(max_length=MAX_DRAWS)]] = Field(
         default_factory=dict, max_length=64)
     source: Source = Source()

@@ -149,6 +149,8 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return "—"
+        if math.isinf(value):
+            return "∞" if value > 0 else "−∞"
         if value == int(value) and abs(value) < 1e15:
             return str(int(value))
         return f"{value:.4g}"

@@ -30,22 +30,38 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from neosim.config import NonNegativeFloat, PositiveFloat, Strict
+from neosim.config import (
+    MAX_LIST,
+    MONTHS_MAX,
+    Hazard,
+    HazardOrZero,
+    Months,
+    MonthsOrZero,
+    Ratio,
+    Strict,
+)
 
 LN2 = math.log(2.0)
 
-Alpha = Annotated[float, Field(gt=0.0, le=0.5, allow_inf_nan=False)]
-OpenProbability = Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
-UnitRate = Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)]
+# Bounds (shared types in neosim.config): months in [0.01, 1200], hazards per month in
+# [1e-6, 100], ratios in [1e-3, 1e3]. Error rates and proportions stay 1e-9 away from 0 and 1 so
+# that normal quantiles, logits and log(1 - rate) are finite.
+Alpha = Annotated[float, Field(ge=1e-9, le=0.5, allow_inf_nan=False)]
+OpenProbability = Annotated[float, Field(ge=1e-9, le=1.0 - 1e-9, allow_inf_nan=False)]
+UnitRate = Annotated[float, Field(ge=0.0, le=1.0 - 1e-9, allow_inf_nan=False)]
+#: accrual intensities: subjects per month or relative weights, 1e-6 to 1e6
+Intensity = Annotated[float, Field(ge=1e-6, le=1e6, allow_inf_nan=False)]
+#: a fixed number of subjects: 2 to 10^7
+Subjects = Annotated[float, Field(ge=2.0, le=1e7, allow_inf_nan=False)]
 
 
 class ControlSurvival(Strict):
     """Survival of the control arm: exactly one of a median, a hazard, or piecewise hazards."""
 
-    median_months: PositiveFloat | None = None
-    hazard_per_month: PositiveFloat | None = None
-    piece_starts_months: list[NonNegativeFloat] | None = None
-    piece_hazards_per_month: list[NonNegativeFloat] | None = None
+    median_months: Months | None = None
+    hazard_per_month: Hazard | None = None
+    piece_starts_months: Annotated[list[MonthsOrZero], Field(max_length=100)] | None = None
+    piece_hazards_per_month: Annotated[list[HazardOrZero], Field(max_length=100)] | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
@@ -77,13 +93,13 @@ class ControlSurvival(Strict):
 class Dropout(Strict):
     """Exponential dropout per arm: hazards per month, or rpact's rate-by-time form."""
 
-    hazard_per_month: NonNegativeFloat | None = None
-    experimental_hazard_per_month: NonNegativeFloat | None = None
-    control_hazard_per_month: NonNegativeFloat | None = None
+    hazard_per_month: HazardOrZero | None = None
+    experimental_hazard_per_month: HazardOrZero | None = None
+    control_hazard_per_month: HazardOrZero | None = None
     rate: UnitRate | None = None
     experimental_rate: UnitRate | None = None
     control_rate: UnitRate | None = None
-    time_months: PositiveFloat | None = None
+    time_months: Months | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
@@ -147,17 +163,18 @@ class TrialDesign(Strict):
     """
 
     endpoint: Literal["survival", "binary"] = "survival"
-    allocation_ratio: PositiveFloat = 1.0
-    hazard_ratio: PositiveFloat = 0.5
+    allocation_ratio: Ratio = 1.0
+    hazard_ratio: Ratio = 0.5
     alpha: Alpha = 0.025
-    sided: Literal[1, 2] = 1
+    sided: Annotated[int, Field(ge=1, le=2)] = 1  # 1 or 2 (an int: a Literal took true)
     power: OpenProbability | None = 0.8
     control: ControlSurvival = ControlSurvival(median_months=12.0)
-    accrual_months: list[PositiveFloat] = Field(default_factory=lambda: [12.0])
-    accrual_intensity: list[PositiveFloat] = Field(default_factory=lambda: [1.0])
-    followup_months: NonNegativeFloat = 12.0
+    accrual_months: list[Months] = Field(default_factory=lambda: [12.0], max_length=MAX_LIST)
+    accrual_intensity: list[Intensity] = Field(default_factory=lambda: [1.0],
+                                               max_length=MAX_LIST)
+    followup_months: MonthsOrZero = 12.0
     dropout: Dropout = Dropout()
-    subjects: PositiveFloat | None = None
+    subjects: Subjects | None = None
     control_proportion: OpenProbability | None = None
     experimental_proportion: OpenProbability | None = None
 
@@ -175,6 +192,8 @@ class TrialDesign(Strict):
             raise ValueError("accrual_months must list at least one piece")
         if len(self.accrual_intensity) != len(self.accrual_months):
             raise ValueError("accrual_intensity needs one value per accrual_months piece")
+        if sum(self.accrual_months) > MONTHS_MAX:
+            raise ValueError(f"accrual_months add up to more than {MONTHS_MAX:g} months")
         if self.power is None and self.subjects is None:
             raise ValueError("give power (to solve for the size) or subjects (to solve for power)")
         return self

@@ -21,11 +21,14 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from neosim.config import (
+    MAX_LIST,
+    Count,
     ExperimentConfig,
     FieldError,
-    NonNegativeFloat,
+    Months,
+    MonthsOrZero,
     OutputSection,
-    PositiveFloat,
+    PriorShape,
     Strict,
     load_toml,
     validate,
@@ -34,7 +37,13 @@ from neosim.design.spec import TrialDesign
 from neosim.errors import InputError
 from neosim.experiments import Outcome
 
-Fraction = Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+#: a share of cases (participation, eligibility): 1e-6 to 1 (never a denormal that makes the
+#: consortium's rate 0)
+Fraction = Annotated[float, Field(ge=1e-6, le=1.0, allow_inf_nan=False)]
+#: live births of one year of exposure: 1 to 10^9 (more than the world's births)
+Births = Annotated[float, Field(ge=1.0, le=1e9, allow_inf_nan=False)]
+#: incidence per million live births: at most 10^6 (every birth a case), at least 1e-6
+PerMillion = Annotated[float, Field(ge=1e-6, le=1e6, allow_inf_nan=False)]
 
 
 class CountryTable(Strict):
@@ -42,7 +51,7 @@ class CountryTable(Strict):
 
     name: str
     code: str
-    annual_live_births: Annotated[int, Field(gt=0, le=1_000_000_000)]
+    annual_live_births: Annotated[int, Field(gt=0, le=10**9)]  # the world has ~1.3e8 a year
     year: Annotated[int, Field(ge=1900, le=2100)]
     definition: str = ""
     source: str
@@ -60,16 +69,16 @@ class SiteSection(Strict):
 
     table: str
     participation: Fraction = 1.0
-    activation_month: NonNegativeFloat = 0.0
-    ramp_up_months: NonNegativeFloat = 0.0
+    activation_month: MonthsOrZero = 0.0
+    ramp_up_months: MonthsOrZero = 0.0
 
 
 class BirthYear(Strict):
     """Live births of one year of registry exposure, as an interval (low = high if known)."""
 
-    year: int
-    births_low: PositiveFloat
-    births_high: PositiveFloat
+    year: Annotated[int, Field(ge=1800, le=2200)]
+    births_low: Births
+    births_high: Births
     evidence: Literal["A", "S", "D", "NV", "assumption"]
     note: str = ""
 
@@ -83,9 +92,9 @@ class BirthYear(Strict):
 class FromCounts(Strict):
     """Gamma posterior of the incidence from ``cases`` over the births of ``exposure``."""
 
-    cases: Annotated[int, Field(ge=0)]
-    exposure: list[BirthYear] = Field(min_length=1)
-    prior_shape: PositiveFloat = 0.5
+    cases: Count
+    exposure: list[BirthYear] = Field(min_length=1, max_length=500)
+    prior_shape: PriorShape = 0.5
     source: str = ""
 
     @model_validator(mode="after")
@@ -99,7 +108,7 @@ class FromCounts(Strict):
 class IncidenceSection(Strict):
     """Incidence per million live births: exactly one of the three forms."""
 
-    per_million_births: PositiveFloat | None = None
+    per_million_births: PerMillion | None = None
     from_counts: FromCounts | None = None
     draws_file: str | None = None
     quantity: str = ""
@@ -119,9 +128,9 @@ class IncidenceSection(Strict):
 
 class RecruitmentSection(Strict):
     eligible_fraction: Fraction = 1.0
-    targets: list[Annotated[int, Field(ge=1, le=100_000)]] = Field(min_length=1)
-    horizon_months: Annotated[float, Field(gt=0.0, le=1200.0)] = 120.0
-    step_months: Annotated[float, Field(ge=0.01, le=120.0)] = 3.0
+    targets: list[Annotated[int, Field(ge=1, le=100_000)]] = Field(min_length=1, max_length=100)
+    horizon_months: Months = 120.0
+    step_months: Annotated[float, Field(ge=0.01, le=120.0, allow_inf_nan=False)] = 3.0
 
     @model_validator(mode="after")
     def _grid_size(self) -> Self:
@@ -141,12 +150,12 @@ class TradeoffSection(Strict):
     """Sample size against accrual duration for a survival design fed by this consortium."""
 
     method: Literal["schoenfeld", "freedman", "lachin-foulkes"] = "schoenfeld"
-    accrual_months: list[PositiveFloat] = Field(min_length=1)
+    accrual_months: list[Months] = Field(min_length=1, max_length=100)
     design: TrialDesign
 
 
 class Config(ExperimentConfig):
-    sites: list[SiteSection] = Field(min_length=1)
+    sites: list[SiteSection] = Field(min_length=1, max_length=MAX_LIST)
     incidence: IncidenceSection
     recruitment: RecruitmentSection
     check: CheckSection = CheckSection()
@@ -216,9 +225,43 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     if cfg.tradeoff is not None and cfg.tradeoff.design.power is None:
         raise InputError("tradeoff.design needs power", file=source_file,
                          field="tradeoff.design.power")
-    return Prepared(cfg=cfg, tables=tables,
+    prep = Prepared(cfg=cfg, tables=tables,
                     consortium=Consortium(sites, cfg.recruitment.eligible_fraction),
                     incidence=lam, incidence_label=label)
+    from neosim import budget
+
+    budget.check(_estimate(prep), cfg.output, file=source_file)
+    return prep
+
+
+def _estimate(prep: Prepared):
+    """Peak memory and rough duration of :func:`compute` and :func:`simulation_check`.
+
+    The counts by date hold a Poisson CDF table of (largest expected count + a margin) x
+    incidence draws; the check simulates ``replicates x max(targets)`` exponential gaps at once;
+    the mean time to N integrates ``pieces x 48 nodes x draws`` per target.
+    """
+    from neosim import budget
+
+    cfg, r = prep.cfg, prep.cfg.recruitment
+    draws = float(prep.incidence.size)
+    dates = r.horizon_months / r.step_months + 1.0
+    mu = float(prep.consortium.unit_intensity(np.array([r.horizon_months]))[0]) * float(
+        np.max(prep.incidence))
+    top = mu + 10.0 * np.sqrt(mu) + 10.0
+    counts = budget.F8 * (top + 1.0) * draws * 4.0 + budget.F8 * dates * draws * 2.0
+    reps, biggest = cfg.check.replicates, max(r.targets)
+    check = budget.F8 * reps * biggest * 2.0 + budget.F8 * reps * 4.0
+    pieces = 2.0 * len(cfg.sites) + 1.0
+    mean = budget.F8 * 48.0 * draws * 4.0
+    seconds = (dates * (top + 1.0) * draws * 1e-7 + reps * sum(r.targets) * 1e-8
+               + len(r.targets) * pieces * 48.0 * draws * (1e-7 + len(cfg.sites) * 1e-9))
+    inc = cfg.incidence
+    source = ("incidence.per_million_births" if inc.per_million_births is not None else
+              "incidence.draws" if inc.from_counts is not None else "incidence.draws_file")
+    drivers = budget.ranked({("check.replicates", "recruitment.targets"): check,
+                             (source, "recruitment.horizon_months", "sites"): counts})
+    return budget.Estimate(budget.BASE_NUMPY + max(counts, check) + mean, seconds, drivers)
 
 
 def _tradeoff(prep: Prepared) -> list[dict[str, Any]]:

@@ -24,8 +24,9 @@ from neosim.config import (
     DiagnosticsSection,
     ExperimentConfig,
     FieldError,
+    Months,
     OutputSection,
-    PositiveFloat,
+    PriorShape,
     SamplerSection,
     Strict,
 )
@@ -39,7 +40,7 @@ class DataSection(Strict):
     """Which table, and which of its figures enter the pooled analysis (one per study)."""
 
     table: str = ""  # empty: the packaged table of published cohorts
-    figures: list[FigureId] = Field(min_length=2)
+    figures: list[FigureId] = Field(min_length=2, max_length=1000)
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
@@ -51,8 +52,9 @@ class DataSection(Strict):
 class ConversionSection(Strict):
     """How published figures become likelihoods (see :mod:`neosim.models.evidence`)."""
 
-    landmark_months: PositiveFloat = 24.0
-    measures: list[Literal["OS", "EFS"]] = Field(default_factory=lambda: ["OS"], min_length=1)
+    landmark_months: Months = 24.0
+    measures: list[Literal["OS", "EFS"]] = Field(default_factory=lambda: ["OS"], min_length=1,
+                                                 max_length=2)
     likelihood: Literal["logit_normal", "effective_binomial"] = "logit_normal"
     time_conversion: Literal["plateau", "exponential", "require_same"] = "require_same"
     missing_se: Literal["binomial_n", "error"] = "error"
@@ -68,17 +70,28 @@ class ConversionSection(Strict):
         return ConversionSettings(**d)
 
 
+#: Priors on the logit scale, bounded so that the MAP draws stay a distribution a beta mixture
+#: can fit: a mean within +-10 (proportions 5e-5 to 0.99995), an SD of 0.1 to 100 (narrower
+#: is a point mass that makes every MAP draw equal); the between-study SD's scale 0.01 to 10
+#: (a logit SD of 10 already spreads a proportion over all of (0, 1)).
+LogitLocation = Annotated[float, Field(ge=-10.0, le=10.0, allow_inf_nan=False)]
+LogitSd = Annotated[float, Field(ge=0.1, le=100.0, allow_inf_nan=False)]
+TauScale = Annotated[float, Field(ge=0.01, le=10.0, allow_inf_nan=False)]
+
+
 class NormalPrior(Strict):
-    mean: Annotated[float, Field(allow_inf_nan=False)] = 0.0
-    sd: PositiveFloat = 2.0
+    mean: LogitLocation = 0.0
+    sd: LogitSd = 2.0
 
 
 class TauPriorSection(Strict):
     """Half-normal(scale) or half-Student-t(nu, scale) prior on the between-study SD."""
 
     family: Literal["half_normal", "half_t"] = "half_normal"
-    scale: PositiveFloat = 1.0
-    nu: PositiveFloat = 3.0
+    scale: TauScale = 1.0
+    #: degrees of freedom of the half-t, 1 (half-Cauchy) to 1e4: heavier tails put MAP draws
+    #: at exactly 0 and 1
+    nu: Annotated[float, Field(ge=1.0, le=1e4, allow_inf_nan=False)] = 3.0
 
     def prior(self):
         from neosim.models.pooling_quadrature import TauPrior
@@ -97,8 +110,8 @@ class ModelSection(Strict):
 
 
 class BetaComponent(Strict):
-    a: PositiveFloat = 1.0
-    b: PositiveFloat = 1.0
+    a: PriorShape = 1.0
+    b: PriorShape = 1.0
 
 
 class MapSection(Strict):
@@ -107,8 +120,8 @@ class MapSection(Strict):
     replicates: Annotated[int, Field(ge=1, le=100)] = 5
     k_max: Annotated[int, Field(ge=1, le=6)] = 4
     criterion: Literal["aic", "bic"] = "bic"
-    quantile_tolerance_sd: PositiveFloat = 0.05
-    robust_weight: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.2
+    quantile_tolerance_sd: Annotated[float, Field(ge=1e-6, le=100.0, allow_inf_nan=False)] = 0.05
+    robust_weight: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] = 0.2
     vague: BetaComponent = BetaComponent()
 
 
@@ -120,9 +133,9 @@ class PriorFileSection(Strict):
 
 class SensitivitySection(Strict):
     leave_one_out: bool = True
-    tau_priors: list[TauPriorSection] = Field(default_factory=list)
+    tau_priors: list[TauPriorSection] = Field(default_factory=list, max_length=20)
     time_conversions: list[Literal["plateau", "exponential", "require_same"]] = Field(
-        default_factory=list)
+        default_factory=list, max_length=3)
 
 
 class QuadratureSection(Strict):
@@ -131,7 +144,7 @@ class QuadratureSection(Strict):
     step: Annotated[float, Field(ge=1e-3, le=0.1)] = 0.02
     half_width: Annotated[float, Field(ge=5.0, le=60.0)] = 15.0
     n_tau: Annotated[int, Field(ge=50, le=4000)] = 200
-    agreement_z_max: PositiveFloat = 5.0
+    agreement_z_max: Annotated[float, Field(ge=0.01, le=1e6, allow_inf_nan=False)] = 5.0
 
 
 class Config(ExperimentConfig):
@@ -203,8 +216,44 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
                 entry["reason"] = f"not listed in data.figures; under these settings: "\
                                   f"{exc.message}"
         status.append(entry)
+    from neosim import budget
+
+    budget.check(_estimate(cfg), cfg.output, file=source_file)
     return Prepared(cfg=cfg, table=table, rows=rows, studies=studies, table_status=status,
                     time_variants=variants)
+
+
+def _estimate(cfg: Config):
+    """Peak memory and rough duration: the NUTS fit with its MAP draws and mixture fits, or the
+    largest quadrature grid (log marginals of every study on the grid x tau nodes, and one rFFT
+    kernel per tau node), whichever is larger; time adds up every quadrature refit."""
+    import math
+
+    from neosim import budget
+
+    q, k = cfg.quadrature, len(cfg.data.figures)
+    m = round(2 * q.half_width / q.step) + 1
+    nfft = 2 ** math.ceil(math.log2(3 * m - 2))
+    half = nfft // 2 + 1
+    grid = budget.F8 * (k + 4) * m * q.n_tau + 16.0 * half * (q.n_tau + 3 * k) + \
+        budget.F8 * 8 * k * m
+    refits = 2 + (k if cfg.sensitivity.leave_one_out else 0) + \
+        len(cfg.sensitivity.tau_priors) + len(cfg.sensitivity.time_conversions)
+    grid_seconds = refits * q.n_tau * (2 * k + 2) * nfft * math.log2(nfft) * 5e-9
+    fit = budget.for_sampler_kind(cfg.sampler, k + 2 + 3 * cfg.map.replicates * cfg.map.k_max,
+                                  extra_drivers=("map.replicates", "map.k_max"))
+    # EM fits of 1 .. k_max beta components to every MAP draw (measured: ~2e-5 s per draw and
+    # component)
+    s, mp = cfg.sampler, cfg.map
+    em_seconds = s.chains * s.draws * mp.replicates * mp.k_max * (mp.k_max + 1) / 2 * 2e-5
+    quad = ("quadrature.n_tau", "quadrature.step", "quadrature.half_width", "data.figures",
+            "sensitivity.tau_priors")
+    memory = budget.BASE_PYMC + max(grid, fit.memory_bytes - budget.BASE_PYMC)
+    return budget.Estimate(
+        memory, fit.seconds + grid_seconds + em_seconds,
+        budget.ranked({quad: grid, fit.drivers: fit.memory_bytes - budget.BASE_PYMC}),
+        budget.ranked({quad: grid_seconds, fit.time_drivers: fit.seconds,
+                       ("map.replicates", "map.k_max", "sampler.draws"): em_seconds}))
 
 
 

@@ -96,7 +96,33 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         raise InputError(f"{target.name} fits several models: name one of {', '.join(choices)}",
                          file=source_file, field="sbc.model")
     spec = module.sbc_spec(tprep, model or choices[0]) if choices else module.sbc_spec(tprep)
+    from neosim import budget
+
+    budget.check(_estimate(cfg, spec), cfg.output, file=source_file)
     return Prepared(cfg=cfg, spec=spec, target=target)
+
+
+def _estimate(cfg: Config, spec):
+    """One refit per replicate (in each dask worker process, or one at a time in process) and
+    the ranks and truths of every replicate."""
+    import numpy as np
+
+    from neosim import budget
+
+    s, c = cfg.sbc, cfg.compute
+    truth, _ = spec.draw(spec.build_args, np.random.default_rng(0))
+    size = sum(int(np.size(v)) for v in truth.values())
+    fit_mem, fit_sec = budget.sampler(s.chains, s.draws, s.tune, size + 10)
+    parallel = c.workers * c.threads_per_worker if c.backend == "dask" else 1
+    processes = c.workers if c.backend == "dask" else 0
+    kept = 4 * budget.F8 * s.replicates * (2 * size + 2)
+    memory = budget.BASE_PYMC * (1 + processes) + parallel * fit_mem + kept
+    seconds = budget.COMPILE_SECONDS * (1 + processes) + s.replicates * fit_sec / parallel
+    workers = ("compute.workers", "compute.threads_per_worker") if c.backend == "dask" else ()
+    drivers = budget.ranked({("sbc.draws", "sbc.chains", *workers): parallel * fit_mem,
+                             ("sbc.replicates",): kept})
+    return budget.Estimate(memory, seconds, drivers,
+                           ("sbc.replicates", "sbc.draws", "sbc.tune", "sbc.chains", *workers))
 
 
 

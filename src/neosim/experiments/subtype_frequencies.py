@@ -31,7 +31,7 @@ class DataSection(Strict):
 
     dataset: str = "jilsg2006"
     file: str = ""
-    subtypes: list[str] = Field(default_factory=lambda: ["ALL", "AML"])
+    subtypes: list[str] = Field(default_factory=lambda: ["ALL", "AML"], max_length=50)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -60,7 +60,7 @@ class MllModel(Strict):
     """MLL-rearranged fraction among neonates with reported MLL status."""
 
     enabled: bool = True
-    subtypes: list[str] = Field(default_factory=lambda: ["ALL"], min_length=1)
+    subtypes: list[str] = Field(default_factory=lambda: ["ALL"], min_length=1, max_length=50)
     prior: BetaPrior = BetaPrior()
 
 
@@ -155,6 +155,11 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         p = m.mll_rate.prior
         parts.append(("mll_rate", BinomialData(tuple(m.mll_rate.subtypes), tuple(ks), tuple(ns)),
                       p.alpha, p.beta))
+    from neosim import budget
+
+    # draws of every free parameter and every reported quantity (about three per label)
+    values = sum(3 * len(data.labels) + 3 for _, data, *_ in parts)
+    budget.check(budget.for_sampler_kind(cfg.sampler, values), cfg.output, file=source_file)
     return Prepared(cfg=cfg, cohort=cohort, parts=parts)
 
 

@@ -18,12 +18,12 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, model_validator
 
 from neosim.config import (
+    MAX_LIST,
     DiagnosticsSection,
     ExperimentConfig,
     FieldError,
-    NonNegativeFloat,
     OutputSection,
-    PositiveFloat,
+    PriorLocation,
     SamplerSection,
     Strict,
 )
@@ -36,7 +36,8 @@ class DataSection(Strict):
 
     dataset: str = "jilsg2006"
     file: str = ""
-    subtypes: list[str] = Field(default_factory=lambda: ["ALL", "AML"], min_length=1)
+    subtypes: list[str] = Field(default_factory=lambda: ["ALL", "AML"], min_length=1,
+                                max_length=20)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -46,12 +47,13 @@ class DataSection(Strict):
 
 
 class NormalPrior(Strict):
-    mean: float = 0.0
-    sd: PositiveFloat = 1.5
+    mean: PriorLocation = 0.0
+    #: on the logit scale: 1e-3 to 100 (wider is flat on (0, 1) and only slows the sampler)
+    sd: Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)] = 1.5
 
 
 class HalfNormalPrior(Strict):
-    scale: PositiveFloat = 1.0
+    scale: Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)] = 1.0
 
 
 class TransplantedPrior(Strict):
@@ -62,7 +64,9 @@ class TransplantedPrior(Strict):
     """
 
     prior: Literal["uniform", "weights"] = "uniform"
-    weights: list[NonNegativeFloat] = Field(default_factory=list)
+    #: relative weights, 0 to 1e6 each
+    weights: list[Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]] = Field(
+        default_factory=list, max_length=MAX_LIST)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -78,7 +82,7 @@ class ModelSection(Strict):
 
     logit_mean: NormalPrior = NormalPrior()
     logit_sd: HalfNormalPrior = HalfNormalPrior()
-    transplanted: dict[str, TransplantedPrior] = Field(default_factory=dict)
+    transplanted: dict[str, TransplantedPrior] = Field(default_factory=dict, max_length=20)
 
 
 class SensitivitySection(Strict):
@@ -86,7 +90,8 @@ class SensitivitySection(Strict):
 
     fixed_transplanted: bool = True
     max_scenarios: Annotated[int, Field(ge=1, le=10_000)] = 200
-    logit_sd_scales: list[PositiveFloat] = Field(default_factory=lambda: [0.5, 1.0, 2.0])
+    logit_sd_scales: list[Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)]] = \
+        Field(default_factory=lambda: [0.5, 1.0, 2.0], max_length=20)
 
 
 class Config(ExperimentConfig):
@@ -166,6 +171,15 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
             raise InputError(f"{len(scenarios)} fixed-count scenarios exceed max_scenarios "
                              f"({cfg.sensitivity.max_scenarios})", file=source_file,
                              field="sensitivity.max_scenarios")
+    from neosim import budget
+
+    # main fit + one refit per fixed-count scenario and per logit_sd scale, one held at a time
+    k = len(d.subtypes)
+    est = budget.for_sampler_kind(
+        cfg.sampler, 4 * k + 4 + sum(n - y + 1 for n, y in zip(cases, survivors, strict=True)),
+        fits=1 + len(scenarios) + len(cfg.sensitivity.logit_sd_scales), kept_fits=2,
+        extra_drivers=("sensitivity.max_scenarios", "sensitivity.logit_sd_scales"))
+    budget.check(est, cfg.output, file=source_file)
     return Prepared(cfg=cfg, cohort=cohort, data=data, known=known, scenarios=scenarios)
 
 

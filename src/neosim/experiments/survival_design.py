@@ -23,7 +23,8 @@ MethodName = Literal["schoenfeld", "freedman", "lachin-foulkes"]
 
 class Config(ExperimentConfig):
     design: TrialDesign
-    methods: list[MethodName] = Field(default_factory=lambda: ["schoenfeld"], min_length=1)
+    methods: list[MethodName] = Field(default_factory=lambda: ["schoenfeld"], min_length=1,
+                                      max_length=3)
     solve: Literal["sample_size", "power", "duration"] = "sample_size"
     output: OutputSection = OutputSection()
 
@@ -52,6 +53,12 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     if cfg.solve in ("power", "duration") and d.subjects is None:
         raise InputError(f"solve = '{cfg.solve}' needs design.subjects", file=source_file,
                          field="design.subjects")
+    from neosim import budget
+
+    # closed forms: a fixed baseline, a power curve of 30 points per method over the pieces
+    pieces = len(d.accrual_months) + len(d.control.pieces()[0])
+    budget.check(budget.Estimate(budget.BASE_NUMPY, 1e-5 * 31 * len(cfg.methods) * pieces,
+                                 ("design",)), cfg.output, file=source_file)
     return Prepared(cfg=cfg)
 
 

@@ -23,11 +23,17 @@ from pydantic import Field, model_validator
 
 from neosim.compute import ComputeSection
 from neosim.config import (
+    MAX_LIST,
     ExperimentConfig,
-    NonNegativeFloat,
+    Hazard,
+    HazardOrZero,
+    Months,
+    MonthsOrZero,
     OutputSection,
-    PositiveFloat,
+    PriorLocation,
+    PriorScale,
     Probability,
+    Ratio,
     Strict,
 )
 from neosim.errors import InputError
@@ -42,9 +48,11 @@ class AccrualSection(Strict):
     """Uniform over ``duration_months``, or piecewise ``rates_per_month`` for ``durations_months``
     (the last piece lasts until everyone is enrolled)."""
 
-    duration_months: PositiveFloat | None = None
-    durations_months: list[PositiveFloat] = Field(default_factory=list)
-    rates_per_month: list[NonNegativeFloat] = Field(default_factory=list)
+    duration_months: Months | None = None
+    durations_months: list[Months] = Field(default_factory=list, max_length=100)
+    #: patients per month, 0 to 1e6
+    rates_per_month: list[Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]] = Field(
+        default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -60,10 +68,10 @@ class AnalysisTiming(Strict):
     """When the trial is analysed: at ``events``, at ``events_fraction`` × n events, or at
     ``calendar_months``; ``max_duration_months`` caps an event-driven analysis."""
 
-    events: Annotated[int, Field(ge=1)] | None = None
-    events_fraction: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
-    calendar_months: PositiveFloat | None = None
-    max_duration_months: PositiveFloat | None = None
+    events: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    events_fraction: Annotated[float, Field(ge=1e-6, le=1.0, allow_inf_nan=False)] | None = None
+    calendar_months: Months | None = None
+    max_duration_months: Months | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -80,13 +88,14 @@ class SurvivalSection(Strict):
     cure (``cure_fraction`` and an exponential uncured part)."""
 
     model: Literal["exponential", "weibull", "piecewise", "cure"] = "exponential"
-    rate_per_month: PositiveFloat | None = None
-    median_months: PositiveFloat | None = None
+    rate_per_month: Hazard | None = None
+    median_months: Months | None = None
     prior: str = ""
-    shape: PositiveFloat | None = None
-    scale_months: PositiveFloat | None = None
-    breaks_months: list[PositiveFloat] = Field(default_factory=list)
-    rates_per_month: list[NonNegativeFloat] = Field(default_factory=list)
+    #: Weibull shape, 0.05 to 20 (t ** shape stays finite for t <= 1200 months)
+    shape: Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)] | None = None
+    scale_months: Months | None = None
+    breaks_months: list[Months] = Field(default_factory=list, max_length=100)
+    rates_per_month: list[HazardOrZero] = Field(default_factory=list, max_length=101)
     cure_fraction: Probability | None = None
 
     @model_validator(mode="after")
@@ -109,23 +118,28 @@ class SurvivalSection(Strict):
 
 class TrialSection(Strict):
     design: Literal["two_arm", "single_arm"] = "two_arm"
-    allocation: Probability = 0.5
-    dropout_rate_per_month: NonNegativeFloat = 0.0
-    time_resolution_months: NonNegativeFloat = 0.0
-    landmark_months: PositiveFloat | None = None
+    allocation: Annotated[float, Field(ge=1e-3, le=0.999, allow_inf_nan=False)] = 0.5
+    dropout_rate_per_month: HazardOrZero = 0.0
+    time_resolution_months: MonthsOrZero = 0.0
+    landmark_months: Months | None = None
     accrual: AccrualSection
     analysis: AnalysisTiming
     control: SurvivalSection
 
 
 class GammaSpec(Strict):
-    a: PositiveFloat
-    b: PositiveFloat
+    """Gamma(shape ``a``, rate ``b``) on a hazard per month: both in [1e-4, 1e6] (the vague
+    Gamma(0.001, 0.001) fits)."""
+
+    a: Annotated[float, Field(ge=1e-4, le=1e6, allow_inf_nan=False)]
+    b: Annotated[float, Field(ge=1e-4, le=1e6, allow_inf_nan=False)]
 
 
 class NormalSpec(Strict):
-    mean: Annotated[float, Field(allow_inf_nan=False)]
-    sd: PositiveFloat
+    """Normal(mean, sd) on a log hazard ratio: mean in [-1e3, 1e3], sd in [1e-3, 1e3]."""
+
+    mean: PriorLocation
+    sd: PriorScale
 
 
 class AnalysisSpec(Strict):
@@ -135,13 +149,13 @@ class AnalysisSpec(Strict):
     kind: Literal["logrank", "cox", "one_sample_logrank", "bayes_hazard_ratio", "bayes_log_hr",
                   "bayes_landmark"]
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")] | None = None
-    alpha: Probability = 0.025
-    probability: Probability | None = None
-    hr_threshold: PositiveFloat = 1.0
+    alpha: Annotated[float, Field(ge=1e-9, le=0.5, allow_inf_nan=False)] = 0.025
+    probability: Annotated[float, Field(ge=1e-9, le=1.0 - 1e-9, allow_inf_nan=False)] | None = None
+    hr_threshold: Ratio = 1.0
     control_prior: str | GammaSpec | None = None
     treatment_prior: str | GammaSpec = GammaSpec(a=0.001, b=0.001)
     log_hr_prior: str | NormalSpec = NormalSpec(mean=0.0, sd=10.0)
-    landmark_months: PositiveFloat | None = None
+    landmark_months: Months | None = None
     survival_threshold: Probability | None = None
 
 
@@ -150,8 +164,9 @@ MAX_TOTAL_TRIALS = 20_000_000
 
 
 class GridSection(Strict):
-    n: Annotated[list[Annotated[int, Field(ge=2, le=10_000)]], Field(min_length=1)]
-    hazard_ratio: Annotated[list[PositiveFloat], Field(min_length=1)]
+    n: Annotated[list[Annotated[int, Field(ge=2, le=10_000)]], Field(min_length=1,
+                                                                       max_length=MAX_LIST)]
+    hazard_ratio: Annotated[list[Ratio], Field(min_length=1, max_length=MAX_LIST)]
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -187,7 +202,7 @@ class SearchSection(Strict):
 
     analysis: str
     target: Probability = 0.8
-    hazard_ratio: PositiveFloat | None = None
+    hazard_ratio: Ratio | None = None
 
 
 class Config(ExperimentConfig):
@@ -195,7 +210,7 @@ class Config(ExperimentConfig):
 
     trial: TrialSection
     grid: GridSection
-    analyses: Annotated[list[AnalysisSpec], Field(min_length=1)]
+    analyses: Annotated[list[AnalysisSpec], Field(min_length=1, max_length=50)]
     simulation: SimulationSection = SimulationSection()
     compute: ComputeSection = ComputeSection()
     assurance: AssuranceSection | None = None
@@ -322,7 +337,8 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         len(cfg.grid.n) if cfg.assurance is not None else 0)
     if scenarios_total * cfg.simulation.n_trials > MAX_TOTAL_TRIALS:
         raise InputError(
-            f"{scenarios_total} scenarios x {cfg.simulation.n_trials} trials exceed the "
+            f"{scenarios_total} scenarios (grid.n x grid.hazard_ratio, and grid.n again for "
+            f"assurance) x {cfg.simulation.n_trials} trials exceed the "
             f"{MAX_TOTAL_TRIALS:,} simulated trials one run keeps in memory (about 120 bytes "
             "each); use fewer trials or split the grid", file=source_file,
             field="simulation.n_trials")
@@ -407,7 +423,37 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
             synthetic |= _read_prior(path, source_file, key).source.synthetic
     prep = Prepared(cfg, scenarios, analyses, design_prior, assurance, sources, synthetic)
     prep.data_sources = _data_sources(cfg, source_file)
+    from neosim import budget
+
+    budget.check(_estimate(cfg, scenarios_total), cfg.output, file=source_file)
     return prep
+
+
+def _estimate(cfg: Config, scenarios_total: int):
+    """Each thread (or dask worker) holds a block of BLOCK trials x n patients in about ten
+    float64 arrays; the run keeps about 120 bytes of statistics per trial (three copies on the
+    way to simulation.nc). Duration: n log n per trial and analysis."""
+    from neosim import budget
+    from neosim.simulate.engine import BLOCK, default_workers
+
+    c, n_max = cfg.compute, max(cfg.grid.n)
+    if c.backend == "dask":
+        parallel, processes = c.workers * c.threads_per_worker, c.workers
+    else:
+        parallel, processes = cfg.simulation.workers or default_workers(), 0
+    block = budget.F8 * BLOCK * n_max * 10.0
+    kept = 3.0 * 120.0 * scenarios_total * cfg.simulation.n_trials
+    memory = budget.BASE_NUMPY * (1 + processes) + 0.3 * budget.GIB + parallel * block + kept
+    per_trial = sum(n * max(math.log2(n), 1.0) for n in cfg.grid.n) / len(cfg.grid.n)
+    seconds = (scenarios_total * cfg.simulation.n_trials * per_trial * 2e-8
+               * (1 + len(cfg.analyses)) / parallel)
+    workers = ("compute.workers", "compute.threads_per_worker") if c.backend == "dask" else (
+        "simulation.workers",)
+    drivers = budget.ranked({("grid.n", *workers): parallel * block,
+                             ("simulation.n_trials", "grid.hazard_ratio"): kept})
+    return budget.Estimate(memory, seconds, drivers,
+                           ("simulation.n_trials", "grid.n", "grid.hazard_ratio", "analyses",
+                            *workers))
 
 
 def _data_sources(cfg: Config, source_file: str) -> list[dict]:

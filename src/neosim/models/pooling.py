@@ -75,7 +75,8 @@ def map_draws(mu: np.ndarray, tau: np.ndarray, replicates: int,
     mu = np.asarray(mu, dtype=float).ravel()
     tau = np.asarray(tau, dtype=float).ravel()
     eps = rng.standard_normal((mu.size, replicates))
-    theta = mu[:, None] + tau[:, None] * eps
+    # |logit| <= 36 keeps every draw strictly inside (0, 1) in float64 (a beta mixture needs it)
+    theta = np.clip(mu[:, None] + tau[:, None] * eps, -36.0, 36.0)
     return (1.0 / (1.0 + np.exp(-theta))).ravel()
 
 

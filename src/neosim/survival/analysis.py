@@ -79,15 +79,34 @@ def loo_table(fits: dict[str, Any]):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Pareto-k warnings are reported in the table
         if len(fits) == 1:
-            import pandas as pd
-
-            (name, dt), = fits.items()
-            res = azs.loo(dt)
-            return pd.DataFrame({"rank": [0], "elpd": [float(res.elpd)], "p": [float(res.p)],
-                                 "se": [float(res.se)], "max_pareto_k": [
-                                     float(np.max(res.pareto_k))]}, index=[name])
-        table = azs.compare(fits, round_to="none")
+            return _loo_each(fits)
+        try:
+            table = azs.compare(fits, round_to="none")
+        except ValueError:  # PSIS failed for a fit (e.g. a stuck chain: equal tail values)
+            return _loo_each(fits)
         table["max_pareto_k"] = [float(np.max(azs.loo(fits[m]).pareto_k)) for m in table.index]
+    table.index.name = "model"
+    return table
+
+
+def _loo_each(fits: dict[str, Any]):
+    """PSIS-LOO of each fit on its own, best first; a fit PSIS cannot score (its draws do not
+    vary enough) gets NaN and comes last, so a poorly sampled fit never aborts the run (the
+    convergence gate reports it)."""
+    import arviz_stats as azs
+    import pandas as pd
+
+    rows = {}
+    for name, dt in fits.items():
+        try:
+            res = azs.loo(dt)
+            rows[name] = {"elpd": float(res.elpd), "p": float(res.p), "se": float(res.se),
+                          "max_pareto_k": float(np.max(res.pareto_k))}
+        except ValueError:
+            rows[name] = {"elpd": np.nan, "p": np.nan, "se": np.nan, "max_pareto_k": np.nan}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table = table.sort_values("elpd", ascending=False, na_position="last")
+    table.insert(0, "rank", range(len(table)))
     table.index.name = "model"
     return table
 
@@ -246,7 +265,9 @@ def export_priors(dt, prep, folder) -> list:
 
     Always a ``draws`` file (``<name>-v<version>.json``) of the parameters; for the exponential
     family also one gamma-mixture file per subtype (``<name>.hazard_<subtype>-v<version>.json``)
-    fitted by maximum likelihood to the hazard draws. Returns the paths written.
+    fitted by maximum likelihood to the hazard draws, unless the fit leaves the range a prior
+    file holds (degenerate draws of a stuck fit; the convergence gate reports it). Returns the
+    paths written.
     """
     from scipy import stats
 
@@ -275,6 +296,8 @@ def export_priors(dt, prep, folder) -> list:
             mix = fit_gamma_mixture(x, e.gamma_mixture_components)
             ks = stats.kstest(x, mix.cdf).statistic
             name = f"{e.name}.hazard_{sub}"
+            if not all(1e-6 <= c[k] <= 1e12 for c in mix.to_components() for k in ("a", "b")):
+                continue  # degenerate draws (a stuck fit): no mixture a prior file can hold
             pf = PriorFile(name=name, version=e.version, quantity=f"hazard_per_month[{sub}]",
                            kind="mixture", family="gamma",
                            components=[Component(**c) for c in mix.to_components()],
