@@ -32,6 +32,7 @@ _DRIVERS = ("--hr", "--alpha", "--power", "--subjects", "--allocation", "--contr
 #: bounds of the design flags: months up to a century, hazards per month up to 100, a hazard
 #: ratio within [1e-3, 1e3], levels and powers far enough from 0 and 1 for the normal quantile
 MONTHS = 1200.0
+MIN_MONTHS = 0.01  # config.Months: the design object's bounds, so a flag and its field agree
 MAX_SUBJECTS = 10_000_000.0
 MAX_HAZARD = 100.0
 
@@ -133,7 +134,7 @@ def _design_options(fn):
         click.option("--power", type=Real(1e-6, 1 - 1e-9), default=0.8, show_default=True),
         click.option("--allocation", default="1:1", show_default=True,
                      help="Allocation ratio EXPERIMENTAL:CONTROL (or one number)."),
-        click.option("--control-median", type=Real(1e-3, 1e5),
+        click.option("--control-median", type=Real(MIN_MONTHS, MONTHS),
                      help="Control median survival (months)."),
         click.option("--control-hazard", type=Real(1e-6, MAX_HAZARD),
                      help="Control hazard per month."),
@@ -147,7 +148,7 @@ def _design_options(fn):
                      help="Dropout hazard per month (both arms)."),
         click.option("--dropout-rate", type=Real(0.0, 0.999),
                      help="Probability of dropout by --dropout-time (rpact dropoutRate)."),
-        click.option("--dropout-time", type=Real(1e-3, MONTHS),
+        click.option("--dropout-time", type=Real(MIN_MONTHS, MONTHS),
                      help="Months at which --dropout-rate holds."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
     ]
