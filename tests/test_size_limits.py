@@ -142,7 +142,7 @@ def test_largest_size_is_refused_up_front_or_fits(case, name, changes, names, tm
 # --------------------------------------------------------------------------------------------
 
 MEASURE = textwrap.dedent("""
-    import json, resource, sys
+    import json, sys
     from neosim import budget
     seen = []
     check = budget.check
@@ -156,7 +156,9 @@ MEASURE = textwrap.dedent("""
         main(["run", %r, "--out", %r, "--quiet"])
     except SystemExit as exc:
         code = exc.code
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # VmHWM is this process's own peak; ru_maxrss would count the parent's RSS copied at fork
+    status = open("/proc/self/status").read()
+    peak = int(status.split("VmHWM:")[1].split()[0]) * 1024
     print(json.dumps({"code": code, "estimate": seen[-1], "peak": peak}))
 """)
 

@@ -64,6 +64,19 @@ class InputError(NeosimError):
         return InputError(self.message, file=file, field=self.field or field)
 
 
+class PathError(InputError):
+    """Bad input about a named file as a whole: a bad path, a missing, special, unreadable or
+    oversized file. The mistake is where the file was named, so :meth:`at` moves the error to
+    that place (the config file and its field) and keeps the path in the message.
+    """
+
+    def at(self, *, file: str | None = None, field: str | None = None) -> InputError:
+        if file is None:
+            return InputError(self.message, file=self.file, field=self.field or field)
+        message = f"{self.file}: {self.message}" if self.file else self.message
+        return InputError(message, file=file, field=field or self.field)
+
+
 def shorten(text: str | None, limit: int) -> str | None:
     """``text`` cut to at most ``limit`` characters, its middle replaced by an ellipsis."""
     if text is None or len(text) <= limit:

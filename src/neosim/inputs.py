@@ -31,7 +31,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from neosim.errors import InputError
+from neosim.errors import InputError, PathError
 
 MiB = 1024 * 1024
 #: size cap (bytes) per kind of input file
@@ -63,14 +63,14 @@ def check_path(path: str | Path, *, field: str | None = None) -> str:
     """
     text = os.fspath(path)
     if not text:
-        raise InputError("empty path", field=field)
+        raise PathError("empty path", field=field)
     if "\x00" in text:
-        raise InputError("path contains a NUL byte", file=text, field=field)
+        raise PathError("path contains a NUL byte", file=text, field=field)
     raw = os.fsencode(text)
     if len(raw) > MAX_PATH:
-        raise InputError(f"path is longer than {MAX_PATH} bytes", file=text, field=field)
+        raise PathError(f"path is longer than {MAX_PATH} bytes", file=text, field=field)
     if any(len(part) > MAX_NAME for part in raw.split(b"/")):
-        raise InputError(f"a path component is longer than {MAX_NAME} bytes", file=text,
+        raise PathError(f"a path component is longer than {MAX_NAME} bytes", file=text,
                          field=field)
     return text
 
@@ -84,7 +84,7 @@ def _open_regular(path: str | Path, kind: str) -> tuple[int, str]:
         name = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
                 else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
                 else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
-        return InputError(f"is {name}, expected a {what} (a regular file)", file=file)
+        return PathError(f"is {name}, expected a {what} (a regular file)", file=file)
 
     try:  # refuse special files before opening them (opening a device can have effects) ...
         mode = os.stat(file).st_mode
@@ -92,15 +92,15 @@ def _open_regular(path: str | Path, kind: str) -> tuple[int, str]:
             raise refuse(mode)
         fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise InputError(f"{what} not found", file=file) from None
+        raise PathError(f"{what} not found", file=file) from None
     except OSError as exc:
         why = "a symbolic link loop" if exc.errno == errno.ELOOP else exc.strerror or "error"
-        raise InputError(f"cannot read file ({why})", file=file) from None
+        raise PathError(f"cannot read file ({why})", file=file) from None
     try:  # ... and check again what was opened (it may have been swapped in between)
         mode = os.fstat(fd).st_mode
     except OSError as exc:
         os.close(fd)
-        raise InputError(f"cannot read file ({exc.strerror})", file=file) from None
+        raise PathError(f"cannot read file ({exc.strerror})", file=file) from None
     if not stat.S_ISREG(mode):
         os.close(fd)
         raise refuse(mode)
@@ -121,9 +121,9 @@ def read_bytes(path: str | Path, *, kind: str) -> bytes:
         with os.fdopen(fd, "rb", closefd=True) as fh:
             data = fh.read(cap + 1)
     except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror})", file=file) from None
+        raise PathError(f"cannot read file ({exc.strerror})", file=file) from None
     if len(data) > cap:
-        raise InputError(f"file is larger than the {_mib(cap)} limit for a "
+        raise PathError(f"file is larger than the {_mib(cap)} limit for a "
                          f"{_WHAT.get(kind, 'file')}", file=file)
     return data
 
