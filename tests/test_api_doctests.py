@@ -36,3 +36,13 @@ def test_every_public_function_has_numpydoc_sections_and_an_example():
         for section in ("Parameters", "Returns", "Examples"):
             assert f"{section}\n---" in doc, f"ns.{name} lacks {section}"
         assert obj.__annotations__.get("return") is not None, f"ns.{name} lacks a return hint"
+
+
+def test_the_readme_python_api_snippet_runs(monkeypatch):
+    import re
+
+    monkeypatch.chdir(ROOT)
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Python API.*?```python\n(.*?)```", text, re.S)
+    assert block is not None, "README lost its Python API snippet"
+    exec(compile(block.group(1), "README.md", "exec"), {})  # our own README, read from disk

@@ -4,7 +4,8 @@
 has the exact density of a difference of independent Betas (by numerical integration here). A
 DataFrame of (time, event, arm) with the exponential family and Gamma(a, rate=b) hazard priors:
 each arm's hazard is Gamma(a + events, b + time at risk). Tolerances are 4 Monte-Carlo standard
-errors of the fit (arviz-stats ``mcse`` of the mean and of each quantile), so a wrong posterior fails and a right one passes.
+errors of the fit (arviz-stats ``mcse`` of the mean and of each quantile), so a wrong posterior
+fails and a right one passes.
 """
 
 from __future__ import annotations
