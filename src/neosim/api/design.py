@@ -10,10 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neosim.design.spec import TrialDesign
 from neosim.errors import InputError
+
+if TYPE_CHECKING:
+    from neosim.design.binary import TwoArmDesign
+    from neosim.design.survival import SurvivalResult
 
 SURVIVAL_METHODS = ("schoenfeld", "freedman", "lachin-foulkes")
 BINARY_METHODS = ("normal", "fisher", "barnard")
@@ -64,7 +68,8 @@ def _check(design: Any, methods: tuple[str, ...], method: str) -> None:
                          f"{', '.join(methods)})", field="method")
 
 
-def sample_size(design: TrialDesign, method: str | None = None) -> Any:
+def sample_size(design: TrialDesign,
+                method: str | None = None) -> SurvivalResult | TwoArmDesign:
     """Sample size of ``design`` for its target power.
 
     Parameters
@@ -106,7 +111,7 @@ def sample_size(design: TrialDesign, method: str | None = None) -> Any:
         kw = {"sided": design.sided, "allocation_ratio": design.allocation_ratio}
         if method == "normal":
             return binary.two_arm_normal(*args, **kw)
-        return binary.two_arm_exact(*args, **kw, test=method)
+        return binary.two_arm_exact(*args, **kw, test=method)  # type: ignore[arg-type]
     method = method or "schoenfeld"
     _check(design, SURVIVAL_METHODS, method)
     from neosim.design import survival
@@ -115,7 +120,7 @@ def sample_size(design: TrialDesign, method: str | None = None) -> Any:
 
 
 def power(design: TrialDesign, *, subjects: float | None = None, events: float | None = None,
-          method: str = "schoenfeld") -> Any:
+          method: str = "schoenfeld") -> SurvivalResult | EventPower:
     """Power of a survival design for a number of subjects, or at a number of events.
 
     Parameters

@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neosim.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+    from neosim.inference import SamplerSettings
 
 __all__ = ["fit_proportions", "fit_survival"]
 
 MAX_GROUPS = 1000
 
 
-def _settings(draws: int, tune: int, chains: int, cores: int | None, target_accept: float):
+def _settings(draws: int, tune: int, chains: int, cores: int | None,
+              target_accept: float) -> SamplerSettings:
     from neosim.inference import SamplerSettings
 
     for name, value, lo, hi in (("draws", draws, 1, 100_000), ("tune", tune, 0, 100_000),
@@ -48,7 +55,7 @@ def _positive(value: Any, field: str) -> float:
     return float(value)
 
 
-def _rename_group(dt: Any, old: str) -> Any:
+def _rename_group(dt: xr.DataTree, old: str) -> xr.DataTree:
     """The fit with dimension ``old`` renamed ``group`` in every node."""
     def rename(ds):
         return ds.rename({old: "group"}) if old in ds.dims else ds
@@ -59,7 +66,7 @@ def _rename_group(dt: Any, old: str) -> Any:
 def fit_proportions(counts: Mapping[str, tuple[int, int]], *,
                     prior: tuple[float, float] = (1.0, 1.0), seed: int, draws: int = 1000,
                     tune: int = 1000, chains: int = 4, cores: int | None = None,
-                    target_accept: float = 0.8) -> Any:
+                    target_accept: float = 0.8) -> xr.DataTree:
     """Fit independent binomial proportions with Beta priors (NUTS).
 
     ``k_g ~ Binomial(n_g, p_g)`` and ``p_g ~ Beta(a, b)`` for each group ``g``; with two or more
@@ -127,11 +134,11 @@ def fit_proportions(counts: Mapping[str, tuple[int, int]], *,
     return inference.sample(model, settings, _seed(seed))
 
 
-def fit_survival(df: Any, *, time: str, event: str, group: str | None = None,
+def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None = None,
                  family: str = "exponential", cuts: tuple[float, ...] = (),
                  priors: Mapping[str, float] | None = None, seed: int, draws: int = 1000,
                  tune: int = 1000, chains: int = 4, cores: int | None = None,
-                 target_accept: float = 0.8) -> Any:
+                 target_accept: float = 0.8) -> xr.DataTree:
     """Fit a parametric survival family to right-censored times in a pandas DataFrame (NUTS).
 
     Parameters

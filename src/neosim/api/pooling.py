@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from neosim.errors import InputError
 from neosim.priors import Mixture
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["Mixture", "ess", "pool"]
 
@@ -20,7 +23,7 @@ __all__ = ["Mixture", "ess", "pool"]
 def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[float, float] = (
         0.0, 2.0), tau_prior: str = "half_normal", tau_scale: float = 1.0, tau_nu: float = 3.0,
          map_replicates: int = 10, draws: int = 1000, tune: int = 1000, chains: int = 4,
-         cores: int | None = None, target_accept: float = 0.9) -> Any:
+         cores: int | None = None, target_accept: float = 0.9) -> xr.DataTree:
     """Pool study proportions ``k / n`` with a random-effects model and draw its MAP prior.
 
     ``logit p_i = mu + tau z_i`` with ``mu ~ Normal(*mu_prior)`` and ``tau`` half-normal (or

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neosim.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
 
 __all__ = ["Run", "read_run", "run"]
 
@@ -45,9 +49,9 @@ class Run:
     kind: str
     complete: bool
     passed: bool | None
-    summary: Any = field(repr=False)
-    posterior: Any = field(repr=False)
-    simulation: Any = field(repr=False)
+    summary: pd.DataFrame | None = field(repr=False)
+    posterior: xr.DataTree | None = field(repr=False)
+    simulation: xr.Dataset | None = field(repr=False)
     diagnostics: dict[str, Any] | None = field(repr=False)
     findings: dict[str, Any] | None = field(repr=False)
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neosim.design.spec import TrialDesign
 from neosim.errors import InputError
 from neosim.simulate import analyses
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["analyses", "simulate"]
 
@@ -27,7 +30,7 @@ MAX_SUBJECTS = 10_000
 def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
              n_trials: int = 10_000, seed: int = 1, subjects: int | None = None,
              events: int | None = None, hazard_ratio: float | None = None,
-             keep_trials: bool = False, workers: int | None = None) -> Any:
+             keep_trials: bool = False, workers: int | None = None) -> xr.Dataset:
     """Simulate ``n_trials`` trials of a survival design and summarise each analysis.
 
     Parameters
