@@ -192,3 +192,25 @@ def test_ess_matches_the_conjugate_size():
 
 def test_the_package_is_marked_typed():
     assert (Path(ns.__file__).parent / "py.typed").is_file()
+
+
+def test_read_run_reads_a_simulation_and_a_posterior(tmp_path):
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+
+    (tmp_path / "run.json").write_text(json.dumps({"experiment": "e", "kind": "trial_simulation",
+                                                   "status": "running"}))
+    ds = xr.Dataset({"power": (("n",), np.array([0.5, 0.8]))}, coords={"n": [10, 20]})
+    ds.to_netcdf(tmp_path / "simulation.nc", engine="h5netcdf")
+    pd.DataFrame({"parameter": ["power[10]"], "mean": [0.5]}).to_csv(tmp_path / "summary.csv",
+                                                                    index=False)
+    (tmp_path / "diagnostics.json").write_text(json.dumps({"passed": False}))
+    r = ns.read_run(tmp_path)
+    assert not r.complete and r.passed is False and r.kind == "trial_simulation"
+    assert r.simulation["power"].values.tolist() == [0.5, 0.8] and r.posterior is None
+    assert r.summary["parameter"].tolist() == ["power[10]"]
+    assert "incomplete" in repr(r) and "checks FAILED" in repr(r)
+    xr.DataTree.from_dict({"posterior": xr.Dataset({"mu": (("chain", "draw"), [[0.0]])})}) \
+        .to_netcdf(tmp_path / "posterior.nc", engine="h5netcdf")
+    assert ns.read_run(tmp_path).posterior["posterior"]["mu"].values.tolist() == [[0.0]]
