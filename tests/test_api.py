@@ -45,6 +45,9 @@ def test_simulate_is_the_function_and_the_package():
 
     assert callable(ns.simulate) and ns.simulate.TrialScenario is not None
     assert ns.simulate is sys.modules["neosim.simulate"]
+    import inspect
+
+    assert "n_trials" in inspect.signature(ns.simulate).parameters
 
 
 def test_sample_size_matches_rpact_r1():

@@ -47,5 +47,13 @@ class _CallablePackage(types.ModuleType):
 
         return simulate(*args, **kwargs)
 
+    @property
+    def __signature__(self) -> Any:  # what help() and notebooks show for neosim.simulate(...)
+        import inspect
+
+        from neosim.api.simulation import simulate
+
+        return inspect.signature(simulate)
+
 
 sys.modules[__name__].__class__ = _CallablePackage
