@@ -170,9 +170,15 @@ def test_fit_survival_refuses_bad_frames():
     with pytest.raises(InputError) as exc:
         ns.fit_survival(df.assign(d=[1, 0], t=[0.0, 1.0]), time="t", event="d", seed=1)
     assert exc.value.field == "t"
-    with pytest.raises(InputError) as exc:
-        ns.fit_survival(df.assign(d=[1, 0]), time="t", event="d", family="gompertz", seed=1)
-    assert exc.value.field == "family"
+    ok = df.assign(d=[1, 0])
+    for kw, field in (({"family": "gompertz"}, "family"), ({"family": "piecewise"}, "cuts"),
+                      ({"priors": {"hazard_c": 1.0}}, "priors"),
+                      ({"priors": {"hazard_a": -1.0}}, "priors.hazard_a"),
+                      ({"group": "g", "df": ok.assign(g=["a", None])}, "g")):
+        frame = kw.pop("df", ok)
+        with pytest.raises(InputError) as exc:
+            ns.fit_survival(frame, time="t", event="d", seed=1, **kw)
+        assert exc.value.field == field, kw
 
 
 def test_run_and_read_run(tmp_path):

@@ -149,8 +149,8 @@ def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None =
         Columns: follow-up time (months, > 0) and the event flag (1 event, 0 censored; booleans
         accepted).
     group : str, optional
-        Column of group labels (e.g. the arm); each group gets its own parameters. Without it
-        every row is one group ``"all"``.
+        Column of group labels (e.g. the arm); each group gets its own parameters, in the order
+        the groups first appear. Without it every row is one group ``"all"``.
     family : str
         ``"exponential"``, ``"weibull"``, ``"piecewise"`` (needs ``cuts``, months) or ``"cure"``.
     priors : mapping, optional
@@ -208,17 +208,23 @@ def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None =
     if group is None:
         labels, index = ("all",), np.zeros(len(t), dtype=np.int64)
     else:
-        g = df[group].astype(str).to_numpy()
-        names, index = np.unique(g, return_inverse=True)
-        labels = tuple(str(x) for x in names)
-        if len(labels) > MAX_GROUPS:
-            raise InputError(f"at most {MAX_GROUPS} groups", field=group)
+        index, uniques = df[group].factorize()  # groups in order of first appearance
+        labels = tuple(str(x) for x in uniques)
+        if (index < 0).any():
+            raise InputError("group labels must not be missing", field=group)
+        if len(set(labels)) != len(labels) or len(labels) > MAX_GROUPS:
+            raise InputError(f"at most {MAX_GROUPS} groups with distinct names", field=group)
     try:
         fam = sv.make_family(family, cuts)
-        pri = sv.Priors(**{k: _positive(v, f"priors.{k}") for k, v in (priors or {}).items()})
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(str(exc).strip("'\""), field="family" if not isinstance(
-            exc, TypeError) else "priors") from None
+    except KeyError as exc:
+        raise InputError(str(exc).strip("'\""), field="family") from None
+    except ValueError as exc:
+        raise InputError(str(exc), field="cuts") from None
+    unknown = sorted(set(priors or {}) - set(sv.Priors.__dataclass_fields__))
+    if unknown:
+        raise InputError(f"unknown prior field {unknown[0]!r} (known: "
+                         f"{', '.join(sv.Priors.__dataclass_fields__)})", field="priors")
+    pri = sv.Priors(**{k: _positive(v, f"priors.{k}") for k, v in (priors or {}).items()})
     data = sv.SurvivalData(time=t, event=d.astype(np.int64),
                            subtype_index=index.astype(np.int64), subtypes=labels)
     settings = _settings(draws, tune, chains, cores, target_accept)
