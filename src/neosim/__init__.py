@@ -1,14 +1,72 @@
 """neosim: Bayesian statistics and trial planning for ultra-rare childhood leukaemia.
 
-The package is organised so that experiments (configured runs) stay apart from models (PyMC
-builders), trial design, simulation and plots; see ``ARCHITECTURE.md`` for the module map.
+The public Python API is the names in ``__all__``, imported as ``import neosim as ns``::
+
+    ns.TrialDesign, ns.sample_size, ns.power, ns.simulate, ns.accrual   # trial design
+    ns.fit_proportions, ns.fit_survival, ns.pool, ns.Mixture, ns.ess    # Bayesian fits, priors
+    ns.run, ns.read_run                                                 # configured experiments
+
+Each name is loaded on first use (PEP 562), so ``import neosim`` stays light: the command line
+never pays for PyMC, SciPy, ArviZ or matplotlib unless a command needs them. The code lives in
+:mod:`neosim.api` (thin functions over the models, design and simulation modules); see
+``ARCHITECTURE.md`` for the module map.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("neosim")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
-__all__ = ["__version__"]
+#: public name -> module that defines it (loaded on first attribute access)
+_LAZY = {
+    "TrialDesign": "neosim.design.spec",
+    "sample_size": "neosim.api.design",
+    "power": "neosim.api.design",
+    "EventPower": "neosim.api.design",
+    "accrual": "neosim.api.design",
+    "simulate": "neosim",  # the callable package neosim.simulate (see its docstring)
+    "analyses": "neosim.api.simulation",
+    "fit_proportions": "neosim.api.fit",
+    "fit_survival": "neosim.api.fit",
+    "pool": "neosim.api.pooling",
+    "ess": "neosim.api.pooling",
+    "Mixture": "neosim.priors",
+    "run": "neosim.api.runs",
+    "read_run": "neosim.api.runs",
+    "Run": "neosim.api.runs",
+}
+
+__all__ = [
+    "EventPower", "Mixture", "Run", "TrialDesign", "__version__", "accrual", "analyses", "ess",
+    "fit_proportions", "fit_survival", "pool", "power", "read_run", "run", "sample_size",
+    "simulate",
+]
+
+if TYPE_CHECKING:  # static checkers and IDEs see the real objects
+    from neosim.api.design import EventPower, accrual, power, sample_size
+    from neosim.api.fit import fit_proportions, fit_survival
+    from neosim.api.pooling import ess, pool
+    from neosim.api.runs import Run, read_run, run
+    from neosim.api.simulation import analyses, simulate
+    from neosim.design.spec import TrialDesign
+    from neosim.priors import Mixture
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'neosim' has no attribute {name!r}")
+    value = (import_module(f"neosim.{name}") if module == "neosim"
+             else getattr(import_module(module), name))
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -108,7 +108,27 @@ class PriorFile(Strict):
 
 
 class Mixture:
-    """A mixture of conjugate densities (beta, gamma or normal) with vectorised operations."""
+    """A mixture of conjugate densities (beta, gamma or normal) with vectorised operations.
+
+    Parameters
+    ----------
+    family : str
+        ``"beta"``, ``"gamma"`` (shape ``a``, rate ``b``) or ``"normal"`` (mean, sd).
+    weights : array_like
+        Component weights (summing to 1).
+    p1, p2 : array_like
+        Per component: ``a`` and ``b`` (beta, gamma) or mean and sd (normal).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neosim as ns
+    >>> robust = ns.Mixture("beta", [0.8, 0.2], [12.0, 1.0], [8.0, 1.0])
+    >>> round(robust.mean(), 4)   # 0.8 * 12/20 + 0.2 * 1/2
+    0.58
+    >>> robust.sample(3, np.random.default_rng(0)).shape
+    (3,)
+    """
 
     def __init__(self, family: str, weights, p1, p2):
         self.family = family

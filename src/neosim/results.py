@@ -392,6 +392,14 @@ def read_posterior(run_dir: str | Path) -> Any:
         return dt.load()
 
 
+def read_simulation(run_dir: str | Path) -> Any:
+    """Open ``simulation.nc`` of a run folder as an ``xarray.Dataset`` (loaded into memory)."""
+    import xarray as xr
+
+    with xr.open_dataset(Path(run_dir) / SIMULATION, engine="h5netcdf") as ds:
+        return ds.load()
+
+
 def read_summary(run_dir: str | Path) -> Any:
     """Read ``summary.csv`` of a run folder as a pandas DataFrame."""
     import pandas as pd

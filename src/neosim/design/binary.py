@@ -103,6 +103,12 @@ class TwoArmDesign:
     def to_dict(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
+    def __repr__(self) -> str:
+        e, c = self.subjects_per_arm_ceil
+        return (f"TwoArmDesign({self.method}: {self.subjects_ceil} subjects ({e} + {c}), "
+                f"p {self.p_experimental:g} vs {self.p_control:g}, power attained "
+                f"{self.power_attained:.4f}, alpha {self.alpha:g} {self.sided}-sided)")
+
 
 def two_arm_normal(p_experimental: float, p_control: float, alpha: float = 0.025,
                    power: float = 0.8, *, sided: int = 1,

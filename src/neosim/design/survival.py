@@ -174,6 +174,13 @@ class SurvivalResult:
         """Plain JSON-ready dict (tuples as lists)."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
+    def __repr__(self) -> str:
+        e, c = self.subjects_per_arm_ceil
+        return (f"SurvivalResult({self.method}: {self.events_ceil} events ({self.events:.2f}), "
+                f"{self.subjects_ceil} subjects ({self.subjects:.2f}; {e} + {c}), "
+                f"power {self.power:.4f}, HR {self.hazard_ratio:g}, alpha {self.alpha:g} "
+                f"{self.sided}-sided, study {self.study_duration_months:g} months)")
+
 
 def _arm_probabilities(design: TrialDesign, accrual_months, intensity, followup: float,
                        hazard_scale: tuple[float, float] | None = None) -> tuple[float, float]:

@@ -10,8 +10,6 @@ from typing import Any
 
 import numpy as np
 
-MAP_STREAM = 1  # spawn key of the MAP predictive draws
-
 
 def _interval(x: np.ndarray, prob: float, kind: str) -> tuple[float, float]:
     x = np.sort(np.asarray(x, dtype=float).ravel())
@@ -109,10 +107,7 @@ def run(prep, folder, progress, outcome_type):
                                       ci_kind=out.ci_kind)
         report = inference.convergence_report(dt, summary, cfg.diagnostics)
         post = dt["posterior"]
-        rng = np.random.default_rng(np.random.SeedSequence(cfg.experiment.seed,
-                                                           spawn_key=(MAP_STREAM,)))
-        draws = pooling.map_draws(post["mu"].values, post["tau"].values, cfg.map.replicates,
-                                  rng)
+        draws = pooling.map_predictive(post, cfg.map.replicates, cfg.experiment.seed)
         lo, hi = _interval(draws, out.ci_prob, out.ci_kind)
         map_row = {"parameter": "map_survival", "mean": float(draws.mean()),
                    "sd": float(draws.std()), "ci_lower": lo, "ci_upper": hi,

@@ -41,24 +41,36 @@ class BinomialData:
                 raise ValueError(f"impossible count {k} of {n}")
 
 
+def add_proportions(data: BinomialData, alpha: float, beta: float, *, name: str = "proportion",
+                    dim: str = "group", observed: str = "cases") -> None:
+    """Independent binomial proportions ``k_g ~ Binomial(n_g, p_g)``, ``p_g ~ Beta(alpha, beta)``.
+
+    Adds ``name`` (dim ``dim``), the observed counts ``observed`` (with ``pm.Data``
+    ``{name}_n`` and ``{name}_k``) and, with two or more groups, ``{name}_difference`` (first
+    minus second) and ``{name}_ratio`` (first over second) to the model on the context stack.
+    """
+    import pymc as pm
+
+    model = pm.modelcontext(None)
+    model.add_coord(dim, list(data.labels))
+    n = pm.Data(f"{name}_n", np.asarray(data.n, dtype="int64"), dims=dim)
+    k = pm.Data(f"{name}_k", np.asarray(data.k, dtype="int64"), dims=dim)
+    p = pm.Beta(name, alpha=alpha, beta=beta, dims=dim)
+    pm.Binomial(observed, n=n, p=p, observed=k, dims=dim)
+    if len(data.labels) >= 2:
+        pm.Deterministic(f"{name}_difference", p[0] - p[1])
+        pm.Deterministic(f"{name}_ratio", p[0] / p[1])
+
+
 def add_neonatal_fraction(data: BinomialData, alpha: float, beta: float) -> None:
     """Neonatal fraction by subtype, with difference and ratio of the first two subtypes.
 
     Adds ``neonatal_fraction`` (dim ``subtype``) and, with two or more subtypes,
     ``neonatal_fraction_difference`` (first minus second) and ``neonatal_fraction_ratio``
-    (first over second) to the model on the context stack.
+    (first over second) to the model on the context stack (:func:`add_proportions`).
     """
-    import pymc as pm
-
-    model = pm.modelcontext(None)
-    model.add_coord("subtype", list(data.labels))
-    n = pm.Data("neonatal_fraction_n", np.asarray(data.n, dtype="int64"), dims="subtype")
-    k = pm.Data("neonatal_fraction_k", np.asarray(data.k, dtype="int64"), dims="subtype")
-    p = pm.Beta("neonatal_fraction", alpha=alpha, beta=beta, dims="subtype")
-    pm.Binomial("neonatal_cases", n=n, p=p, observed=k, dims="subtype")
-    if len(data.labels) >= 2:
-        pm.Deterministic("neonatal_fraction_difference", p[0] - p[1])
-        pm.Deterministic("neonatal_fraction_ratio", p[0] / p[1])
+    add_proportions(data, alpha, beta, name="neonatal_fraction", dim="subtype",
+                    observed="neonatal_cases")
 
 
 def add_neonatal_composition(data: BinomialData, alpha: float, beta: float) -> None:

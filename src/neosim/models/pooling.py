@@ -68,6 +68,18 @@ def build_model(studies: list[StudyLikelihood], *, mu_mean: float = 0.0, mu_sd: 
     return model
 
 
+#: spawn key of the MAP predictive draws (child of the experiment seed)
+MAP_STREAM = 1
+
+
+def map_predictive(posterior, replicates: int, seed: int) -> np.ndarray:
+    """MAP draws of a fit's ``posterior`` (with ``mu`` and ``tau``): :func:`map_draws` with
+    ``replicates`` per posterior draw, seeded by ``SeedSequence(seed, spawn_key=(MAP_STREAM,))``
+    (flat, draw-major; reshape to ``(chain, draw, replicate)``)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(MAP_STREAM,)))
+    return map_draws(posterior["mu"].values, posterior["tau"].values, replicates, rng)
+
+
 def map_draws(mu: np.ndarray, tau: np.ndarray, replicates: int,
               rng: np.random.Generator) -> np.ndarray:
     """MAP draws of a new study's proportion: ``expit(μ_s + τ_s ε_{s,r})`` for every posterior

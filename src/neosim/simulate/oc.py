@@ -99,15 +99,27 @@ def simulate_power(scenario: TrialScenario, analyses: Sequence, n_trials: int, s
     ``duration`` (mean, MC SE), ``reached``, estimator summaries, ``n_trials``, ``seconds`` and
     ``trials_per_second``. With a ``design_prior`` the success rate is the assurance.
     """
+    t0 = time.perf_counter()
+    stats = simulate_trials(scenario, analyses, n_trials, seed, scenario_index=scenario_index,
+                            design_prior=design_prior, workers=workers, progress=progress,
+                            description=description)
+    return power_summary(stats, analyses, scenario, seed=seed,
+                         seconds=time.perf_counter() - t0)
+
+
+def simulate_trials(scenario: TrialScenario, analyses: Sequence, n_trials: int, seed: int, *,
+                    scenario_index: int = 0, design_prior: DesignPrior | None = None,
+                    workers: int | None = None, progress=None,
+                    description: str = "Simulating trials") -> dict[str, np.ndarray]:
+    """The per-trial statistics behind :func:`simulate_power` (analyses checked against the
+    scenario; the Cox fit runs only if an analysis needs it). Shared with ``neosim.simulate``'s
+    public entry point :func:`neosim.api.simulation.simulate`, so both give the same numbers."""
     check_analyses(analyses, scenario)
     if n_trials < 1:
         raise InputError("must be a positive number of trials", field="n_trials")
-    t0 = time.perf_counter()
-    stats = simulate(scenario, n_trials, seed, scenario_index=scenario_index,
-                     design_prior=design_prior, cox=any(a.needs_cox for a in analyses),
-                     workers=workers, progress=progress, description=description)
-    return power_summary(stats, analyses, scenario, seed=seed,
-                         seconds=time.perf_counter() - t0)
+    return simulate(scenario, n_trials, seed, scenario_index=scenario_index,
+                    design_prior=design_prior, cox=any(a.needs_cox for a in analyses),
+                    workers=workers, progress=progress, description=description)
 
 
 def power_summary(stats: dict[str, np.ndarray], analyses: Sequence, scenario: TrialScenario,

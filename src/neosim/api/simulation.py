@@ -1,0 +1,138 @@
+"""Simulated operating characteristics of a :class:`TrialDesign`, as an ``xarray.Dataset``.
+
+Thin over :mod:`neosim.simulate`: the design becomes a
+:class:`~neosim.simulate.TrialScenario` (:meth:`~neosim.simulate.TrialScenario.from_design`), the
+vectorised engine draws the trials (:func:`neosim.simulate.oc.simulate_trials`, seeded blocks of
+1024 trials, bit-identical for any number of threads) and :func:`neosim.simulate.oc.power_summary`
+gives every number its Monte-Carlo standard error: the numbers of ``neosim power --simulate``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from neosim.design.spec import TrialDesign
+from neosim.errors import InputError
+from neosim.simulate import analyses
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["analyses", "simulate"]
+
+MAX_TRIALS = 10_000_000
+MAX_SUBJECTS = 10_000
+
+
+def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
+             n_trials: int = 10_000, seed: int = 1, subjects: int | None = None,
+             events: int | None = None, hazard_ratio: float | None = None,
+             keep_trials: bool = False, workers: int | None = None) -> xr.Dataset:
+    """Simulate ``n_trials`` trials of a survival design and summarise each analysis.
+
+    Parameters
+    ----------
+    design : TrialDesign
+        The design: allocation, control survival (exponential or piecewise exponential), hazard
+        ratio, piecewise-uniform accrual scaled to ``subjects``, one dropout hazard for both arms.
+    analyses : sequence, optional
+        Decision rules from :mod:`neosim.analyses <neosim.simulate.analyses>` (``LogRank``,
+        ``CoxWald``, ``BayesHazardRatio``, ``BayesLogHR``, ``BayesLandmark``); default the
+        one-sided log-rank test at the design's level (``alpha / sided``).
+    n_trials : int
+        Trials to simulate (1 to 10^7).
+    seed : int
+        Seed; trials come in blocks keyed ``SeedSequence(seed, (0, block))``.
+    subjects : int, optional
+        Subjects per trial (default ``design.subjects`` rounded up; at most 10,000).
+    events : int, optional
+        Event-driven analysis at this many events; by default at the design's study duration
+        (accrual + follow-up).
+    hazard_ratio : float, optional
+        True hazard ratio when it differs from the design's (e.g. ``1.0`` for the type-I error).
+    keep_trials : bool
+        Also return the per-trial statistics (dimension ``trial``).
+    workers : int, optional
+        Threads (default: every core); the numbers do not depend on it.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``power`` and ``power_mc_se`` (dimension ``analysis``); ``events_mean``,
+        ``events_mc_se``, ``duration_mean``, ``duration_mc_se`` (months) and ``reached``,
+        ``reached_mc_se`` (share of trials whose analysis was reached); with ``keep_trials``
+        also ``events``, ``duration``, ``logrank_z`` … per trial. Attributes: ``n_trials``,
+        ``seed``, ``subjects``, ``block_size`` and the design as JSON (``design``).
+
+    Examples
+    --------
+    >>> import neosim as ns
+    >>> d = ns.TrialDesign(hazard_ratio=0.6, control={"median_months": 12.0}, power=None,
+    ...                    subjects=200, accrual_months=[12.0], followup_months=12.0)
+    >>> ds = ns.simulate(d, n_trials=2000, seed=3)
+    >>> ds["power"].sel(analysis="logrank").item()
+    0.762
+    >>> round(ds["power_mc_se"].sel(analysis="logrank").item(), 4)
+    0.0095
+    >>> null = ns.simulate(d, [ns.analyses.LogRank(0.025)], n_trials=2000, seed=3,
+    ...                    hazard_ratio=1.0)
+    >>> bool(null["power"].item() < 0.05)
+    True
+    """
+    import numpy as np
+    import xarray as xr
+
+    from neosim.simulate import TrialScenario
+    from neosim.simulate.engine import BLOCK
+    from neosim.simulate.oc import power_summary, simulate_trials
+
+    if not isinstance(design, TrialDesign):
+        raise InputError(f"expected a neosim.TrialDesign (got {type(design).__name__})",
+                         field="design")
+    if design.endpoint != "survival":
+        raise InputError("the simulator runs survival designs", field="design.endpoint")
+    _check_int(n_trials, "n_trials", 1, MAX_TRIALS)
+    _check_int(seed, "seed", 0, 2**63 - 1)
+    if subjects is None:
+        if design.subjects is None:
+            raise InputError("give subjects (or a design with subjects)", field="subjects")
+        subjects = math.ceil(design.subjects)
+    _check_int(subjects, "subjects", 2, MAX_SUBJECTS)
+    if analyses is None:
+        from neosim.simulate.analyses import LogRank
+
+        analyses = [LogRank(design.alpha / design.sided)]
+    analyses = list(analyses)
+    if not analyses:
+        raise InputError("give at least one analysis", field="analyses")
+    scenario = TrialScenario.from_design(design, subjects=int(subjects), events=events,
+                                         hazard_ratio=hazard_ratio)
+    stats = simulate_trials(scenario, analyses, int(n_trials), int(seed), workers=workers)
+    oc = power_summary(stats, analyses, scenario, seed=int(seed), seconds=float("nan"))
+    names = [a.name for a in analyses]
+    data: dict[str, Any] = {
+        "power": ("analysis", [oc["power"][k]["value"] for k in names]),
+        "power_mc_se": ("analysis", [oc["power"][k]["mc_se"] for k in names]),
+    }
+    for key, name in (("events", "events"), ("duration", "duration"), ("reached", "reached")):
+        data[f"{name}_mean" if key != "reached" else name] = ((), oc[key][0])
+        data[f"{name}_mc_se"] = ((), oc[key][1])
+    if keep_trials:
+        data.update({k: ("trial", np.asarray(v)) for k, v in stats.items()})
+        data["success"] = (("analysis", "trial"), np.stack([a.success(stats) for a in analyses]))
+    ds = xr.Dataset(data, coords={"analysis": names})
+    ds["power"].attrs["long_name"] = "probability of success (power, or type-I error under HR 1)"
+    ds["duration_mean"].attrs["units"] = "months"
+    ds.attrs.update({"n_trials": int(n_trials), "seed": int(seed), "subjects": int(subjects),
+                     "events_target": -1 if events is None else int(events),
+                     "hazard_ratio": scenario.hazard_ratio, "block_size": BLOCK,
+                     "design": json.dumps(design.model_dump(mode="json"))})
+    return ds
+
+
+def _check_int(value: Any, field: str, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise InputError(f"must be an integer in [{lo:,}, {hi:,}] (got {value!r})", field=field)
