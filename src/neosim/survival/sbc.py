@@ -1,9 +1,9 @@
 """Simulation-based calibration of the parametric survival families, with censoring by design.
 
 A replicate keeps the patients of the target data (their number and subtypes, so the compiled
-model's data keep their shapes), draws the family's parameters from the priors and each patient's
-event time from the family (:meth:`~neosim.models.families.SurvivalFamily.random`), and censors it at a
-follow-up time drawn from the target's censoring mechanism:
+model's data keep their shapes), draws the family's parameters from the priors and each
+patient's event time from the family (:meth:`~neosim.models.families.SurvivalFamily.random`),
+and censors it at a follow-up time drawn from the target's censoring mechanism:
 
 :class:`CohortFollowUp`
     the mechanism of a synthetic cohort (:mod:`neosim.survival.synthetic`): administrative

@@ -19,7 +19,7 @@ This module imports numpy only; PyMC loads inside :meth:`SurvivalFamily.pymc_par
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -99,6 +99,11 @@ class SurvivalFamily:
 
     def values(self) -> dict[str, Any]:
         raise NotImplementedError
+
+    def bind(self, p: dict[str, Any]) -> SurvivalFamily:
+        """This family bound to the scalar values ``p`` (e.g. one posterior or prior draw), ready
+        for the simulator."""
+        return replace(self, **{k: p[k] for k in self.parameters})
 
     def _p(self, p):
         if p is not None:

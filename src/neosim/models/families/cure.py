@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import numpy as np
@@ -42,6 +42,9 @@ class Cure(SurvivalFamily):
 
     def values(self):
         return {"cure_fraction": self.cure_fraction, **self.uncured.values()}
+
+    def bind(self, p):
+        return replace(self, cure_fraction=p["cure_fraction"], uncured=self.uncured.bind(p))
 
     def interval_axis(self, name):
         return self.uncured.interval_axis(name)
