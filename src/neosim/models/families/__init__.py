@@ -13,6 +13,7 @@ from __future__ import annotations
 from neosim.models.families.base import ParamPrior, SurvivalFamily
 from neosim.models.families.cure import Cure
 from neosim.models.families.exponential import Exponential
+from neosim.models.families.lognormal import LogNormal
 from neosim.models.families.piecewise import PiecewiseExponential
 from neosim.models.families.weibull import Weibull
 
@@ -22,6 +23,7 @@ FAMILIES: dict[str, type[SurvivalFamily]] = {
     "weibull": Weibull,
     "piecewise": PiecewiseExponential,
     "cure": Cure,
+    "lognormal": LogNormal,
 }
 
 
@@ -35,5 +37,5 @@ def make_family(name: str, cuts=()) -> SurvivalFamily:
     return cls.for_fitting(cuts)
 
 
-__all__ = ["FAMILIES", "Cure", "Exponential", "ParamPrior", "PiecewiseExponential",
+__all__ = ["FAMILIES", "Cure", "Exponential", "LogNormal", "ParamPrior", "PiecewiseExponential",
            "SurvivalFamily", "Weibull", "make_family"]
