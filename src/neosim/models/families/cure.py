@@ -53,8 +53,9 @@ class Cure(SurvivalFamily):
         return self.uncured.coords()
 
     def param_shape(self, name, n_subtypes):
-        return (() if name in self.shared else (n_subtypes,)) if name == "cure_fraction" else \
-            self.uncured.param_shape(name, n_subtypes)
+        if name == "cure_fraction":
+            return (n_subtypes,)
+        return self.uncured.param_shape(name, n_subtypes)
 
     def log_hazard(self, t, p=None, xp=np):
         p = self._p(p)
