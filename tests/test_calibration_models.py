@@ -21,7 +21,7 @@ from .conftest import ROOT, write_config
 EXPERIMENTS = ROOT / "experiments"
 SHIPPED = sorted(p.name for p in EXPERIMENTS.glob("sbc_*.toml")
                  if p.name != "sbc_subtype_frequencies.toml")  # that one: test_distributed.py
-SURVIVAL_FAMILIES = ("exponential", "weibull", "piecewise", "cure")
+SURVIVAL_FAMILIES = tuple(sv.FAMILIES)  # every registered family ships a calibration
 
 
 def _prepare(path: Path) -> sbc.Prepared:

@@ -72,7 +72,7 @@ def test_r4_freedman_3_to_1_dropout_per_arm():
 def test_r5_piecewise_accrual_and_piecewise_exponential():
     # rpact R5: piecewiseSurvivalTime=c(0,6), lambda2=c(.05,.03), HR .6,
     #   accrualTime=c(0,6,12), accrualIntensity=c(.1,.2), followUpTime=10, beta=.2
-    d = design(control=ControlSurvival(piece_starts_months=[0.0, 6.0],
+    d = design(control=ControlSurvival(cuts_months=[6.0],
                                        piece_hazards_per_month=[0.05, 0.03]),
                hazard_ratio=0.6, power=0.8, accrual_months=[6.0, 6.0],
                accrual_intensity=[0.1, 0.2], followup_months=10.0)
@@ -130,7 +130,7 @@ def test_lf2_dropout_gsdesign_test_case():
 def test_lf3_piecewise_everything_unequal_allocation():
     # gsDesign LFPWE(lambdaC=c(.05,.03), S=6, hr=.65, etaC=.01, etaE=.005, gamma=c(1,2,3),
     #   R=c(3,3,12), T=30, minfup=12, ratio=2, alpha=.05, sided=2, beta=.2)
-    d = design(control=ControlSurvival(piece_starts_months=[0.0, 6.0],
+    d = design(control=ControlSurvival(cuts_months=[6.0],
                                        piece_hazards_per_month=[0.05, 0.03]),
                hazard_ratio=0.65, allocation_ratio=2.0, alpha=0.05, sided=2, power=0.8,
                accrual_months=[3.0, 3.0, 12.0], accrual_intensity=[1.0, 2.0, 3.0],
@@ -175,3 +175,15 @@ def test_power_inverts_sample_size(method):
     back = S.power(d.model_copy(update={"subjects": n.subjects}), method)
     assert back.power == pytest.approx(0.85, rel=1e-9)
     assert n.power_ceil >= 0.85
+
+
+def test_old_piece_starts_spelling_names_the_new_field():
+    from neosim.config import validate
+    from neosim.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        validate(ControlSurvival, {"piece_starts_months": [0.0, 6.0],
+                                   "piece_hazards_per_month": [0.05, 0.03]}, file="d.toml")
+    assert exc.value.field == "piece_starts_months" and "cuts_months" in exc.value.message
+    assert ControlSurvival(cuts_months=[6.0], piece_hazards_per_month=[0.05, 0.03]).pieces() == (
+        (0.0, 6.0), (0.05, 0.03))

@@ -113,12 +113,35 @@ def test_bad_input_stops_before_any_folder_exists(tmp_path, map_prior, kw, field
 def test_negative_rates_are_refused(tmp_path, map_prior):
     text = write(tmp_path, map_prior).read_text().replace(
         'model = "exponential"\nprior = "map_neonatal_all_survival_24m.json"',
-        'model = "piecewise"\nbreaks_months = [6.0]\nrates_per_month = [0.1, -0.2]')
+        'model = "piecewise"\ncuts_months = [6.0]\nrates_per_month = [0.1, -0.2]')
     path = tmp_path / "neg.toml"
     path.write_text(text)
     with pytest.raises(InputError) as exc:
         load_experiment(path)
     assert exc.value.field.startswith("trial.control.rates_per_month")
+
+
+def test_old_spelling_of_the_piecewise_boundary_names_the_new_one(tmp_path, map_prior):
+    text = write(tmp_path, map_prior).read_text().replace(
+        'model = "exponential"\nprior = "map_neonatal_all_survival_24m.json"',
+        'model = "piecewise"\nbreaks_months = [6.0]\nrates_per_month = [0.1, 0.2]')
+    path = tmp_path / "old.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as exc:
+        load_experiment(path)
+    assert exc.value.field == "trial.control.breaks_months"
+    assert "cuts_months" in exc.value.message and "\n" not in str(exc.value)
+
+
+def test_a_bound_family_error_names_the_config_key(tmp_path, map_prior):
+    text = write(tmp_path, map_prior).read_text().replace(
+        'model = "exponential"\nprior = "map_neonatal_all_survival_24m.json"',
+        'model = "piecewise"\ncuts_months = [6.0]\nrates_per_month = [0.1]')
+    path = tmp_path / "short.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as exc:
+        run_experiment(path, out=tmp_path / "run", quiet=True)
+    assert exc.value.field == "trial.control.rates_per_month"
 
 
 def test_the_shipped_experiment_runs_with_a_map_prior_in_place(tmp_path, map_prior):

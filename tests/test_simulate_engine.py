@@ -168,9 +168,9 @@ def test_single_arm_expected_events_under_the_null_are_cumulative_hazards():
 
 
 @pytest.mark.parametrize("build, field", [
-    (lambda: Exponential(-0.1), "rate"),
-    (lambda: Weibull(1.0, 0.0), "scale"),
-    (lambda: PiecewiseExponential((6.0, 3.0), (0.1, 0.1, 0.1)), "breaks"),
+    (lambda: Exponential(-0.1), "hazard_per_month"),  # one name per parameter
+    (lambda: Weibull(1.0, 0.0), "weibull_scale_months"),
+    (lambda: PiecewiseExponential((6.0, 3.0), (0.1, 0.1, 0.1)), "cuts"),
     (lambda: Cure(1.2, MEDIAN12), "cure_fraction"),
     (lambda: Accrual((12.0,), (-2.0,)), "rates[0]"),
     (lambda: scenario(events=61), "events"),

@@ -19,7 +19,7 @@ Conventions (rpact's vocabulary where it has one):
 * Dropout is exponential with a per-month hazard per arm, given directly or rpact-style as the
   probability ``rate`` of dropping out by ``time`` months (hazard ``-log(1 - rate) / time``).
 * Control survival is exponential (``median_months`` or ``hazard_per_month``) or piecewise
-  exponential (``piece_starts_months`` starting at 0, with one hazard per piece).
+  exponential (``cuts_months`` after 0, with one hazard per piece).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from pydantic import Field, model_validator
 from neosim.config import (
     MAX_LIST,
     MONTHS_MAX,
+    FieldError,
     Hazard,
     HazardOrZero,
     Months,
@@ -56,38 +57,49 @@ Subjects = Annotated[float, Field(ge=2.0, le=1e7, allow_inf_nan=False)]
 
 
 class ControlSurvival(Strict):
-    """Survival of the control arm: exactly one of a median, a hazard, or piecewise hazards."""
+    """Survival of the control arm: exactly one of a median, a hazard, or piecewise hazards
+    (``cuts_months``, the cut points after 0, with one more ``piece_hazards_per_month``; rpact's
+    ``piecewiseSurvivalTime`` is ``[0, *cuts_months]``)."""
 
     median_months: Months | None = None
     hazard_per_month: Hazard | None = None
-    piece_starts_months: Annotated[list[MonthsOrZero], Field(max_length=100)] | None = None
+    cuts_months: Annotated[list[Months], Field(max_length=99)] | None = None
     piece_hazards_per_month: Annotated[list[HazardOrZero], Field(max_length=100)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data):
+        if isinstance(data, dict) and "piece_starts_months" in data:
+            raise FieldError("piece_starts_months", "renamed: write cuts_months, the cut points "
+                                                    "after 0 (the starts without the leading 0)")
+        return data
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
         given = [self.median_months is not None, self.hazard_per_month is not None,
-                 self.piece_starts_months is not None or self.piece_hazards_per_month is not None]
+                 self.cuts_months is not None or self.piece_hazards_per_month is not None]
         if sum(given) != 1:
             raise ValueError("give exactly one of median_months, hazard_per_month, or "
-                             "piece_starts_months with piece_hazards_per_month")
+                             "cuts_months with piece_hazards_per_month")
         if given[2]:
-            s, h = self.piece_starts_months, self.piece_hazards_per_month
-            if s is None or h is None or len(s) != len(h) or not s:
-                raise ValueError("piece_starts_months and piece_hazards_per_month must both be "
-                                 "given, non-empty and of equal length")
-            if s[0] != 0.0 or any(b <= a for a, b in itertools.pairwise(s)):
-                raise ValueError("piece_starts_months must start at 0 and increase strictly")
+            c, h = self.cuts_months, self.piece_hazards_per_month
+            if c is None or h is None or len(h) != len(c) + 1:
+                raise ValueError("cuts_months and piece_hazards_per_month must both be given, "
+                                 "with one more hazard than cuts")
+            if any(b <= a for a, b in itertools.pairwise([0.0, *c])):
+                raise ValueError("cuts_months must be positive and increase strictly")
             if h[-1] <= 0.0:
                 raise ValueError("the last piece's hazard must be positive")
         return self
 
     def pieces(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """``(starts, hazards)`` of the control arm's piecewise-constant hazard (per month)."""
+        """``(starts, hazards)`` of the control arm's piecewise-constant hazard (per month);
+        ``starts`` begins at 0."""
         if self.median_months is not None:
             return (0.0,), (LN2 / self.median_months,)
         if self.hazard_per_month is not None:
             return (0.0,), (self.hazard_per_month,)
-        return tuple(self.piece_starts_months), tuple(self.piece_hazards_per_month)
+        return (0.0, *self.cuts_months), tuple(self.piece_hazards_per_month)
 
 
 class Dropout(Strict):

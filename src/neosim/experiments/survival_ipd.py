@@ -32,9 +32,10 @@ from neosim.config import (
 )
 from neosim.errors import InputError
 from neosim.experiments import Outcome
+from neosim.models.families import FAMILIES
 from neosim.models.survival import Priors
 
-FamilyName = Literal["exponential", "weibull", "piecewise", "cure"]
+FamilyName = Literal[tuple(FAMILIES)]  # the registry's names: a new family needs no edit here
 Span = Annotated[list[Annotated[float, Field(ge=0.0, le=MONTHS_MAX, allow_inf_nan=False)]],
                  Field(min_length=2, max_length=2)]
 #: a shape parameter of a Weibull model: 0.05 to 20 (t ** shape stays finite for t <= 1200)
@@ -117,7 +118,7 @@ class PriorSection(Strict):
 class ModelsSection(Strict):
     families: list[FamilyName] = Field(
         default_factory=lambda: ["exponential", "weibull", "piecewise", "cure"], min_length=1,
-        max_length=4)
+        max_length=len(FAMILIES))
     cuts_months: Cuts = Field(default_factory=lambda: [6.0, 24.0])
     priors: PriorSection = PriorSection()
 
@@ -240,14 +241,13 @@ def _synthetic_spec(d: DataSection, source_file: str):
         raise InputError(str(exc), file=source_file, field=f"{at}.cuts_months") from None
     truth = {}
     for name in family.parameters:
-        value = getattr(syn.truth, name)
+        value = getattr(syn.truth, name, None)
         field_ = f"{at}.truth.{name}"
         if value is None:
             raise InputError(f"the {family.name} model needs {name}", file=source_file,
                              field=field_)
         arr = np.asarray(value, float)
-        want = (() if name in family.shared else
-                (k, len(family.cuts) + 1) if family.name == "piecewise" else (k,))
+        want = family.param_shape(name, k)
         if arr.shape != want:
             raise InputError(f"expected shape {want} (subtypes {', '.join(d.subtypes)}), got "
                              f"{arr.shape}", file=source_file, field=field_)

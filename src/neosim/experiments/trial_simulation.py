@@ -25,6 +25,7 @@ from neosim.compute import ComputeSection
 from neosim.config import (
     MAX_LIST,
     ExperimentConfig,
+    FieldError,
     Hazard,
     HazardOrZero,
     Months,
@@ -38,6 +39,10 @@ from neosim.config import (
 )
 from neosim.errors import InputError
 from neosim.experiments import Outcome
+from neosim.models.families import FAMILIES
+
+#: a family of the registry (checked by name, so a new family needs no edit here)
+SurvivalFamilyName = Literal[tuple(FAMILIES)]
 
 # ---------------------------------------------------------------------------------------------
 # Schema
@@ -83,20 +88,29 @@ class AnalysisTiming(Strict):
 
 
 class SurvivalSection(Strict):
-    """A true survival model: exponential (``rate_per_month`` or ``median_months`` or ``prior``),
-    weibull (``shape``, ``scale_months``), piecewise (``breaks_months``, ``rates_per_month``),
-    cure (``cure_fraction`` and an exponential uncured part)."""
+    """A true survival model, any family of the registry :data:`neosim.models.families.FAMILIES`:
+    exponential (``rate_per_month`` or ``median_months`` or ``prior``), weibull (``shape``,
+    ``scale_months``), piecewise (``cuts_months``, ``rates_per_month``), cure (``cure_fraction``
+    and an exponential uncured part); other families name their keys in ``config_keys``."""
 
-    model: Literal["exponential", "weibull", "piecewise", "cure"] = "exponential"
+    model: SurvivalFamilyName = "exponential"
     rate_per_month: Hazard | None = None
     median_months: Months | None = None
     prior: str = ""
-    #: Weibull shape, 0.05 to 20 (t ** shape stays finite for t <= 1200 months)
+    #: Weibull (or log-normal) shape, 0.05 to 20 (t ** shape stays finite for t <= 1200 months)
     shape: Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)] | None = None
     scale_months: Months | None = None
-    breaks_months: list[Months] = Field(default_factory=list, max_length=100)
+    cuts_months: list[Months] = Field(default_factory=list, max_length=100)
     rates_per_month: list[HazardOrZero] = Field(default_factory=list, max_length=101)
     cure_fraction: Probability | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "breaks_months" in data:
+            raise FieldError("breaks_months", "renamed: write cuts_months (the one name of the "
+                                              "piecewise boundary)")
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -107,12 +121,16 @@ class SurvivalSection(Strict):
                 raise ValueError("give exactly one of rate_per_month, median_months, prior")
             if self.prior and self.model == "cure":
                 raise ValueError("a prior sets an exponential control only")
-        if self.model == "weibull" and (self.shape is None or self.scale_months is None):
-            raise ValueError("a weibull model needs shape and scale_months")
-        if self.model == "piecewise" and not self.rates_per_month:
-            raise ValueError("a piecewise model needs rates_per_month (and breaks_months)")
-        if self.model == "cure" and self.cure_fraction is None:
-            raise ValueError("a cure model needs cure_fraction")
+            if self.model == "cure" and self.cure_fraction is None:
+                raise ValueError("a cure model needs cure_fraction")
+            return self
+        from neosim.models.families import FAMILIES
+
+        keys = FAMILIES[self.model].config_keys
+        needed = [k for k in keys.values() if getattr(self, k) in (None, [])
+                  and k != "cuts_months"]
+        if needed:
+            raise ValueError(f"a {self.model} model needs {' and '.join(keys.values())}")
         return self
 
 
@@ -269,16 +287,19 @@ def _survival_model(spec: SurvivalSection, source_file: str, field: str, sources
         return float(sampler.mean()) if hasattr(sampler, "mean") else float(sampler)
 
     lam = rate() if spec.model in ("exponential", "cure") else None
+    keys = m.FAMILIES[spec.model].config_keys
     try:
         if spec.model == "exponential":
             return m.Exponential(lam)
-        if spec.model == "weibull":
-            return m.Weibull(spec.shape, spec.scale_months)
-        if spec.model == "piecewise":
-            return m.PiecewiseExponential(tuple(spec.breaks_months), tuple(spec.rates_per_month))
-        return m.Cure(spec.cure_fraction, m.Exponential(lam))
+        if spec.model == "cure":
+            return m.Cure(spec.cure_fraction, m.Exponential(lam))
+        cls = m.FAMILIES[spec.model]  # any other family: its parameters under its config keys
+        values = {arg: getattr(spec, key) for arg, key in cls.config_keys.items()}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
     except InputError as exc:
-        raise InputError(exc.message, file=source_file, field=f"{field}.{exc.field}") from None
+        base, _, index = (exc.field or "").partition("[")
+        key = keys.get(base, base) + (f"[{index}" if index else "")
+        raise InputError(exc.message, file=source_file, field=f"{field}.{key}") from None
 
 
 def _gamma(spec, source_file: str, field: str, sources: dict):

@@ -1,23 +1,11 @@
-"""Parametric survival models with right censoring, each defined once.
+"""Parametric survival models with right censoring: data, priors, the PyMC builder and the
+numpy evaluation of posterior draws, for every family of :mod:`neosim.models.families`.
 
-A family is defined by two functions of time, its log hazard ``log h(t)`` and its log survival
-``log S(t)``, written against an array namespace ``xp`` (``numpy`` or ``pytensor.tensor``), so the
-same lines give the PyMC likelihood, the posterior survival curves (numpy, on the draws) and the
-synthetic cohorts (inverse transform of ``S``). Censoring is handled once, in
-:func:`log_likelihood`: a patient with follow-up ``t`` and event flag ``d`` contributes
-``d * log h(t) + log S(t)``.
-
-Families (time in months; parameters by subtype unless marked shared):
-
-``exponential``
-    ``hazard_per_month`` λ: ``log h = log λ``, ``log S = -λ t``.
-``weibull``
-    ``weibull_shape`` k (shared), ``weibull_scale_months`` σ: ``log S = -(t/σ)^k``.
-``piecewise``
-    ``hazard_per_month`` λ_j (subtype × interval), constant between the configured cut points:
-    ``log S = -Σ_j λ_j |[c_{j-1}, c_j) ∩ [0, t)|``.
-``cure``
-    ``cure_fraction`` π plus a Weibull for the uncured: ``S = π + (1 - π) S_W``.
+A family (one class each: exponential, Weibull, piecewise exponential, mixture cure, log-normal)
+defines its log hazard and log survival once for numpy and PyTensor alike, so the same lines give
+the PyMC likelihood, the posterior survival curves and the synthetic cohorts. Censoring is
+handled once, in :meth:`~neosim.models.families.SurvivalFamily.log_likelihood`: a patient with
+follow-up ``t`` and event flag ``d`` contributes ``d * log h(t) + log S(t)``.
 
 Subtype effects are subtype-specific parameters with a common prior (:class:`Priors`). The
 exponential and piecewise families with Gamma priors have exact conjugate posteriors
@@ -26,13 +14,15 @@ exponential and piecewise families with Gamma priors have exact conjugate poster
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-FAMILIES = ("exponential", "weibull", "piecewise", "cure")
+from neosim.models.families import FAMILIES, SurvivalFamily, make_family
+
+Family = SurvivalFamily  # the name the fitting code has always used
+__all__ = ["FAMILIES", "Family", "Priors", "SurvivalData", "build_model", "make_family"]
 
 
 @dataclass(frozen=True)
@@ -89,110 +79,9 @@ class Priors:
     cure_beta: float = 1.0
 
 
-# --------------------------------------------------------------------------------------------
-# The families: log hazard and log survival, once, for numpy and pytensor alike
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Family:
-    """A survival family: its parameters and its log hazard / log survival.
-
-    ``params`` maps each parameter name to an array broadcastable against ``t`` (piecewise
-    hazards carry a trailing interval axis).
-    """
-
-    name: str
-    parameters: tuple[str, ...]
-    shared: tuple[str, ...] = ()
-    cuts: tuple[float, ...] = field(default=())
-
-    # ---- definitions ------------------------------------------------------------------------
-    def log_hazard(self, t, p: dict[str, Any], xp):
-        if self.name == "exponential":
-            return xp.log(p["hazard_per_month"]) + 0.0 * t
-        if self.name == "weibull":
-            return _weibull_log_hazard(t, p["weibull_shape"], p["weibull_scale_months"], xp)
-        if self.name == "piecewise":
-            lower, upper = self._bounds()
-            tt = t[..., None]
-            inside = (tt >= lower) * (tt < upper)
-            return xp.sum(inside * xp.log(p["hazard_per_month"]), axis=-1)
-        if self.name == "cure":
-            k, s, pi = p["weibull_shape"], p["weibull_scale_months"], p["cure_fraction"]
-            log_s_w = _weibull_log_survival(t, k, s, xp)
-            return (xp.log1p(-pi) + _weibull_log_hazard(t, k, s, xp) + log_s_w
-                    - self.log_survival(t, p, xp))
-        raise KeyError(self.name)
-
-    def log_survival(self, t, p: dict[str, Any], xp):
-        if self.name == "exponential":
-            return -p["hazard_per_month"] * t
-        if self.name == "weibull":
-            return _weibull_log_survival(t, p["weibull_shape"], p["weibull_scale_months"], xp)
-        if self.name == "piecewise":
-            lower, upper = self._bounds()
-            exposure = xp.clip(t[..., None] - lower, 0.0, upper - lower)
-            return -xp.sum(p["hazard_per_month"] * exposure, axis=-1)
-        if self.name == "cure":
-            pi = p["cure_fraction"]
-            log_s_w = _weibull_log_survival(t, p["weibull_shape"], p["weibull_scale_months"], xp)
-            return xp.logaddexp(xp.log(pi), xp.log1p(-pi) + log_s_w)
-        raise KeyError(self.name)
-
-    # ---- helpers ----------------------------------------------------------------------------
-    def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        edges = np.concatenate([[0.0], np.asarray(self.cuts, float), [np.inf]])
-        return edges[:-1], edges[1:]
-
-    @property
-    def interval_labels(self) -> list[str]:
-        """Labels of the piecewise intervals, e.g. ``["0-6", "6-24", "24+"]``."""
-        edges = [0.0, *self.cuts]
-        labels = [f"{_fmt(a)}-{_fmt(b)}" for a, b in itertools.pairwise(edges)]
-        return [*labels, f"{_fmt(edges[-1])}+"]
-
-    def dims(self, name: str) -> tuple[str, ...]:
-        """Dimensions of a parameter in the posterior."""
-        if name in self.shared:
-            return ()
-        if self.name == "piecewise" and name == "hazard_per_month":
-            return ("subtype", "interval")
-        return ("subtype",)
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def _weibull_log_hazard(t, k, scale, xp):
-    return xp.log(k) - xp.log(scale) + (k - 1.0) * (xp.log(t) - xp.log(scale))
-
-
-def _weibull_log_survival(t, k, scale, xp):
-    return -xp.exp(k * (xp.log(t) - xp.log(scale)))
-
-
-def make_family(name: str, cuts: tuple[float, ...] | list[float] = ()) -> Family:
-    """The family called ``name`` (``cuts`` in months, for ``piecewise`` only)."""
-    if name == "exponential":
-        return Family(name, ("hazard_per_month",))
-    if name == "weibull":
-        return Family(name, ("weibull_shape", "weibull_scale_months"), shared=("weibull_shape",))
-    if name == "piecewise":
-        cuts = tuple(float(c) for c in cuts)
-        if not cuts or any(c <= 0 for c in cuts) or list(cuts) != sorted(set(cuts)):
-            raise ValueError("piecewise cuts must be positive, increasing and non-empty")
-        return Family(name, ("hazard_per_month",), cuts=cuts)
-    if name == "cure":
-        return Family(name, ("cure_fraction", "weibull_shape", "weibull_scale_months"),
-                      shared=("weibull_shape",))
-    raise KeyError(f"unknown survival family {name!r} (known: {', '.join(FAMILIES)})")
-
-
 def log_likelihood(family: Family, t, event, p: dict[str, Any], xp):
     """Right-censored log-likelihood of each patient: ``event * log h(t) + log S(t)``."""
-    return event * family.log_hazard(t, p, xp) + family.log_survival(t, p, xp)
+    return family.log_likelihood(t, event, p, xp)
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,44 +93,27 @@ def build_model(family: Family, data: SurvivalData, priors: Priors = Priors()):
     """The PyMC model of ``family`` for ``data``; observations are ``pm.Data`` (refit cheaply).
 
     Data containers: ``time``, ``event``, ``subtype_index``. The observed variable ``survival``
-    is a ``pm.CustomDist`` whose logp is :func:`log_likelihood`, so the pointwise
+    is a ``pm.CustomDist`` whose logp is the family's log-likelihood, so the pointwise
     log-likelihood (for PSIS-LOO) comes from ``pm.compute_log_likelihood``.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
-    coords = {"subtype": list(data.subtypes)}
-    if family.name == "piecewise":
-        coords["interval"] = family.interval_labels
+    coords = {"subtype": list(data.subtypes), **family.coords()}
     with pm.Model(coords=coords) as model:
         time = pm.Data("time", np.asarray(data.time, float))
         event = pm.Data("event", np.asarray(data.event, float))
         idx = pm.Data("subtype_index", np.asarray(data.subtype_index, "int64"))
-        theta = {}
-        for name in family.parameters:
-            dims = family.dims(name)
-            if name == "hazard_per_month":
-                theta[name] = pm.Gamma(name, alpha=priors.hazard_a, beta=priors.hazard_b,
-                                       dims=dims)
-            elif name == "weibull_shape":
-                theta[name] = pm.LogNormal(name, mu=np.log(priors.shape_median),
-                                           sigma=priors.shape_sd_log, dims=dims)
-            elif name == "weibull_scale_months":
-                theta[name] = pm.LogNormal(name, mu=np.log(priors.scale_median_months),
-                                           sigma=priors.scale_sd_log, dims=dims)
-            elif name == "cure_fraction":
-                theta[name] = pm.Beta(name, alpha=priors.cure_alpha, beta=priors.cure_beta,
-                                      dims=dims)
+        theta = family.pymc_parameters(priors)
         names = list(family.parameters)
         per_patient = [theta[n] if n in family.shared else theta[n][idx] for n in names]
 
         def logp(value, event, *params):
-            return log_likelihood(family, value, event, dict(zip(names, params, strict=True)),
-                                  pt)
+            return family.log_likelihood(value, event, dict(zip(names, params, strict=True)),
+                                         pt)
 
-        # every parameter is scalar per patient except the piecewise hazards (one per interval)
-        cores = ["(j)" if (family.name == "piecewise" and n == "hazard_per_month") else "()"
-                 for n in names]
+        # every parameter is scalar per patient except those with an interval axis
+        cores = ["(j)" if family.interval_axis(n) else "()" for n in names]
         pm.CustomDist("survival", event, *per_patient, logp=logp, observed=time,
                       signature=f"(),{','.join(cores)}->()")
     return model
@@ -252,9 +124,7 @@ def set_data(model, data: SurvivalData) -> None:
     import pymc as pm
 
     with model:
-        pm.set_data({"time": np.asarray(data.time, float),
-                     "event": np.asarray(data.event, float),
-                     "subtype_index": np.asarray(data.subtype_index, "int64")})
+        pm.set_data(data_arrays(data))
 
 
 def data_arrays(data: SurvivalData) -> dict[str, np.ndarray]:
@@ -264,7 +134,7 @@ def data_arrays(data: SurvivalData) -> dict[str, np.ndarray]:
 
 
 # --------------------------------------------------------------------------------------------
-# numpy evaluation: curves, quantiles, draws from the prior, synthetic times
+# numpy evaluation of draws: curves, quantiles, prior draws, synthetic times
 # --------------------------------------------------------------------------------------------
 
 
@@ -273,7 +143,7 @@ def _expand(family: Family, params: dict[str, np.ndarray], n_time_axes: int) -> 
     out = {}
     for name, value in params.items():
         v = np.asarray(value, float)
-        if family.name == "piecewise" and name == "hazard_per_month":
+        if family.interval_axis(name):
             out[name] = v.reshape(v.shape[:-1] + (1,) * n_time_axes + v.shape[-1:])
         else:
             out[name] = v.reshape(v.shape + (1,) * n_time_axes)
@@ -293,55 +163,15 @@ def survival_curve(family: Family, params: dict[str, np.ndarray], times) -> np.n
 
 def survival_time_quantile(family: Family, params: dict[str, np.ndarray], u,
                            *, lo: float = 1e-6, hi: float = 1e6) -> np.ndarray:
-    """The time ``t`` with ``S(t) = u`` for each draw (``inf`` when ``S`` never falls to ``u``).
-
-    Solved by bisection on ``log t`` in ``[lo, hi]`` months, for any family; with ``u = 0.5``
-    this is the median survival time, with ``u ~ Uniform(0, 1)`` a random survival time.
-    """
-    u = np.asarray(u, float)
-    shape = np.broadcast_shapes(u.shape, _leading_shape(family, params))
-    p = {k: np.broadcast_to(v, shape + np.shape(v)[len(_leading_shape(family, params)):])
-         for k, v in ((k, np.asarray(v, float)) for k, v in params.items())}
-    log_u = np.log(np.broadcast_to(u, shape))
-    a = np.full(shape, np.log(lo))
-    b = np.full(shape, np.log(hi))
-    never = family.log_survival(np.exp(b), p, np) > log_u
-    for _ in range(64):
-        m = 0.5 * (a + b)
-        above = family.log_survival(np.exp(m), p, np) > log_u
-        a = np.where(above, m, a)
-        b = np.where(above, b, m)
-    return np.where(never, np.inf, np.exp(0.5 * (a + b)))
-
-
-def _leading_shape(family: Family, params: dict[str, np.ndarray]) -> tuple[int, ...]:
-    shapes = []
-    for name, v in params.items():
-        s = np.shape(v)
-        if family.name == "piecewise" and name == "hazard_per_month":
-            s = s[:-1]
-        shapes.append(s)
-    return np.broadcast_shapes(*shapes)
+    """The time ``t`` with ``S(t) = u`` for each draw (``inf`` when ``S`` never falls to ``u``);
+    with ``u = 0.5`` the median survival time (:meth:`SurvivalFamily.time_at_survival`)."""
+    return family.time_at_survival(u, params, lo=lo, hi=hi)
 
 
 def draw_parameters(family: Family, priors: Priors, n_subtypes: int,
                     rng: np.random.Generator) -> dict[str, np.ndarray]:
     """One draw of every parameter from its prior (shared ones scalar, others per subtype)."""
-    out = {}
-    for name in family.parameters:
-        size = () if name in family.shared else (n_subtypes,)
-        if name == "hazard_per_month":
-            if family.name == "piecewise":
-                size = (n_subtypes, len(family.cuts) + 1)
-            out[name] = rng.gamma(priors.hazard_a, 1.0 / priors.hazard_b, size=size)
-        elif name == "weibull_shape":
-            out[name] = priors.shape_median * np.exp(rng.normal(0.0, priors.shape_sd_log, size))
-        elif name == "weibull_scale_months":
-            out[name] = priors.scale_median_months * np.exp(
-                rng.normal(0.0, priors.scale_sd_log, size))
-        elif name == "cure_fraction":
-            out[name] = rng.beta(priors.cure_alpha, priors.cure_beta, size=size)
-    return out
+    return family.prior_draw(priors, n_subtypes, rng)
 
 
 def posterior_parameters(family: Family, posterior: Any) -> dict[str, np.ndarray]:
@@ -352,10 +182,8 @@ def posterior_parameters(family: Family, posterior: Any) -> dict[str, np.ndarray
         da = posterior[name]
         if name in family.shared:
             out[name] = da.transpose("chain", "draw").values[..., None]
-        elif family.name == "piecewise" and name == "hazard_per_month":
-            out[name] = da.transpose("chain", "draw", "subtype", "interval").values
         else:
-            out[name] = da.transpose("chain", "draw", "subtype").values
+            out[name] = da.transpose("chain", "draw", *family.dims(name)).values
     return out
 
 
@@ -370,8 +198,7 @@ def draw_times(family: Family, params: dict[str, np.ndarray], subtype_index,
                rng: np.random.Generator) -> np.ndarray:
     """Event times (months; ``inf`` for the cured) of patients with the given subtypes."""
     p = per_patient(family, params, subtype_index)
-    u = rng.uniform(size=len(np.asarray(subtype_index)))
-    return survival_time_quantile(family, p, u)
+    return family.random(rng, len(np.asarray(subtype_index)), p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -387,13 +214,13 @@ def conjugate_gamma_posterior(family: Family, data: SurvivalData,
     hazard's posterior is ``Gamma(a + events, b + exposure)`` with the events and the time at
     risk inside its subtype (and interval).
     """
-    if family.name not in ("exponential", "piecewise"):
+    if not family.conjugate:
         raise ValueError("conjugate posteriors exist for the exponential and piecewise families")
     t = np.asarray(data.time, float)
     d = np.asarray(data.event, float)
     idx = np.asarray(data.subtype_index)
-    lower, upper = family._bounds() if family.name == "piecewise" else (
-        np.array([0.0]), np.array([np.inf]))
+    lower, upper = family.exposure_bounds()
+    labels = family.coords().get("interval")
     exposure = np.clip(t[:, None] - lower, 0.0, upper - lower)
     in_interval = (t[:, None] >= lower) & (t[:, None] < upper)
     out = {}
@@ -402,7 +229,7 @@ def conjugate_gamma_posterior(family: Family, data: SurvivalData,
         for j in range(len(lower)):
             events = float(np.sum(d[mine] * in_interval[mine, j]))
             at_risk = float(np.sum(exposure[mine, j]))
-            key = (f"hazard_per_month[{label}]" if family.name == "exponential"
-                   else f"hazard_per_month[{label}, {family.interval_labels[j]}]")
+            key = (f"hazard_per_month[{label}]" if labels is None
+                   else f"hazard_per_month[{label}, {labels[j]}]")
             out[key] = (priors.hazard_a + events, priors.hazard_b + at_risk)
     return out

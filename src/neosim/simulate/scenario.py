@@ -126,6 +126,7 @@ class TrialScenario:
         """
         from neosim.simulate.models import PiecewiseExponential
 
+        # the design's rpact-style piece starts (0 first) are the family's cuts after 0
         starts, rates = design.control.pieces()
         control = (Exponential(rates[0]) if len(rates) == 1
                    else PiecewiseExponential(tuple(starts[1:]), tuple(rates)))

@@ -220,7 +220,7 @@ def posterior_draw_table(dt, family: sv.Family, max_draws: int) -> dict[str, lis
             out[name] = values.tolist()
             continue
         for i, sub in enumerate(da.coords["subtype"].values):
-            if family.name == "piecewise" and name == "hazard_per_month":
+            if family.interval_axis(name):
                 for j, lab in enumerate(da.coords["interval"].values):
                     out[f"{name}[{sub}, {lab}]"] = values[:, i, j].tolist()
             else:
@@ -284,7 +284,8 @@ def export_priors(dt, prep, folder) -> list:
     paths = []
     quantity = "hazard_per_month" if family.name == "exponential" else f"{family.name}_parameters"
     desc = (f"Posterior draws of the {family.name} {origin} survival model (time in months"
-            + (f"; piecewise cuts {list(family.cuts)}" if family.cuts else "") + ")"
+            + (f"; piecewise cuts {list(family.cuts)}" if getattr(family, "cuts", ()) else "")
+            + ")"
             + (" fitted to SYNTHETIC data" if prep.ipd.synthetic else ""))
     prior = PriorFile(name=e.name, version=e.version, description=desc, quantity=quantity,
                       kind="draws", draws=draws, source=source,

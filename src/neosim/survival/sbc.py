@@ -1,9 +1,9 @@
 """Simulation-based calibration of the parametric survival families, with censoring by design.
 
 A replicate keeps the patients of the target data (their number and subtypes, so the compiled
-model's data keep their shapes), draws the family's parameters from the priors and each patient's
-event time from the family (:func:`neosim.models.survival.draw_times`), and censors it at a
-follow-up time drawn from the target's censoring mechanism:
+model's data keep their shapes), draws the family's parameters from the priors and each
+patient's event time from the family (:meth:`~neosim.models.families.SurvivalFamily.random`),
+and censors it at a follow-up time drawn from the target's censoring mechanism:
 
 :class:`CohortFollowUp`
     the mechanism of a synthetic cohort (:mod:`neosim.survival.synthetic`): administrative
@@ -96,9 +96,9 @@ def sbc_spec(family: sv.Family, data: sv.SurvivalData, priors: sv.Priors, follow
     for name in family.parameters:
         if name in family.shared:
             continue
-        if family.dims(name) == ("subtype", "interval"):
+        if family.interval_axis(name):
             coords.append((name, tuple(f"{s}, {i}" for s in data.subtypes
-                                       for i in family.interval_labels)))
+                                       for i in family.coords()["interval"])))
         else:
             coords.append((name, tuple(data.subtypes)))
     return SBCSpec(name=f"{family.name} survival model", build=sv.build_model,
