@@ -30,17 +30,17 @@ from neosim.errors import InputError
 from neosim.report.html import (
     CSP,
     CSS,
-    _read_config,
-    _read_json,
+    read_config,
+    read_json_or_none,
 )
 from neosim.report.sections import (
-    _config_section,
-    _data_section,
-    _diagnostics_section,
-    _figures_section,
-    _header,
-    _provenance_section,
-    _tables_section,
+    config_section,
+    data_section,
+    diagnostics_section,
+    figures_section,
+    page_header,
+    provenance_section,
+    tables_section,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -63,18 +63,18 @@ def build_report(run_dir: str | Path) -> str:
                                                   results.DIAGNOSTICS)):
         raise InputError("is not a neosim run folder (no config.toml, summary.csv or "
                          "diagnostics.json)", file=str(run_dir), field="DIR")
-    cfg_text, cfg = _read_config(run_dir)
-    diag = _read_json(run_dir / results.DIAGNOSTICS)
-    prov = _read_json(run_dir / results.PROVENANCE)
+    cfg_text, cfg = read_config(run_dir)
+    diag = read_json_or_none(run_dir / results.DIAGNOSTICS)
+    prov = read_json_or_none(run_dir / results.PROVENANCE)
     exp = cfg.get("experiment", {}) if isinstance(cfg.get("experiment"), dict) else {}
     title = str(exp.get("title") or exp.get("name") or run_dir.name)
     sections = [
-        ("data", "Data", _data_section(run_dir, prov)),
-        ("figures", "Figures", _figures_section(run_dir)),
-        ("results", "Results", _tables_section(run_dir)),
-        ("diagnostics", "Diagnostics", _diagnostics_section(diag, prov)),
-        ("config", "Resolved config", _config_section(cfg_text)),
-        ("provenance", "Provenance", _provenance_section(run_dir, prov)),
+        ("data", "Data", data_section(run_dir, prov)),
+        ("figures", "Figures", figures_section(run_dir)),
+        ("results", "Results", tables_section(run_dir)),
+        ("diagnostics", "Diagnostics", diagnostics_section(diag, prov)),
+        ("config", "Resolved config", config_section(cfg_text)),
+        ("provenance", "Provenance", provenance_section(run_dir, prov)),
     ]
     nav = "".join(f'<a href="#{key}">{escape(name)}</a>' for key, name, _ in sections)
     body = "\n".join(f'<section id="{key}"><h2>{escape(name)}</h2>\n{html}</section>'
@@ -91,7 +91,7 @@ def build_report(run_dir: str | Path) -> str:
 </head>
 <body>
 <main>
-{_header(run_dir, cfg, diag, prov)}
+{page_header(run_dir, cfg, diag, prov)}
 <nav>{nav}</nav>
 {body}
 <footer>Made by <code>neosim report</code> from the files of this run folder alone. The page is

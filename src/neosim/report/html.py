@@ -85,7 +85,7 @@ CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri '
 # --------------------------------------------------------------------------------------------
 
 
-def _read_text(path: Path) -> str | None:
+def read_text_or_none(path: Path) -> str | None:
     """A folder file's text, or None when it is no regular UTF-8 file under the size cap (a FIFO
     or device dropped into a folder never blocks or floods the report)."""
     try:
@@ -94,16 +94,16 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-def _read_json(path: Path) -> Any | None:
-    text = _read_text(path)
+def read_json_or_none(path: Path) -> Any | None:
+    text = read_text_or_none(path)
     try:
         return None if text is None else json.loads(text)
     except (ValueError, RecursionError):
         return None
 
 
-def _read_config(run_dir: Path) -> tuple[str | None, dict[str, Any]]:
-    text = _read_text(run_dir / results.CONFIG)
+def read_config(run_dir: Path) -> tuple[str | None, dict[str, Any]]:
+    text = read_text_or_none(run_dir / results.CONFIG)
     if text is None:
         return None, {}
     try:
@@ -112,8 +112,8 @@ def _read_config(run_dir: Path) -> tuple[str | None, dict[str, Any]]:
         return text, {}
 
 
-def _read_csv(path: Path) -> list[list[str]]:
-    text = _read_text(path)
+def read_csv_rows(path: Path) -> list[list[str]]:
+    text = read_text_or_none(path)
     try:
         return [] if text is None else list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error:
@@ -125,7 +125,7 @@ def _read_csv(path: Path) -> list[list[str]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _fmt(value: Any) -> str:
+def fmt_value(value: Any) -> str:
     """A cell: floats to 4 significant digits, None as a dash, booleans as yes/no."""
     if value is None:
         return "—"
@@ -143,17 +143,17 @@ def _fmt(value: Any) -> str:
 
 
 def _fmt_text_cell(text: str) -> str:
-    """A CSV cell: numbers reformatted like :func:`_fmt`, anything else as written."""
+    """A CSV cell: numbers reformatted like :func:`fmt_value`, anything else as written."""
     try:
         number = float(text)
     except ValueError:
         return text
     if text.strip().lstrip("+-").isdigit():
         return text.strip()
-    return _fmt(number)
+    return fmt_value(number)
 
 
-def _is_scalar(v: Any) -> bool:
+def is_scalar(v: Any) -> bool:
     return v is None or isinstance(v, str | int | float | bool)
 
 
@@ -172,14 +172,15 @@ def _is_number_text(text: str) -> bool:
     return True
 
 
-def _table(header: list[str], rows: list[list[Any]], *, raw: bool = True) -> str:
+def html_table(header: list[str], rows: list[list[Any]], *, raw: bool = True) -> str:
     """An HTML table; ``raw`` rows hold Python values, otherwise CSV text."""
     head = "".join(f"<th>{escape(str(h))}</th>" for h in header)
     body = []
     for row in rows:
         if raw:
-            cells = "".join(_cell(_fmt(v), isinstance(v, int | float) and not isinstance(v, bool))
-                            for v in row)
+            cells = "".join(
+                _cell(fmt_value(v), isinstance(v, int | float) and not isinstance(v, bool))
+                for v in row)
         else:
             cells = "".join(_cell(_fmt_text_cell(v), _is_number_text(v)) for v in row)
         body.append(f"<tr>{cells}</tr>")
@@ -187,7 +188,7 @@ def _table(header: list[str], rows: list[list[Any]], *, raw: bool = True) -> str
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
-def _csv_table(rows: list[list[str]]) -> str:
+def csv_table(rows: list[list[str]]) -> str:
     if not rows:
         return '<p class="muted">(empty or unreadable)</p>'
     header, body = rows[0], rows[1:]
@@ -196,55 +197,55 @@ def _csv_table(rows: list[list[str]]) -> str:
         note = (f'<p class="muted">First {MAX_TABLE_ROWS} of {len(body)} rows; the file holds '
                 "them all.</p>")
         body = body[:MAX_TABLE_ROWS]
-    return _table(header, body, raw=False) + note
+    return html_table(header, body, raw=False) + note
 
 
-def _json_block(obj: Any, depth: int = 0) -> str:
+def json_block(obj: Any, depth: int = 0) -> str:
     """Render parsed JSON as tables: records as rows, mappings as key/value pairs."""
-    if _is_scalar(obj):
-        return f"<p>{escape(_fmt(obj))}</p>"
+    if is_scalar(obj):
+        return f"<p>{escape(fmt_value(obj))}</p>"
     if isinstance(obj, list):
-        if all(_is_scalar(v) for v in obj):
-            return f"<p>{escape(', '.join(_fmt(v) for v in obj))}</p>"
-        if all(isinstance(v, dict) and all(_is_scalar(x) for x in v.values()) for v in obj):
+        if all(is_scalar(v) for v in obj):
+            return f"<p>{escape(', '.join(fmt_value(v) for v in obj))}</p>"
+        if all(isinstance(v, dict) and all(is_scalar(x) for x in v.values()) for v in obj):
             cols = list(dict.fromkeys(k for v in obj for k in v))
-            return _table(cols, [[v.get(c) for c in cols] for v in obj])
-        return _pre(json.dumps(obj, indent=2))
+            return html_table(cols, [[v.get(c) for c in cols] for v in obj])
+        return pre_block(json.dumps(obj, indent=2))
     if not isinstance(obj, dict) or not obj:
-        return _pre(json.dumps(obj, indent=2))
+        return pre_block(json.dumps(obj, indent=2))
     values = list(obj.values())
-    if all(_is_scalar(v) for v in values):
-        return _table(["key", "value"], [[k, v] for k, v in obj.items()])
-    if all(isinstance(v, dict) and v and all(_is_scalar(x) for x in v.values()) for v in values):
+    if all(is_scalar(v) for v in values):
+        return html_table(["key", "value"], [[k, v] for k, v in obj.items()])
+    if all(isinstance(v, dict) and v and all(is_scalar(x) for x in v.values()) for v in values):
         cols = list(dict.fromkeys(k for v in values for k in v))
-        return _table(["", *cols], [[k, *(v.get(c) for c in cols)] for k, v in obj.items()])
+        return html_table(["", *cols], [[k, *(v.get(c) for c in cols)] for k, v in obj.items()])
     if depth >= 3:
-        return _pre(json.dumps(obj, indent=2))
+        return pre_block(json.dumps(obj, indent=2))
     parts, scalars = [], []
     for k, v in obj.items():
-        if _is_scalar(v):
+        if is_scalar(v):
             scalars.append([k, v])
         else:
-            parts.append(f"<h4>{escape(_humanise(k))}</h4>{_json_block(v, depth + 1)}")
-    head = _table(["key", "value"], scalars) if scalars else ""
+            parts.append(f"<h4>{escape(humanise(k))}</h4>{json_block(v, depth + 1)}")
+    head = html_table(["key", "value"], scalars) if scalars else ""
     return head + "".join(parts)
 
 
-def _pre(text: str) -> str:
+def pre_block(text: str) -> str:
     return f"<pre>{escape(text)}</pre>"
 
 
-def _humanise(name: str) -> str:
+def humanise(name: str) -> str:
     text = name.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
 
-def _data_uri(path: Path) -> str:
+def data_uri(path: Path) -> str:
     mime = IMAGE_TYPES[path.suffix.lower()]
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -16,18 +16,18 @@ from neosim.report.html import (
     IMAGE_TYPES,
     MAX_JSON_CHARS,
     OWN_SECTION,
-    _csv_table,
-    _data_uri,
-    _fmt,
-    _humanise,
-    _is_scalar,
-    _json_block,
-    _pre,
-    _read_csv,
-    _read_json,
-    _read_text,
-    _size,
-    _table,
+    csv_table,
+    data_uri,
+    fmt_value,
+    html_table,
+    human_size,
+    humanise,
+    is_scalar,
+    json_block,
+    pre_block,
+    read_csv_rows,
+    read_json_or_none,
+    read_text_or_none,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -35,7 +35,7 @@ from neosim.report.html import (
 # --------------------------------------------------------------------------------------------
 
 
-def _header(run_dir: Path, cfg: dict[str, Any], diag: Any, prov: Any) -> str:
+def page_header(run_dir: Path, cfg: dict[str, Any], diag: Any, prov: Any) -> str:
     exp = cfg.get("experiment", {}) if isinstance(cfg.get("experiment"), dict) else {}
     name = str(exp.get("name") or run_dir.name)
     title = str(exp.get("title") or name)
@@ -72,8 +72,8 @@ def _verdict(diag: Any, prov: Any) -> str:
     return '<div class="verdict none">No checks recorded for this run</div>'
 
 
-def _data_section(run_dir: Path, prov: Any) -> str:
-    data = _read_json(run_dir / results.DATA)
+def data_section(run_dir: Path, prov: Any) -> str:
+    data = read_json_or_none(run_dir / results.DATA)
     sources = data.get("sources") if isinstance(data, dict) else None
     if sources is None and isinstance(prov, dict):
         sources = prov.get("data")
@@ -99,11 +99,11 @@ def _data_section(run_dir: Path, prov: Any) -> str:
     return "\n".join(out)
 
 
-def _diagnostics_section(diag: Any, prov: Any) -> str:
+def diagnostics_section(diag: Any, prov: Any) -> str:
     if diag is None:
         return '<p class="muted">No diagnostics.json in this run folder.</p>'
     if not isinstance(diag, dict):
-        return _json_block(diag)
+        return json_block(diag)
     out = []
     msg = prov.get("checks_message") if isinstance(prov, dict) else None
     if msg:
@@ -118,19 +118,19 @@ def _diagnostics_section(diag: Any, prov: Any) -> str:
         rows = [[name, c.get("value"), c.get("rule", c.get("threshold")),
                  c.get("worst_parameter", ""), "PASS" if c.get("passed") else "FAIL"]
                 for name, c in named]
-        out.append(_table(["check", "value", "rule", "worst parameter", "result"], rows))
+        out.append(html_table(["check", "value", "rule", "worst parameter", "result"], rows))
         skip = ("checks", "passed", nested[0] if nested else None)
         rest = {k: v for k, v in diag.items() if k not in skip}
-        scalars = {k: v for k, v in rest.items() if _is_scalar(v)}
+        scalars = {k: v for k, v in rest.items() if is_scalar(v)}
         if scalars:
-            items = " · ".join(f"{escape(k.replace('_', ' '))} <b>{escape(_fmt(v))}</b>"
+            items = " · ".join(f"{escape(k.replace('_', ' '))} <b>{escape(fmt_value(v))}</b>"
                                for k, v in scalars.items())
             out.append(f'<p class="muted">{items}</p>')
-        others = {k: v for k, v in rest.items() if not _is_scalar(v)}
+        others = {k: v for k, v in rest.items() if not is_scalar(v)}
         if others:
-            out.append(_json_block(others))
+            out.append(json_block(others))
     else:
-        out.append(_json_block(diag))
+        out.append(json_block(diag))
     return "\n".join(out)
 
 
@@ -146,32 +146,32 @@ def _nested_checks(diag: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def _tables_section(run_dir: Path) -> str:
+def tables_section(run_dir: Path) -> str:
     out = []
     summary = run_dir / results.SUMMARY
     if summary.is_file():
         out.append(f'<h3>Summary <span class="muted">({results.SUMMARY})</span></h3>')
-        out.append(_csv_table(_read_csv(summary)))
+        out.append(csv_table(read_csv_rows(summary)))
     for path in sorted(run_dir.glob("*.csv")):
         if path.name != results.SUMMARY:
-            out.append(f'<h3>{escape(_humanise(path.stem))} <span class="muted">'
+            out.append(f'<h3>{escape(humanise(path.stem))} <span class="muted">'
                        f"({escape(path.name)})</span></h3>")
-            out.append(_csv_table(_read_csv(path)))
+            out.append(csv_table(read_csv_rows(path)))
     for path in sorted(run_dir.glob("*.json")):
         if path.name in OWN_SECTION:
             continue
-        out.append(f'<h3>{escape(_humanise(path.stem))} <span class="muted">'
+        out.append(f'<h3>{escape(humanise(path.stem))} <span class="muted">'
                    f"({escape(path.name)})</span></h3>")
-        text = _read_text(path)
+        text = read_text_or_none(path)
         if text is None:
             out.append('<p class="muted">(unreadable)</p>')
             continue
         if len(text) > MAX_JSON_CHARS:
-            out.append(f'<p class="muted">{_size(len(text))} of JSON: too large to show; open '
+            out.append(f'<p class="muted">{human_size(len(text))} of JSON: too large to show; open '
                        "the file.</p>")
             continue
         try:
-            out.append(_json_block(json.loads(text)))
+            out.append(json_block(json.loads(text)))
         except (ValueError, RecursionError):
             out.append('<p class="muted">(not valid JSON)</p>')
     if not out:
@@ -179,7 +179,7 @@ def _tables_section(run_dir: Path) -> str:
     return "\n".join(out)
 
 
-def _figures_section(run_dir: Path) -> str:
+def figures_section(run_dir: Path) -> str:
     fig_dir = run_dir / results.FIGURES
     files: dict[str, list[Path]] = {}
     if fig_dir.is_dir():
@@ -197,41 +197,41 @@ def _figures_section(run_dir: Path) -> str:
         paths = sorted(files[stem], key=lambda p: DISPLAY_ORDER.index(p.suffix.lower())
                        if p.suffix.lower() in DISPLAY_ORDER else len(DISPLAY_ORDER))
         shown, others = paths[0], paths[1:]
-        title = str(entry.get("title") or _humanise(stem))
+        title = str(entry.get("title") or humanise(stem))
         caption = str(entry.get("caption") or
                       f"Figure {stem} (no caption recorded for it in figures/index.json).")
         badge = ' <span class="badge">SYNTHETIC DATA</span>' if entry.get("synthetic") else ""
         links = [f"{escape(shown.name)}"]
         for p in others:
-            links.append(f'<a download="{escape(p.name)}" href="{_data_uri(p)}">'
+            links.append(f'<a download="{escape(p.name)}" href="{data_uri(p)}">'
                          f"{escape(p.name)}</a>")
         out.append(
             f'<figure id="fig-{escape(stem)}"><h3>Figure {n}. {escape(title)}{badge}</h3>'
-            f'<img src="{_data_uri(shown)}" alt="{escape(title)}">'
+            f'<img src="{data_uri(shown)}" alt="{escape(title)}">'
             f'<figcaption>{escape(caption)} <span class="files">[{" · ".join(links)}]</span>'
             "</figcaption></figure>")
     return "\n".join(out)
 
 
-def _config_section(text: str | None) -> str:
+def config_section(text: str | None) -> str:
     if text is None:
         return '<p class="muted">No config.toml in this run folder.</p>'
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return (f'<p class="muted">Every value explicit, defaults included; SHA-256 '
             f"<code>{digest}</code>. Rerun with <code>neosim run</code> on this file to reproduce "
-            f"the run.</p>{_pre(text)}")
+            f"the run.</p>{pre_block(text)}")
 
 
-def _provenance_section(run_dir: Path, prov: Any) -> str:
+def provenance_section(run_dir: Path, prov: Any) -> str:
     out = []
     if isinstance(prov, dict):
         keep = ["neosim_version", "config_sha256", "seed", "started_utc", "ended_utc",
                 "wall_seconds", "python", "platform", "host_cores", "config_file"]
-        out.append(_table(["", "value"], [[k, prov[k]] for k in keep if k in prov]))
+        out.append(html_table(["", "value"], [[k, prov[k]] for k in keep if k in prov]))
         if isinstance(prov.get("timings_seconds"), dict):
-            out.append("<h4>Timings (seconds)</h4>" + _json_block(prov["timings_seconds"]))
+            out.append("<h4>Timings (seconds)</h4>" + json_block(prov["timings_seconds"]))
         if isinstance(prov.get("packages"), dict):
-            out.append("<h4>Package versions</h4>" + _json_block(prov["packages"]))
+            out.append("<h4>Package versions</h4>" + json_block(prov["packages"]))
     else:
         out.append('<p class="muted">provenance.json is written after this report, when the run '
                    "completes; it holds package versions, timings and the command line. Rebuild "
@@ -242,7 +242,7 @@ def _provenance_section(run_dir: Path, prov: Any) -> str:
         # a resumed run's report equals an uninterrupted one's
         if (path.is_file() and not path.name.startswith(".")
                 and path.relative_to(run_dir).as_posix() not in (results.REPORT, "run.json")):
-            rows.append([str(path.relative_to(run_dir)), _size(path.stat().st_size)])
+            rows.append([str(path.relative_to(run_dir)), human_size(path.stat().st_size)])
     if rows:
-        out.append("<h4>Files in the run folder</h4>" + _table(["file", "size"], rows))
+        out.append("<h4>Files in the run folder</h4>" + html_table(["file", "size"], rows))
     return "\n".join(out)
