@@ -22,8 +22,7 @@ import numpy as np
 import xarray as xr
 
 from neosim import calibration, compute
-from neosim.config import load_experiment
-from neosim.experiments import kind_module
+from neosim.experiments import kind_module, load_experiment
 from neosim.experiments.runner import run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]

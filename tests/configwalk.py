@@ -20,8 +20,8 @@ import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from neosim.config import load_experiment, resolved_dict
-from neosim.experiments import schema_for_kind
+from neosim.config import resolved_dict
+from neosim.experiments import load_experiment, schema_for_kind
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))

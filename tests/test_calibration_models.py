@@ -10,9 +10,8 @@ import pytest
 from scipy import stats
 
 from neosim import compute
-from neosim.config import load_experiment
 from neosim.errors import InputError
-from neosim.experiments import sbc
+from neosim.experiments import load_experiment, sbc
 from neosim.models import survival as sv
 from neosim.survival.sbc import CohortFollowUp, EmpiricalFollowUp
 

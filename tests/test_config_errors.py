@@ -13,9 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neosim.cli import main
-from neosim.config import load_experiment
 from neosim.errors import InputError
-from neosim.experiments import kind_module
+from neosim.experiments import kind_module, load_experiment
 
 from .conftest import FLAGSHIP
 

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from neosim.cli import main
-from neosim.config import load_experiment
 from neosim.errors import InputError
-from neosim.experiments import kind_module
+from neosim.experiments import kind_module, load_experiment
 
 REPO = Path(__file__).resolve().parents[1]
 IPD_HEADER = ("patient_id,subtype,mll_status,age_at_diagnosis_days,sct,months_to_sct,"

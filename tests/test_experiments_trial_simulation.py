@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from neosim.config import load_experiment
 from neosim.errors import InputError
+from neosim.experiments import load_experiment
 from neosim.experiments.runner import run_experiment
 from neosim.priors import PriorFile, write_prior
 

@@ -115,7 +115,7 @@ def test_error_parts_are_capped():
 
 
 def test_internal_error_line_is_capped(monkeypatch):
-    from neosim import cli_report
+    from neosim.cli import report as cli_report
 
     def boom(*a, **k):
         raise RuntimeError("x\n" * 10_000)

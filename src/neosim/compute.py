@@ -34,7 +34,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from neosim.config import FieldError, Strict
+from neosim.config import SCHEDULER_IN_CONFIG, FieldError, Strict
+from neosim.fsutil import atomic_write_bytes
 
 Result = dict[str, np.ndarray]
 TaskFn = Callable[["Task", int], Result]
@@ -73,9 +74,6 @@ def task_int_seed(seed: int, key: tuple[int, ...]) -> int:
 SCHEDULER_ADDRESS = r"^(tcp|tls)://[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5}$"
 #: the environment variable that may name a dask scheduler (like ``--scheduler``)
 SCHEDULER_ENV = "NEOSIM_SCHEDULER"
-#: why a config may not name a scheduler, and what to do instead (one line)
-SCHEDULER_IN_CONFIG = ("a config may not choose a dask scheduler (a scheduler runs code on your "
-                       "behalf): pass --scheduler tcp://HOST:PORT or set NEOSIM_SCHEDULER")
 
 
 class ComputeSection(Strict):
@@ -210,8 +208,6 @@ class Checkpoint:
         return stale
 
     def save(self, task: Task, result: Result) -> None:
-        from neosim.results import atomic_write_bytes
-
         arrays = {k: np.asarray(v) for k, v in result.items()}
         arrays[_DIGEST] = _digest(self.tag, task.name, arrays)
         buf = io.BytesIO()

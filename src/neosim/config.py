@@ -1,7 +1,8 @@
 """Configuration: load TOML files, validate them with pydantic, resolve defaults, hash the result.
 
 Every experiment file is a TOML document with an ``[experiment]`` table whose ``kind`` selects a
-schema from the registry in :mod:`neosim.experiments`. All schemas forbid unknown keys and use
+schema from the registry in :mod:`neosim.experiments` (whose ``load_experiment`` reads a
+file; this module sits below it and knows no kind). All schemas forbid unknown keys and use
 strict types, so a typo or a string where a number belongs is reported, never guessed at. Nothing in
 a config is ever executed or imported: names (models, datasets, kinds) are looked up in registries.
 """
@@ -54,6 +55,12 @@ class FieldError(ValueError):
         self.field = field
         super().__init__(message)
 
+
+#: why a config may not name a dask scheduler, and what to do instead (one line); refused by
+#: ``[compute]`` (:class:`neosim.compute.ComputeSection`) and first of all by
+#: :func:`neosim.experiments.load_experiment`
+SCHEDULER_IN_CONFIG = ("a config may not choose a dask scheduler (a scheduler runs code on your "
+                       "behalf): pass --scheduler tcp://HOST:PORT or set NEOSIM_SCHEDULER")
 
 _UNION_TAG = re.compile(
     r"^(constrained-)?(int|float|str|bool|list|dict|tuple|none)$|[\[(]|^function-"
@@ -253,38 +260,3 @@ def resolved_toml(cfg: BaseModel) -> str:
 def config_hash(cfg: BaseModel) -> str:
     """SHA-256 of the canonical resolved TOML (keys in schema order, defaults explicit)."""
     return hashlib.sha256(resolved_toml(cfg).encode("utf-8")).hexdigest()
-
-
-def load_experiment(path: str | Path, *, seed: int | None = None) -> ExperimentConfig:
-    """Load and validate an experiment file.
-
-    ``seed`` overrides ``experiment.seed``. A config may not name a dask scheduler
-    (``compute.scheduler``): that is refused first, whatever else is wrong with the file, since a
-    scheduler runs code on neosim's behalf (``--scheduler`` and ``NEOSIM_SCHEDULER`` choose one).
-
-    Raises
-    ------
-    InputError
-        For anything wrong with the file, naming the file and the field.
-    """
-    from neosim.experiments import schema_for_kind  # registry; light import
-
-    file = str(path)
-    data = load_toml(path)
-    compute = data.get("compute")
-    if isinstance(compute, dict) and "scheduler" in compute:
-        from neosim.compute import SCHEDULER_IN_CONFIG
-
-        raise InputError(SCHEDULER_IN_CONFIG, file=file, field="compute.scheduler")
-    section = data.get("experiment")
-    if not isinstance(section, dict):
-        raise InputError("required table [experiment] is missing", file=file, field="experiment")
-    kind = section.get("kind")
-    if kind is None:
-        raise InputError("required key is missing", file=file, field="experiment.kind")
-    schema = schema_for_kind(kind, file=file)
-    if seed is not None:
-        if not 0 <= seed < 2**63:
-            raise InputError("seed must be in [0, 2**63)", file="command line", field="--seed")
-        data = {**data, "experiment": {**section, "seed": seed}}
-    return validate(schema, data, file=file)

@@ -1,14 +1,17 @@
-"""File-system helpers for run folders: a rename that never replaces a folder, and the removal
-of what killed writers leave behind (hidden partial folders, temporary files). Standard library
-only."""
+"""File-system helpers for run folders: atomic writes (temporary file, fsync, rename), a rename
+that never replaces a folder, and the removal of what killed writers leave behind (hidden partial
+folders, temporary files). Standard library only."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
 import re
+import secrets
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 #: name of a run folder being built: ``.<final name>.partial-<pid>-<random hex>`` beside it
@@ -108,3 +111,39 @@ def remove_temporaries(run_dir: str | Path) -> list[Path]:
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
+
+    Use this for writers that want a file name (``to_netcdf``, ``savefig``). On an exception the
+    temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically and durably."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)

@@ -41,9 +41,17 @@ from pathlib import Path
 from typing import Any
 
 from neosim.errors import InputError
-from neosim.fsutil import remove_dead_partials, remove_temporaries, rename_noreplace
+from neosim.fsutil import (
+    _fsync_dir,
+    atomic_path,
+    atomic_write_bytes,
+    remove_dead_partials,
+    remove_temporaries,
+    rename_noreplace,
+)
 
-__all__ = ["remove_dead_partials", "remove_temporaries"]  # re-exported: part of this API
+#: re-exported: part of this API (the atomic primitives live in fsutil, below compute)
+__all__ = ["atomic_path", "atomic_write_bytes", "remove_dead_partials", "remove_temporaries"]
 
 PROVENANCE = "provenance.json"
 CONFIG = "config.toml"
@@ -72,42 +80,6 @@ TRACKED_PACKAGES = (
 # --------------------------------------------------------------------------------------------
 # Atomic writes
 # --------------------------------------------------------------------------------------------
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
-
-    Use this for writers that want a file name (``to_netcdf``, ``savefig``). On an exception the
-    temporary file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically and durably."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-    return Path(path)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
@@ -170,7 +142,7 @@ class RunFolder:
     def checkpoint(self, name: str = "chunks") -> Any:
         """The :class:`neosim.compute.Checkpoint` folder ``<run>/<name>``, tied to this run's
         config hash (a checkpoint of another config is never loaded)."""
-        from neosim.compute import Checkpoint
+        from neosim.compute import Checkpoint  # numpy: only chunked kinds pay for it
 
         return Checkpoint(self.path / name, tag=self.config_sha256,
                           discarded=self.discarded_checkpoints)

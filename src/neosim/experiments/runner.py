@@ -23,9 +23,9 @@ from typing import Any
 
 from neosim import results
 from neosim.compute import SCHEDULER_ENV, check_scheduler, use_scheduler
-from neosim.config import load_experiment, resolved_dict, resolved_toml
+from neosim.config import resolved_dict, resolved_toml
 from neosim.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, InputError, NeosimError
-from neosim.experiments import kind_module
+from neosim.experiments import kind_module, load_experiment
 from neosim.inputs import file_sha256, load_json
 from neosim.progress import Progress
 from neosim.report import write_report

@@ -65,8 +65,7 @@ class Prepared:
 
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Load the target experiment and its calibration spec."""
-    from neosim.config import load_experiment
-    from neosim.experiments import kind_module
+    from neosim.experiments import kind_module, load_experiment
     from neosim.inputs import check_path
 
     target = Path(cfg.sbc.target)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from neosim.cli_types import InputPath
+from neosim.cli.types import InputPath
 
 
 @click.group()

@@ -1,9 +1,5 @@
-"""Execution of a ``trial_simulation`` experiment: simulate the grid and the assurance
-scenarios in checkpointed chunks, summarise operating characteristics, write results and figures.
-
-Split from :mod:`neosim.experiments.trial_simulation` (schema and preparation) to keep both
-modules readable.
-"""
+"""``execute`` of the ``trial_simulation`` kind: simulate the grid and the assurance scenarios in
+checkpointed chunks, summarise operating characteristics, write results and figures."""
 
 from __future__ import annotations
 
@@ -13,7 +9,7 @@ from typing import TYPE_CHECKING
 from neosim.experiments import Outcome
 
 if TYPE_CHECKING:
-    from neosim.experiments.trial_simulation import Prepared
+    from neosim.experiments.trial_simulation.prepare import Prepared
 
 
 def execute(prep: Prepared, folder, progress) -> Outcome:

@@ -9,7 +9,7 @@ import math
 
 import click
 
-from neosim.cli_types import InputPath, Real
+from neosim.cli.types import InputPath, Real
 
 
 @click.group()

@@ -1,6 +1,6 @@
 """``neosim power ... --simulate N``: power of the analytic design by simulation.
 
-The design flags are those of ``neosim power`` (:mod:`neosim.cli_design`); the same
+The design flags are those of ``neosim power`` (:mod:`neosim.cli.design`); the same
 :class:`~neosim.design.spec.TrialDesign` becomes a :class:`~neosim.simulate.TrialScenario`
 (:meth:`~neosim.simulate.TrialScenario.from_design`), so analytic and simulated power describe one
 design. Imports stay light: numpy/numba load only when a simulation runs.

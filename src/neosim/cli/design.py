@@ -1,4 +1,4 @@
-"""Trial-design commands: ``neosim samplesize``, ``neosim power`` and ``neosim accrual``.
+"""Trial-design commands: ``neosim samplesize`` and ``neosim power``.
 
 Flags follow rpact's vocabulary where it has one. Everything heavy is imported inside the
 commands; ``samplesize`` and ``power`` use only the standard library, pydantic and the design
@@ -12,7 +12,7 @@ import math
 
 import click
 
-from neosim.cli_types import InputPath, Int, Real, real_list
+from neosim.cli.types import Int, Real, real_list
 from neosim.errors import InputError
 
 #: design field -> the flag that sets it (to name the flag in error messages)
@@ -216,7 +216,7 @@ def power(**o) -> None:
                 raise InputError("only applies with --simulate", file=CMD, field=f"--{flag}")
         _emit(analytic, o["as_json"])
         return
-    from neosim import cli_sim
+    from neosim.cli import simulate as cli_sim
 
     result = cli_sim.simulate_design(design, n_trials=o["n_trials"], seed=o["seed"],
                                      events=o["events"], workers=o["workers"] or None)
@@ -231,30 +231,3 @@ def power(**o) -> None:
                   if k not in ("trials_per_second", "seconds", "events_target")},
                  ("--subjects", "--events", "--simulate", *_DRIVERS))
     click.echo(cli_sim.emit(record, as_json=o["as_json"]))
-
-
-@click.command("accrual")
-@click.argument("experiment", type=InputPath(dir_okay=False))
-@click.option("--seed", type=Int(0, 2**63 - 1), help="Override experiment.seed.")
-@click.option("--json", "as_json", is_flag=True, help="Print the projection as one JSON object.")
-def accrual(experiment: str, seed: int | None, as_json: bool) -> None:
-    """Project consortium accrual from EXPERIMENT (an `accrual` experiment); writes nothing."""
-    from neosim.config import load_experiment
-    from neosim.experiments import accrual as kind
-
-    cfg = load_experiment(experiment, seed=seed)
-    if cfg.experiment.kind != "accrual":
-        raise InputError(f"expected an experiment of kind 'accrual' (got "
-                         f"{cfg.experiment.kind!r})", file=experiment, field="experiment.kind")
-    prepared = kind.prepare(cfg, experiment)
-    tables = kind.compute(prepared)
-    try:
-        check_finite(tables["json"])
-    except InputError as exc:
-        raise InputError(f"{exc.message.split(';')[0]}; check the recruitment, sites and "
-                         "tradeoff tables", file=experiment) from None
-    if as_json:
-        click.echo(json.dumps(tables["json"]))
-    else:
-        for line in tables["headline"]:
-            click.echo(line)

@@ -1,7 +1,8 @@
-"""The work of an ``evidence_pooling`` run (imported only when a run executes; heavy imports).
+"""``execute`` of the ``evidence_pooling`` kind (imported only when a run executes; heavy imports
+inside the functions) and its calibration spec for the ``sbc`` kind.
 
-See :mod:`neosim.experiments.evidence_pooling` for what a run does. Random streams: the MAP
-predictive draws use ``SeedSequence(entropy=seed, spawn_key=(1,))``; the sampler uses the seed.
+Random streams: the MAP predictive draws use ``SeedSequence(entropy=seed, spawn_key=(1,))``; the
+sampler uses the seed.
 """
 
 from __future__ import annotations
@@ -9,6 +10,30 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from neosim.experiments import Outcome
+from neosim.experiments.evidence_pooling.prepare import Prepared
+
+
+def execute(prep: Prepared, folder, progress) -> Outcome:
+    """Fit, check, approximate, robustify, write the prior file, run sensitivity, draw."""
+    return _run(prep, folder, progress, Outcome)
+
+
+def sbc_spec(prep: Prepared):
+    """Calibration spec of the random-effects model: this experiment's priors and studies (their
+    SEs, or their patient numbers for binomial studies); the study data are simulated."""
+    from neosim.calibration import SBCSpec
+    from neosim.models import pooling
+
+    m = prep.cfg.model
+    studies = pooling.sbc_studies(prep.studies)
+    return SBCSpec(
+        name="random-effects pooling model", build=pooling.sbc_build,
+        build_args=(studies, m.mu_prior.mean, m.mu_prior.sd, m.tau_prior.prior()),
+        draw=pooling.sbc_draw, parameters=("mu", "tau", "theta"),
+        coords=(("theta", tuple(st.figure_id for st in studies)),))
+
 
 
 def _interval(x: np.ndarray, prob: float, kind: str) -> tuple[float, float]:
@@ -80,8 +105,8 @@ def _sensitivity(prep, progress) -> list[dict[str, Any]]:
     return out
 
 
-def run(prep, folder, progress, outcome_type):
-    """Execute a prepared ``evidence_pooling`` run into ``folder`` (see the kind module)."""
+def _run(prep, folder, progress, outcome_type):
+    """Execute a prepared ``evidence_pooling`` run into ``folder`` (see the package)."""
     import pandas as pd
     import xarray as xr
 

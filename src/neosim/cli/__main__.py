@@ -1,0 +1,5 @@
+"""``python -m neosim.cli``: the ``neosim`` command."""
+
+from neosim.cli import main
+
+main()

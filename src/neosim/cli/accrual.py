@@ -1,0 +1,39 @@
+"""``neosim accrual EXPERIMENT``: the projection of an ``accrual`` experiment, printed (no run
+folder)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from neosim.cli.design import check_finite
+from neosim.cli.types import InputPath, Int
+from neosim.errors import InputError
+
+
+@click.command("accrual")
+@click.argument("experiment", type=InputPath(dir_okay=False))
+@click.option("--seed", type=Int(0, 2**63 - 1), help="Override experiment.seed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the projection as one JSON object.")
+def accrual(experiment: str, seed: int | None, as_json: bool) -> None:
+    """Project consortium accrual from EXPERIMENT (an `accrual` experiment); writes nothing."""
+    from neosim.experiments import accrual as kind
+    from neosim.experiments import load_experiment
+
+    cfg = load_experiment(experiment, seed=seed)
+    if cfg.experiment.kind != "accrual":
+        raise InputError(f"expected an experiment of kind 'accrual' (got "
+                         f"{cfg.experiment.kind!r})", file=experiment, field="experiment.kind")
+    prepared = kind.prepare(cfg, experiment)
+    tables = kind.compute(prepared)
+    try:
+        check_finite(tables["json"])
+    except InputError as exc:
+        raise InputError(f"{exc.message.split(';')[0]}; check the recruitment, sites and "
+                         "tradeoff tables", file=experiment) from None
+    if as_json:
+        click.echo(json.dumps(tables["json"]))
+    else:
+        for line in tables["headline"]:
+            click.echo(line)
