@@ -71,7 +71,7 @@ def test_random_event_times_follow_its_survival_function():
 def test_simulator_takes_it_as_the_true_control(tmp_path):
     """A trial simulated with a log-normal control: the control arm's event times are its draws
     (before censoring), and the ``trial_simulation`` kind builds it from ``[trial.control]``."""
-    from neosim.config import load_experiment
+    from neosim.experiments import load_experiment
     from neosim.experiments import trial_simulation as ts
     from neosim.simulate import Accrual, TrialScenario
     from neosim.simulate.engine import draw_block
@@ -124,8 +124,7 @@ def test_survival_ipd_fits_compares_and_plots_it(tmp_path):
     """``survival_ipd`` lists it like any family: fitted with its derived S(t) and median,
     compared by PSIS-LOO, drawn in the survival grid, and calibratable by the ``sbc`` kind."""
     from neosim import results
-    from neosim.config import load_experiment
-    from neosim.experiments import survival_ipd
+    from neosim.experiments import load_experiment, survival_ipd
     from neosim.experiments.runner import run_experiment
 
     path = tmp_path / "ipd.toml"

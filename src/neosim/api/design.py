@@ -207,8 +207,8 @@ def accrual(experiment: str | Path, *, seed: int | None = None) -> dict[str, Any
     >>> row["q0025"] < row["q0500"] < row["q0975"]
     True
     """
-    from neosim.config import load_experiment
     from neosim.experiments import accrual as kind
+    from neosim.experiments import load_experiment
 
     cfg = load_experiment(experiment, seed=seed)
     if cfg.experiment.kind != "accrual":
