@@ -1,7 +1,7 @@
 """Simulation-based calibration (SBC) of any model that provides an :class:`SBCSpec`.
 
 For each replicate r: draw parameters from the prior and data from the model with the task
-generator ``compute.task_rng(seed, (r,))``, refit with NUTS (the model is compiled once per process
+generator ``seeds.rng(seed, r)``, refit with NUTS (the model is compiled once per process
 with ``nutpie.compile_pymc_model`` and refitted with ``.with_data``), and record the rank of each
 true parameter among L thinned posterior draws. If the model and sampler are correct the ranks are
 uniform on {0, …, L}; :func:`uniformity` tests that with a chi-square test on equal-width bins.
@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from neosim.compute import Task, task_int_seed, task_rng
+from neosim import seeds
+from neosim.compute import Task
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,10 @@ def sbc_task(task: Task, seed: int) -> dict[str, np.ndarray]:
     extra = {} if settings.target_accept is None else {"target_accept": settings.target_accept}
     ranks, truths, divergences = [], [], []
     for r in replicates:
-        truth, data = spec.draw(spec.build_args, task_rng(seed, (r,)))
+        truth, data = spec.draw(spec.build_args, seeds.rng(seed, r))
         trace = nutpie.sample(
             compiled.with_data(**data), draws=settings.draws, tune=settings.tune,
-            chains=settings.chains, seed=task_int_seed(seed, (r,)), progress_bar=False,
+            chains=settings.chains, seed=seeds.sampler_seed(seed, r), progress_bar=False,
             cores=1, **extra)
         post = trace["posterior"]
         flat_truth, flat_draws = [], []

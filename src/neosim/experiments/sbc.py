@@ -19,6 +19,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
+from neosim import seeds
 from neosim.compute import ComputeSection
 from neosim.config import ExperimentConfig, FieldError, OutputSection, Probability, Strict
 from neosim.errors import InputError
@@ -109,7 +110,7 @@ def _estimate(cfg: Config, spec):
     from neosim import budget
 
     s, c = cfg.sbc, cfg.compute
-    truth, _ = spec.draw(spec.build_args, np.random.default_rng(0))
+    truth, _ = spec.draw(spec.build_args, seeds.rng(0))
     size = sum(int(np.size(v)) for v in truth.values())
     fit_mem, fit_sec = budget.sampler(s.chains, s.draws, s.tune, size + 10)
     parallel = c.workers * c.threads_per_worker if c.backend == "dask" else 1
@@ -147,7 +148,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             checkpoint=folder.checkpoint(), progress=progress,
             description=f"SBC of {prep.spec.name}: {s.replicates} refits")
     res = compute.stack_results(parts)
-    truth0, _ = prep.spec.draw(prep.spec.build_args, compute.task_rng(cfg.experiment.seed, (0,)))
+    truth0, _ = prep.spec.draw(prep.spec.build_args, seeds.rng(cfg.experiment.seed, 0))
     labels = calibration.parameter_labels(prep.spec, truth0)
     chi2, p = calibration.uniformity(res["rank"], s.thin_to, s.bins)
     # One test per model at level alpha: Bonferroni over its k parameters (min p >= alpha / k),

@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from neosim import seeds
 from neosim.priors import Mixture
 from neosim.simulate.analyses import BayesHazardRatio, BayesLandmark, BayesLogHR
 
@@ -102,7 +103,7 @@ def validate_against_mcmc(stats: dict[str, np.ndarray], analysis, indices, *,
     for k, i in enumerate(indices):
         fit = nutpie.sample(compiled.with_data(**_data_for(analysis, stats, int(i))),
                             draws=draws, tune=tune, chains=chains, cores=chains,
-                            seed=int(seed) * 100_003 + k, progress_bar=False)
+                            seed=seeds.offset_seed(seed, k), progress_bar=False)
         hit = _success_draws(analysis, fit["posterior"])
         p = float(hit.mean())
         ess = float(azs.ess(xr.DataArray(hit.astype(float), dims=("chain", "draw"))))

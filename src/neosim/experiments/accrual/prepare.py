@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from neosim import seeds
 from neosim.config import (
     load_toml,
     validate,
@@ -42,7 +43,7 @@ def _incidence_draws(inc: IncidenceSection, seed: int, source_file: str) -> tupl
         return np.array([inc.per_million_births]), f"{inc.per_million_births:g} per 10^6 births"
     if inc.from_counts is not None:
         fc = inc.from_counts
-        rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(1,)))
+        rng = seeds.rng(seed, 1)
         lows = np.array([y.births_low for y in fc.exposure])
         highs = np.array([y.births_high for y in fc.exposure])
         births = rng.uniform(lows, highs, size=(inc.draws, lows.size)).sum(axis=1)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from neosim import seeds
 from neosim.errors import InputError
 from neosim.experiments.survival_ipd.schema import (
     Config,
@@ -47,7 +48,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         from neosim.survival.synthetic import draw_cohort
 
         spec = _synthetic_spec(d, source_file)
-        seed = np.random.SeedSequence(cfg.experiment.seed, spawn_key=(1,))
+        seed = seeds.sequence(cfg.experiment.seed, 1)
         ipd = draw_cohort(spec, seed)
         description = f"synthetic cohort: {spec.describe()}"
     data = landmark(ipd, d.subtypes, origin=d.time_origin, file=source_file)
