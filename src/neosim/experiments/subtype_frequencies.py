@@ -167,7 +167,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
 
 def execute(prep: Prepared, folder, progress) -> Outcome:
     """Fit, summarise, check convergence, and write every output into ``folder``."""
-    from neosim import inference
+    from neosim import inference, sampling
     from neosim.models.frequencies import REPORTED, build_model, conjugate_posteriors
     from neosim.plots import diagnostics, forest, posterior
 
@@ -178,9 +178,9 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     with folder.timed("sample"), progress.stage(
         f"Sampling {s.chains} chains x {s.draws} draws (nutpie; compiles on first use)"
     ):
-        dt = inference.sample(
+        dt = sampling.sample(
             model,
-            inference.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores),
+            sampling.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores),
             seed=cfg.experiment.seed,
         )
     with folder.timed("summarise"), progress.stage("Summarising"):

@@ -194,21 +194,21 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     """Fit, refit for the sensitivity scenarios, summarise, check, write, plot."""
     import pandas as pd
 
-    from neosim import inference, results
+    from neosim import inference, results, sampling
     from neosim.models import survival_aggregate as sa
 
     cfg = prep.cfg
     s = cfg.sampler
-    settings = inference.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores)
+    settings = sampling.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores)
     m = cfg.model
     with folder.timed("build"), progress.stage("Building and compiling the model"):
         model = sa.build_model(prep.data, mu_mean=m.logit_mean.mean, mu_sd=m.logit_mean.sd,
                                tau_sd=m.logit_sd.scale)
-        compiled = inference.compile_model(model)
+        compiled = sampling.compile_model(model)
 
     with folder.timed("sample"), progress.stage(
             f"Sampling {s.chains} chains x {s.draws} draws (number transplanted summed out)"):
-        dt = inference.sample_compiled(compiled, settings, seeds.int_seed(cfg.experiment.seed, 0),
+        dt = sampling.sample_compiled(compiled, settings, seeds.int_seed(cfg.experiment.seed, 0),
                                        sa.data_arrays(prep.data, m.logit_sd.scale))
     ci = dict(ci_prob=cfg.output.ci_prob, ci_kind=cfg.output.ci_kind)
     summary = inference.summarize(dt, REPORTED, **ci)
@@ -227,7 +227,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             data = prep.data if counts is None else sa.AggregateData(
                 prep.data.subtypes, prep.data.cases, prep.data.survivors,
                 sa.fixed_transplanted(prep.data.cases, prep.data.survivors, counts))
-            fit = inference.sample_compiled(compiled, settings,
+            fit = sampling.sample_compiled(compiled, settings,
                                             seeds.int_seed(cfg.experiment.seed, i),
                                             sa.data_arrays(data, tau))
             table = inference.summarize(fit, REPORTED[:3], **ci)

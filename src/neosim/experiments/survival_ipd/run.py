@@ -17,12 +17,12 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     import pandas as pd
     import xarray as xr
 
-    from neosim import inference, results
+    from neosim import inference, results, sampling
     from neosim.survival import analysis as out
 
     cfg = prep.cfg
     s = cfg.sampler
-    settings = inference.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores)
+    settings = sampling.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores)
     synthetic = bool(prep.ipd.synthetic)
     ci = dict(ci_prob=cfg.output.ci_prob, ci_kind=cfg.output.ci_kind)
     fits, summaries, reports = {}, [], {}
