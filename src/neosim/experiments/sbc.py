@@ -67,11 +67,9 @@ class Prepared:
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Load the target experiment and its calibration spec."""
     from neosim.experiments import kind_module, load_experiment
-    from neosim.inputs import check_path
+    from neosim.inputs import check_path, resolve_path
 
-    target = Path(cfg.sbc.target)
-    if not target.is_absolute():
-        target = Path(source_file).parent / target
+    target = resolve_path(cfg.sbc.target, source_file)
     try:
         check_path(target)
     except InputError as exc:

@@ -8,7 +8,6 @@ fraction among neonatal ALL, all with Beta priors from the config (default Beta(
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Self
 
 from pydantic import Field, model_validator
@@ -103,14 +102,12 @@ class Prepared:
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Load the cohort and derive each enabled model's counts (all errors are InputErrors)."""
     from neosim.data import load_cohort, load_dataset
-    from neosim.inputs import check_path
+    from neosim.inputs import check_path, resolve_path
     from neosim.models.frequencies import BinomialData
 
     d = cfg.data
     if d.file:
-        path = Path(d.file)
-        if not path.is_absolute():
-            path = Path(source_file).parent / path
+        path = resolve_path(d.file, source_file)
         try:
             check_path(path)
         except InputError as exc:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
@@ -30,6 +29,7 @@ from neosim.config import (
 )
 from neosim.errors import InputError
 from neosim.experiments import Outcome
+from neosim.inputs import resolve_path
 
 
 class DataSection(Strict):
@@ -123,8 +123,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     d = cfg.data
     try:
         if d.file:
-            path = Path(d.file)
-            cohort = load_cohort(path if path.is_absolute() else Path(source_file).parent / path)
+            cohort = load_cohort(resolve_path(d.file, source_file))
         else:
             cohort = load_dataset(d.dataset)
     except InputError as exc:

@@ -5,7 +5,6 @@ loaded or computed, the pre-flight budget.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from neosim.experiments.accrual.schema import (
     CountryTable,
     IncidenceSection,
 )
+from neosim.inputs import resolve_path
 
 
 @dataclass
@@ -31,11 +31,6 @@ class Prepared:
     consortium: Any
     incidence: np.ndarray
     incidence_label: str
-
-
-def _resolve(path: str, source_file: str) -> Path:
-    p = Path(path)
-    return p if p.is_absolute() else Path(source_file).parent / p
 
 
 def _incidence_draws(inc: IncidenceSection, seed: int, source_file: str) -> tuple[np.ndarray, str]:
@@ -52,7 +47,7 @@ def _incidence_draws(inc: IncidenceSection, seed: int, source_file: str) -> tupl
                      f"(exposure {lows.sum() / 1e6:.3f}-{highs.sum() / 1e6:.3f} M births)")
     from neosim.priors import read_prior
 
-    path = _resolve(inc.draws_file, source_file)
+    path = resolve_path(inc.draws_file, source_file)
     try:
         prior = read_prior(path)
     except InputError as exc:
@@ -73,7 +68,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
 
     tables, sites = [], []
     for i, s in enumerate(cfg.sites):
-        path = _resolve(s.table, source_file)
+        path = resolve_path(s.table, source_file)
         try:
             table = validate(CountryFile, load_toml(path, kind="table"),
                              file=str(path)).country

@@ -5,7 +5,6 @@ drawn), families and priors built, the pre-flight budget.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from neosim import seeds
@@ -14,6 +13,7 @@ from neosim.experiments.survival_ipd.schema import (
     Config,
     DataSection,
 )
+from neosim.inputs import resolve_path
 
 
 @dataclass
@@ -37,8 +37,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     d = cfg.data
     spec = None
     if d.file:
-        path = Path(d.file)
-        path = path if path.is_absolute() else Path(source_file).parent / path
+        path = resolve_path(d.file, source_file)
         try:
             ipd = load_ipd(path)
         except InputError as exc:
