@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from neosim import compute
+from neosim import seeds
 from neosim.errors import InputError
 from neosim.experiments import load_experiment, sbc
 from neosim.models import survival as sv
@@ -43,7 +43,7 @@ def test_draw_fits_the_compiled_models_data(name):
     spec = _prepare(EXPERIMENTS / name).spec
     model = spec.build(*spec.build_args)
     for r in range(3):
-        truth, data = spec.draw(spec.build_args, compute.task_rng(1, (r,)))
+        truth, data = spec.draw(spec.build_args, seeds.rng(1, r))
         assert data
         for key, value in data.items():
             old = np.asarray(model[key].get_value())
@@ -60,11 +60,11 @@ def test_labels_are_readable():
     spec = _prepare(EXPERIMENTS / "sbc_survival_piecewise.toml").spec
     from neosim.calibration import parameter_labels
 
-    truth, _ = spec.draw(spec.build_args, compute.task_rng(1, (0,)))
+    truth, _ = spec.draw(spec.build_args, seeds.rng(1, 0))
     assert parameter_labels(spec, truth) == [
         f"hazard_per_month[{s}, {i}]" for s in ("ALL", "AML") for i in ("0-6", "6-24", "24+")]
     spec = _prepare(EXPERIMENTS / "sbc_evidence_pooling.toml").spec
-    truth, _ = spec.draw(spec.build_args, compute.task_rng(1, (0,)))
+    truth, _ = spec.draw(spec.build_args, seeds.rng(1, 0))
     labels = parameter_labels(spec, truth)
     assert labels[:2] == ["mu", "tau"] and labels[2] == "theta[interfant99_congenital_os24]"
 
@@ -160,7 +160,7 @@ enabled = false
     assert isinstance(spec.draw.args[0], EmpiricalFollowUp)
     data = spec.build_args[1]
     for r in range(20):
-        _, d = spec.draw(spec.build_args, compute.task_rng(5, (r,)))
+        _, d = spec.draw(spec.build_args, seeds.rng(5, r))
         assert d["time"].shape == data.time.shape and d["time"].max() <= data.time.max()
         assert np.all(d["time"] > 0)
 
@@ -174,7 +174,7 @@ def test_survival_simulator_matches_the_exact_posterior(family):
     fam, data, priors = spec.build_args
     u = []
     for r in range(5000):
-        truth, d = spec.draw(spec.build_args, compute.task_rng(2024, (r,)))
+        truth, d = spec.draw(spec.build_args, seeds.rng(2024, r))
         sim = sv.SurvivalData(d["time"], d["event"].astype(int), data.subtype_index,
                               data.subtypes)
         ab = np.array(list(sv.conjugate_gamma_posterior(fam, sim, priors).values()))
@@ -191,7 +191,7 @@ def test_aggregate_draw_respects_the_transplanted_prior():
     data = spec.build_args[0]
     support = np.isfinite(data.log_prior_transplanted)
     for r in range(200):
-        _, d = spec.draw(spec.build_args, compute.task_rng(3, (r,)))
+        _, d = spec.draw(spec.build_args, seeds.rng(3, r))
         y = d["survivors"].astype(int)
         assert np.all(y <= np.asarray(data.cases))
         mass = np.isfinite(d["log_prior_transplanted"])
@@ -215,7 +215,7 @@ def test_pooling_draw_simulates_binomial_studies_in_whole_patients():
     args = (studies, 0.0, 2.0, TauPrior("half_t", 1.0, 3.0))
     model = sbc_build(*args)
     for r in range(50):
-        truth, d = sbc_draw(args, compute.task_rng(4, (r,)))
+        truth, d = sbc_draw(args, seeds.rng(4, r))
         assert set(d) == {"y", "k"} and d["k"].shape == (2,) and d["y"].shape == (1,)
         assert np.all(d["k"] == np.round(d["k"])) and np.all(d["k"] <= [9.0, 10.0])
         assert truth["tau"] >= 0 and truth["theta"].shape == (3,)

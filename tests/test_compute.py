@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neosim import compute
-from neosim.compute import Checkpoint, Task, run_tasks, stack_results, task_rng
+from neosim import compute, seeds
+from neosim.compute import Checkpoint, Task, run_tasks, stack_results
 
 
 def draw_blocks(task: Task, seed: int) -> dict[str, np.ndarray]:
     """Toy task: one row of normals per unit in ``task.args`` (units keyed individually)."""
-    rows = [task_rng(seed, (unit,)).normal(size=3) for unit in task.args]
+    rows = [seeds.rng(seed, unit).normal(size=3) for unit in task.args]
     return {"unit": np.asarray(task.args), "x": np.asarray(rows)}
 
 
@@ -19,15 +19,6 @@ def _tasks(units: int, per_task: int) -> list[Task]:
     ids = list(range(units))
     return [Task(key=(i,), args=ids[j:j + per_task])
             for i, j in enumerate(range(0, units, per_task))]
-
-
-def test_task_rng_depends_on_seed_and_key_only():
-    a = task_rng(1, (0, 3)).random(4)
-    np.testing.assert_array_equal(a, task_rng(1, (0, 3)).random(4))
-    assert not np.array_equal(a, task_rng(1, (0, 4)).random(4))
-    assert not np.array_equal(a, task_rng(2, (0, 3)).random(4))
-    assert compute.task_int_seed(1, (5,)) == compute.task_int_seed(1, (5,))
-    assert 0 <= compute.task_int_seed(1, (5,)) < 2**63
 
 
 @pytest.mark.parametrize("per_task", [1, 3, 7, 20])

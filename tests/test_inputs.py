@@ -163,3 +163,10 @@ def test_report_skips_special_files_in_a_run_folder(tmp_path):
     out = run_cli(["report", str(run)], timeout=20)
     assert out.code == 0, out.stderr
     assert (run / "report.html").is_file()
+
+
+def test_resolve_path_is_relative_to_the_config_folder(tmp_path):
+    cfg = tmp_path / "experiments" / "a.toml"
+    assert inputs.resolve_path("../p.json", cfg) == tmp_path / "experiments" / "../p.json"
+    assert inputs.resolve_path(str(tmp_path / "p.json"), cfg) == tmp_path / "p.json"
+    assert str(inputs.resolve_path("p.json", "a.toml")) == "p.json"  # not the working directory

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neosim import inference
+from neosim import inference, sampling
 from neosim.models.evidence import StudyLikelihood
 from neosim.models.pooling import REPORTED, build_model, map_draws
 from neosim.models.pooling_quadrature import TauPrior, fit_grid, summarize_grid
@@ -15,7 +15,7 @@ Z_MAX = 4.5  # |MCMC - exact| in Monte-Carlo SEs; ~12 comparisons per test
 
 def _compare(studies, tau_prior, seed):
     model = build_model(studies, mu_mean=0.0, mu_sd=2.0, tau_prior=tau_prior)
-    dt = inference.sample(model, inference.SamplerSettings(4, 2000, 1000, 0.99, 2), seed=seed)
+    dt = sampling.sample(model, sampling.SamplerSettings(4, 2000, 1000, 0.99, 2), seed=seed)
     summary = inference.summarize(dt, list(REPORTED))
     assert int(dt["sample_stats"]["diverging"].sum()) == 0
     labels = [st.figure_id for st in studies]

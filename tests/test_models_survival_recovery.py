@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from neosim import inference
+from neosim import sampling
 from neosim.models import survival as sv
 
 SIZES = (11, 50, 500)
@@ -19,7 +19,7 @@ REPLICATES = 40
 SUBTYPES = ("ALL", "AML")
 PRIORS = sv.Priors(hazard_a=2.0, hazard_b=40.0, shape_median=1.0, shape_sd_log=0.3,
                    scale_median_months=24.0, scale_sd_log=0.6, cure_alpha=2.0, cure_beta=3.0)
-SETTINGS = inference.SamplerSettings(chains=2, draws=500, tune=500, target_accept=0.9, cores=2)
+SETTINGS = sampling.SamplerSettings(chains=2, draws=500, tune=500, target_accept=0.9, cores=2)
 
 
 def _cohort(family, n, rng):
@@ -39,13 +39,13 @@ def test_recovery_coverage_and_shrinking_intervals(name):
     key = (list(sv.FAMILIES).index(name),)
     rng = np.random.default_rng(np.random.SeedSequence(2006, spawn_key=key))
     _, first = _cohort(family, SIZES[0], rng)
-    compiled = inference.compile_model(sv.build_model(family, first, PRIORS))
+    compiled = sampling.compile_model(sv.build_model(family, first, PRIORS))
     covered = {n: [] for n in SIZES}  # per size: (replicates, components) booleans
     width = {n: [] for n in SIZES}
     for n in SIZES:
         for r in range(REPLICATES):
             truth, data = _cohort(family, n, rng)
-            dt = inference.sample_compiled(compiled, SETTINGS, seed=1000 * n + r,
+            dt = sampling.sample_compiled(compiled, SETTINGS, seed=1000 * n + r,
                                            data=sv.data_arrays(data))
             hit, w = [], []
             for p in family.parameters:

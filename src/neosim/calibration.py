@@ -1,10 +1,11 @@
 """Simulation-based calibration (SBC) of any model that provides an :class:`SBCSpec`.
 
-For each replicate r: draw parameters from the prior and data from the model with the task
-generator ``compute.task_rng(seed, (r,))``, refit with NUTS (the model is compiled once per process
-with ``nutpie.compile_pymc_model`` and refitted with ``.with_data``), and record the rank of each
-true parameter among L thinned posterior draws. If the model and sampler are correct the ranks are
-uniform on {0, …, L}; :func:`uniformity` tests that with a chi-square test on equal-width bins.
+For each replicate r: draw parameters from the prior and data from the model with the task generator
+``seeds.rng(seed, r)``, refit with NUTS (the model is compiled once per process with
+:func:`neosim.sampling.compile_model` and refitted by :func:`neosim.sampling.refit`), and record the
+rank of each true parameter among L thinned posterior draws. If the model and sampler are correct
+the ranks are uniform on {0, …, L}; :func:`uniformity` tests that with a chi-square test on
+equal-width bins.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from neosim.compute import Task, task_int_seed, task_rng
+from neosim import sampling, seeds
+from neosim.compute import Task
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,9 @@ _COMPILED: dict[int, Any] = {}  # one compiled model per process and spec
 
 
 def _compiled(spec: SBCSpec):
-    import nutpie
-
     key = hash((spec.name, spec.build, repr(spec.build_args)))
     if key not in _COMPILED:
-        _COMPILED[key] = nutpie.compile_pymc_model(spec.build(*spec.build_args))
+        _COMPILED[key] = sampling.compile_model(spec.build(*spec.build_args), freeze_model=None)
     return _COMPILED[key]
 
 
@@ -79,21 +79,15 @@ def parameter_labels(spec: SBCSpec, truth: dict[str, np.ndarray]) -> list[str]:
 
 def sbc_task(task: Task, seed: int) -> dict[str, np.ndarray]:
     """Run the replicates ``task.args = (spec, settings, replicate_indices)``."""
-    import logging
-
-    import nutpie
-
-    logging.getLogger("pymc").setLevel(logging.ERROR)
     spec, settings, replicates = task.args
     compiled = _compiled(spec)
     extra = {} if settings.target_accept is None else {"target_accept": settings.target_accept}
     ranks, truths, divergences = [], [], []
     for r in replicates:
-        truth, data = spec.draw(spec.build_args, task_rng(seed, (r,)))
-        trace = nutpie.sample(
-            compiled.with_data(**data), draws=settings.draws, tune=settings.tune,
-            chains=settings.chains, seed=task_int_seed(seed, (r,)), progress_bar=False,
-            cores=1, **extra)
+        truth, data = spec.draw(spec.build_args, seeds.rng(seed, r))
+        trace = sampling.refit(compiled, data, draws=settings.draws, tune=settings.tune,
+                               chains=settings.chains, cores=1,
+                               seed=seeds.sampler_seed(seed, r), **extra)
         post = trace["posterior"]
         flat_truth, flat_draws = [], []
         for name in spec.parameters:

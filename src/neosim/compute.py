@@ -2,8 +2,9 @@
 
 Work is a list of :class:`Task` objects, each with a ``key`` (its identity: scenario index, block
 index, replicate index …) and picklable ``args``. A task function ``fn(task, seed)`` returns a dict
-of numpy arrays and draws its randomness only from :func:`task_rng` (``SeedSequence(entropy=seed,
-spawn_key=key)``), so every result is a function of the run seed and the task's identity alone:
+of numpy arrays and draws its randomness only from streams keyed by its identity
+(:func:`neosim.seeds.rng`, e.g. ``seeds.rng(seed, *task.key)``), so every result is a function of
+the run seed and the task's identity alone:
 bit-identical whatever the backend, the number of workers, or the order of completion.
 
 With a checkpoint folder, each finished task is saved atomically (``<key>.npz``: temporary file,
@@ -51,23 +52,6 @@ class Task:
     @property
     def name(self) -> str:
         return "task-" + "-".join(str(k) for k in self.key)
-
-
-def task_seed_sequence(seed: int, key: tuple[int, ...]) -> np.random.SeedSequence:
-    """The seed sequence of a task: keyed by the run seed and the task identity only."""
-    return np.random.SeedSequence(entropy=seed, spawn_key=tuple(int(k) for k in key))
-
-
-def task_rng(seed: int, key: tuple[int, ...]) -> np.random.Generator:
-    """A numpy generator for the task ``key`` of a run with ``seed``."""
-    return np.random.default_rng(task_seed_sequence(seed, key))
-
-
-def task_int_seed(seed: int, key: tuple[int, ...]) -> int:
-    """A 63-bit integer seed for libraries that take one (e.g. a sampler), keyed like
-    :func:`task_rng` but drawn from a distinct child stream."""
-    child = np.random.SeedSequence(entropy=seed, spawn_key=(*map(int, key), 2**31))
-    return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 #: a dask scheduler address: tcp:// or tls://, host, port

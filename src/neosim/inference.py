@@ -1,48 +1,13 @@
-"""Fitting and checking: NUTS sampling with nutpie, summaries, and the convergence gate."""
+"""Checking fits: the summary table of the contract and the convergence gate (sampling itself is
+:mod:`neosim.sampling`)."""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from neosim import constants
-
-
-@dataclass(frozen=True)
-class SamplerSettings:
-    """What :func:`sample` needs; built from a config's ``[sampler]`` table."""
-
-    chains: int = 4
-    draws: int = 1000
-    tune: int = 1000
-    target_accept: float = 0.8
-    cores: int = 2
-
-
-def sample(model: Any, settings: SamplerSettings, seed: int, *, progress: bool = False) -> Any:
-    """Sample ``model`` with NUTS (nutpie) and return the ``xarray.DataTree`` of the fit.
-
-    The chains' random streams derive from ``seed`` alone, so a seed fixes the draws bit for bit
-    whatever the number of cores.
-    """
-    import pymc as pm
-
-    logging.getLogger("pymc").setLevel(logging.ERROR)
-    return pm.sample(
-        model=model,
-        draws=settings.draws,
-        tune=settings.tune,
-        chains=settings.chains,
-        cores=settings.cores,
-        target_accept=settings.target_accept,
-        random_seed=seed,
-        nuts_sampler="nutpie",
-        progressbar=progress,
-        compute_convergence_checks=False,
-    )
 
 
 def summarize(
@@ -136,25 +101,3 @@ def failed_checks_message(report: dict[str, Any]) -> str:
             op = "above" if c["rule"].startswith("max") else "below"
             parts.append(f"{name} {c['value']:.4g}{where} is {op} the threshold {c['threshold']}")
     return "convergence check failed: " + "; ".join(parts)
-
-
-def compile_model(model: Any) -> Any:
-    """Compile ``model`` once for :func:`sample_compiled` (nutpie; data stay replaceable)."""
-    import nutpie
-
-    logging.getLogger("pymc").setLevel(logging.ERROR)
-    return nutpie.compile_pymc_model(model, freeze_model=False)
-
-
-def sample_compiled(compiled: Any, settings: SamplerSettings, seed: int,
-                    data: dict[str, Any] | None = None) -> Any:
-    """Sample a model compiled by :func:`compile_model`, with its ``pm.Data`` replaced by
-    ``data`` (name -> array; shapes may change). About 0.05 s per fit of a small model, so
-    simulation checks (calibration, recovery) can refit thousands of times."""
-    import nutpie
-
-    model = compiled.with_data(**data) if data else compiled
-    return nutpie.sample(model, draws=settings.draws, tune=settings.tune,
-                         chains=settings.chains, cores=settings.cores, seed=seed,
-                         target_accept=settings.target_accept, progress_bar=False,
-                         save_warmup=False)

@@ -51,6 +51,21 @@ def _mib(n: int) -> str:
     return f"{n / MiB:g} MiB"
 
 
+def resolve_path(path: str | Path, config_file: str | Path) -> Path:
+    """A path named in a config: as written when absolute, else relative to the folder of the
+    config file that names it (never to the working directory).
+
+    Examples
+    --------
+    >>> str(resolve_path("../priors/p.json", "experiments/a.toml"))
+    'experiments/../priors/p.json'
+    >>> str(resolve_path("/data/p.json", "experiments/a.toml"))
+    '/data/p.json'
+    """
+    p = Path(path)
+    return p if p.is_absolute() else Path(config_file).parent / p
+
+
 def check_path(path: str | Path, *, field: str | None = None) -> str:
     """Refuse a path no file can have (NUL byte, over-long path or component); return it as text.
 

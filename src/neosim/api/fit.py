@@ -1,7 +1,7 @@
 """Bayesian fits from Python objects: binomial proportions and parametric survival.
 
 Thin over the model builders (:mod:`neosim.models.frequencies`, :mod:`neosim.models.survival`)
-and the one sampler (:func:`neosim.inference.sample`, PyMC + nutpie, seeded). Each returns the
+and the one sampler (:func:`neosim.sampling.sample`, PyMC + nutpie, seeded). Each returns the
 fit's ``xarray.DataTree`` (``posterior``, ``sample_stats``, ``observed_data``,
 ``constant_data``; survival fits also ``log_likelihood`` for PSIS-LOO), with the groups on the
 dimension ``group``.
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-    from neosim.inference import SamplerSettings
+    from neosim.sampling import SamplerSettings
 
 __all__ = ["fit_proportions", "fit_survival"]
 
@@ -28,7 +28,7 @@ MAX_GROUPS = 1000
 
 def _settings(draws: int, tune: int, chains: int, cores: int | None,
               target_accept: float) -> SamplerSettings:
-    from neosim.inference import SamplerSettings
+    from neosim.sampling import SamplerSettings
 
     for name, value, lo, hi in (("draws", draws, 1, 100_000), ("tune", tune, 0, 100_000),
                                 ("chains", chains, 1, 64)):
@@ -102,7 +102,7 @@ def fit_proportions(counts: Mapping[str, tuple[int, int]], *,
     >>> abs(float(p.sel(group="ALL").mean()) - exact) < 0.01
     True
     """
-    from neosim import inference
+    from neosim import sampling
     from neosim.models import frequencies as fq
 
     if not isinstance(counts, Mapping) or not 1 <= len(counts) <= MAX_GROUPS:
@@ -131,7 +131,7 @@ def fit_proportions(counts: Mapping[str, tuple[int, int]], *,
 
     with pm.Model() as model:
         fq.add_proportions(data, a, b)
-    return inference.sample(model, settings, _seed(seed))
+    return sampling.sample(model, settings, _seed(seed))
 
 
 def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None = None,

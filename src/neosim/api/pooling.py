@@ -66,7 +66,7 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
     """
     import xarray as xr
 
-    from neosim import inference
+    from neosim import sampling
     from neosim.api.fit import _positive, _seed, _settings
     from neosim.models import pooling
     from neosim.models.evidence import StudyLikelihood
@@ -103,7 +103,7 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
     seed = _seed(seed)
     model = pooling.build_model(likelihoods, mu_mean=float(mu_prior[0]), mu_sd=sd,
                                 tau_prior=tau)
-    dt = inference.sample(model, settings, seed)
+    dt = sampling.sample(model, settings, seed)
     post = dt["posterior"]
     draws_ = pooling.map_predictive(post, map_replicates, seed)
     shaped = draws_.reshape(post.sizes["chain"], post.sizes["draw"], map_replicates)

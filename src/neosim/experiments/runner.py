@@ -26,7 +26,7 @@ from neosim.compute import SCHEDULER_ENV, check_scheduler, use_scheduler
 from neosim.config import resolved_dict, resolved_toml
 from neosim.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, InputError, NeosimError
 from neosim.experiments import kind_module, load_experiment
-from neosim.inputs import file_sha256, load_json
+from neosim.inputs import file_sha256, load_json, resolve_path
 from neosim.progress import Progress
 from neosim.report import write_report
 
@@ -118,7 +118,6 @@ def input_files(cfg, source: str) -> dict[str, str]:
     tables, target experiments), so provenance pins the inputs and a resume can refuse changed
     ones.
     """
-    base = Path(source).parent
     found: dict[str, str] = {}
 
     def walk(value) -> None:
@@ -129,8 +128,8 @@ def input_files(cfg, source: str) -> dict[str, str]:
             for v in value:
                 walk(v)
         elif isinstance(value, str) and 0 < len(value) < 4096 and value not in found:
-            path = Path(value) if Path(value).is_absolute() else base / value
-            digest = file_sha256(path)  # regular files only, streamed (never a FIFO or device)
+            # regular files only, streamed (never a FIFO or device)
+            digest = file_sha256(resolve_path(value, source))
             if digest is not None:
                 found[value] = digest
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
+from neosim import seeds
 from neosim.compute import ComputeSection
 from neosim.config import ExperimentConfig, FieldError, OutputSection, Probability, Strict
 from neosim.errors import InputError
@@ -66,11 +67,9 @@ class Prepared:
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Load the target experiment and its calibration spec."""
     from neosim.experiments import kind_module, load_experiment
-    from neosim.inputs import check_path
+    from neosim.inputs import check_path, resolve_path
 
-    target = Path(cfg.sbc.target)
-    if not target.is_absolute():
-        target = Path(source_file).parent / target
+    target = resolve_path(cfg.sbc.target, source_file)
     try:
         check_path(target)
     except InputError as exc:
@@ -109,7 +108,7 @@ def _estimate(cfg: Config, spec):
     from neosim import budget
 
     s, c = cfg.sbc, cfg.compute
-    truth, _ = spec.draw(spec.build_args, np.random.default_rng(0))
+    truth, _ = spec.draw(spec.build_args, seeds.rng(0))
     size = sum(int(np.size(v)) for v in truth.values())
     fit_mem, fit_sec = budget.sampler(s.chains, s.draws, s.tune, size + 10)
     parallel = c.workers * c.threads_per_worker if c.backend == "dask" else 1
@@ -147,7 +146,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             checkpoint=folder.checkpoint(), progress=progress,
             description=f"SBC of {prep.spec.name}: {s.replicates} refits")
     res = compute.stack_results(parts)
-    truth0, _ = prep.spec.draw(prep.spec.build_args, compute.task_rng(cfg.experiment.seed, (0,)))
+    truth0, _ = prep.spec.draw(prep.spec.build_args, seeds.rng(cfg.experiment.seed, 0))
     labels = calibration.parameter_labels(prep.spec, truth0)
     chi2, p = calibration.uniformity(res["rank"], s.thin_to, s.bins)
     # One test per model at level alpha: Bonferroni over its k parameters (min p >= alpha / k),

@@ -8,7 +8,6 @@ fraction among neonatal ALL, all with Beta priors from the config (default Beta(
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Self
 
 from pydantic import Field, model_validator
@@ -103,14 +102,12 @@ class Prepared:
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Load the cohort and derive each enabled model's counts (all errors are InputErrors)."""
     from neosim.data import load_cohort, load_dataset
-    from neosim.inputs import check_path
+    from neosim.inputs import check_path, resolve_path
     from neosim.models.frequencies import BinomialData
 
     d = cfg.data
     if d.file:
-        path = Path(d.file)
-        if not path.is_absolute():
-            path = Path(source_file).parent / path
+        path = resolve_path(d.file, source_file)
         try:
             check_path(path)
         except InputError as exc:
@@ -167,7 +164,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
 
 def execute(prep: Prepared, folder, progress) -> Outcome:
     """Fit, summarise, check convergence, and write every output into ``folder``."""
-    from neosim import inference
+    from neosim import inference, sampling
     from neosim.models.frequencies import REPORTED, build_model, conjugate_posteriors
     from neosim.plots import diagnostics, forest, posterior
 
@@ -178,9 +175,9 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     with folder.timed("sample"), progress.stage(
         f"Sampling {s.chains} chains x {s.draws} draws (nutpie; compiles on first use)"
     ):
-        dt = inference.sample(
+        dt = sampling.sample(
             model,
-            inference.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores),
+            sampling.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores),
             seed=cfg.experiment.seed,
         )
     with folder.timed("summarise"), progress.stage("Summarising"):

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
+from neosim import seeds
 from neosim.config import (
     MAX_LIST,
     DiagnosticsSection,
@@ -29,6 +29,7 @@ from neosim.config import (
 )
 from neosim.errors import InputError
 from neosim.experiments import Outcome
+from neosim.inputs import resolve_path
 
 
 class DataSection(Strict):
@@ -122,8 +123,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     d = cfg.data
     try:
         if d.file:
-            path = Path(d.file)
-            cohort = load_cohort(path if path.is_absolute() else Path(source_file).parent / path)
+            cohort = load_cohort(resolve_path(d.file, source_file))
         else:
             cohort = load_dataset(d.dataset)
     except InputError as exc:
@@ -191,29 +191,23 @@ REPORTED = ["survival_probability", "survival_probability_overall",
 
 def execute(prep: Prepared, folder, progress) -> Outcome:
     """Fit, refit for the sensitivity scenarios, summarise, check, write, plot."""
-    import numpy as np
     import pandas as pd
 
-    from neosim import inference, results
+    from neosim import inference, results, sampling
     from neosim.models import survival_aggregate as sa
 
     cfg = prep.cfg
     s = cfg.sampler
-    settings = inference.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores)
+    settings = sampling.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores)
     m = cfg.model
-    seeds = np.random.SeedSequence(cfg.experiment.seed)
     with folder.timed("build"), progress.stage("Building and compiling the model"):
         model = sa.build_model(prep.data, mu_mean=m.logit_mean.mean, mu_sd=m.logit_mean.sd,
                                tau_sd=m.logit_sd.scale)
-        compiled = inference.compile_model(model)
-
-    def seed_for(*key: int) -> int:
-        child = np.random.SeedSequence(seeds.entropy, spawn_key=key)
-        return int(child.generate_state(1, np.uint32)[0])
+        compiled = sampling.compile_model(model)
 
     with folder.timed("sample"), progress.stage(
             f"Sampling {s.chains} chains x {s.draws} draws (number transplanted summed out)"):
-        dt = inference.sample_compiled(compiled, settings, seed_for(0),
+        dt = sampling.sample_compiled(compiled, settings, seeds.int_seed(cfg.experiment.seed, 0),
                                        sa.data_arrays(prep.data, m.logit_sd.scale))
     ci = dict(ci_prob=cfg.output.ci_prob, ci_kind=cfg.output.ci_kind)
     summary = inference.summarize(dt, REPORTED, **ci)
@@ -232,7 +226,8 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             data = prep.data if counts is None else sa.AggregateData(
                 prep.data.subtypes, prep.data.cases, prep.data.survivors,
                 sa.fixed_transplanted(prep.data.cases, prep.data.survivors, counts))
-            fit = inference.sample_compiled(compiled, settings, seed_for(i),
+            fit = sampling.sample_compiled(compiled, settings,
+                                            seeds.int_seed(cfg.experiment.seed, i),
                                             sa.data_arrays(data, tau))
             table = inference.summarize(fit, REPORTED[:3], **ci)
             frame = _scenario_rows(table, name, "fixed" if counts else "prior", tau)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from neosim import seeds
 from neosim.models.evidence import StudyLikelihood
 from neosim.models.pooling_quadrature import TauPrior
 
@@ -74,9 +75,9 @@ MAP_STREAM = 1
 
 def map_predictive(posterior, replicates: int, seed: int) -> np.ndarray:
     """MAP draws of a fit's ``posterior`` (with ``mu`` and ``tau``): :func:`map_draws` with
-    ``replicates`` per posterior draw, seeded by ``SeedSequence(seed, spawn_key=(MAP_STREAM,))``
+    ``replicates`` per posterior draw, seeded by ``seeds.rng(seed, MAP_STREAM)``
     (flat, draw-major; reshape to ``(chain, draw, replicate)``)."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(MAP_STREAM,)))
+    rng = seeds.rng(seed, MAP_STREAM)
     return map_draws(posterior["mu"].values, posterior["tau"].values, replicates, rng)
 
 

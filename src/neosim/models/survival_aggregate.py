@@ -130,7 +130,7 @@ def build_model(data: AggregateData, *, mu_mean: float = 0.0, mu_sd: float = 1.5
 
 
 def data_arrays(data: AggregateData, tau_sd: float) -> dict[str, np.ndarray]:
-    """The model's data containers, for ``inference.sample_compiled``."""
+    """The model's data containers, for ``sampling.sample_compiled``."""
     return {"survivors": np.asarray(data.survivors, float),
             "cases": np.asarray(data.cases, float),
             "log_prior_transplanted": data.log_prior_transplanted,

@@ -2,7 +2,7 @@
 
 Seeding (the reproducibility contract): the unit of randomness is a **block** of :data:`BLOCK`
 trials. Block ``b`` of scenario ``s`` draws from
-``np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(s, b)))`` and always
+``seeds.rng(seed, s, b)`` (``SeedSequence(entropy=seed, spawn_key=(s, b))``) and always
 draws a whole block (the last one is truncated after drawing), so the statistics of trial ``i``
 depend only on ``(seed, s, i)``: identical for any chunking, worker count or completion order,
 and a run of ``n`` trials is a prefix of a run of more.
@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
+from neosim import seeds
 from neosim.simulate.scenario import DesignPrior, TrialScenario
 
 #: Trials per block, the unit of seeding. Changing it changes every simulated number.
@@ -36,8 +37,7 @@ def n_blocks(n_trials: int) -> int:
 
 def block_rng(seed: int, scenario_index: int, block: int) -> np.random.Generator:
     """The random stream of one block: keyed by identity, never by execution order."""
-    return np.random.default_rng(
-        np.random.SeedSequence(entropy=seed, spawn_key=(scenario_index, block)))
+    return seeds.rng(seed, scenario_index, block)
 
 
 def draw_block(scenario: TrialScenario, rng: np.random.Generator,

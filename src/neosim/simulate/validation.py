@@ -1,11 +1,12 @@
 """Validation of the fast Bayesian path: refit simulated trials with full MCMC (PyMC + nutpie).
 
-The model is compiled once (``nutpie.compile_pymc_model``) and refitted per trial with
-``.with_data(...)``. The exponential likelihood of an arm enters through its sufficient statistics
-(events ``d``, total follow-up ``E``): ``Σᵢ δᵢ log λ - λ yᵢ = d log λ - λ E``, which is the censored
-exponential likelihood itself, not an approximation. Priors are the same mixtures as the fast path,
-written as PyMC mixtures, so any difference is the fast path's error plus MCMC noise (reported as
-the MC standard error of each MCMC probability, from its effective sample size).
+The model is compiled once (:func:`neosim.sampling.compile_model`) and refitted per trial with new
+data (:func:`neosim.sampling.refit`). The exponential likelihood of an arm enters through its
+sufficient statistics (events ``d``, total follow-up ``E``): ``Σᵢ δᵢ log λ - λ yᵢ = d log λ - λ E``,
+which is the censored exponential likelihood itself, not an approximation. Priors are the same
+mixtures as the fast path, written as PyMC mixtures, so any difference is the fast path's error
+plus MCMC noise (reported as the MC standard error of each MCMC probability, from its effective
+sample size).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 
 import numpy as np
 
+from neosim import sampling, seeds
 from neosim.priors import Mixture
 from neosim.simulate.analyses import BayesHazardRatio, BayesLandmark, BayesLogHR
 
@@ -89,20 +91,19 @@ def validate_against_mcmc(stats: dict[str, np.ndarray], analysis, indices, *,
     ``compile_seconds`` and ``seconds_per_fit`` (sampling only, compile excluded).
     """
     import arviz_stats as azs
-    import nutpie
     import xarray as xr
 
     logging.getLogger("pymc").setLevel(logging.ERROR)
     fast = analysis.posterior_probability(stats)
     t0 = time.perf_counter()
-    compiled = nutpie.compile_pymc_model(build_model(analysis))
+    compiled = sampling.compile_model(build_model(analysis), freeze_model=None)
     compile_s = time.perf_counter() - t0
     rows = []
     t0 = time.perf_counter()
     for k, i in enumerate(indices):
-        fit = nutpie.sample(compiled.with_data(**_data_for(analysis, stats, int(i))),
-                            draws=draws, tune=tune, chains=chains, cores=chains,
-                            seed=int(seed) * 100_003 + k, progress_bar=False)
+        fit = sampling.refit(compiled, _data_for(analysis, stats, int(i)), draws=draws,
+                             tune=tune, chains=chains, cores=chains,
+                             seed=seeds.offset_seed(seed, k))
         hit = _success_draws(analysis, fit["posterior"])
         p = float(hit.mean())
         ess = float(azs.ess(xr.DataArray(hit.astype(float), dims=("chain", "draw"))))

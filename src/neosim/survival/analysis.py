@@ -19,10 +19,10 @@ def fit_family(family: sv.Family, data: sv.SurvivalData, priors: sv.Priors, sett
     """Sample one family and add its pointwise log-likelihood (for PSIS-LOO)."""
     import pymc as pm
 
-    from neosim import inference
+    from neosim import sampling
 
     model = sv.build_model(family, data, priors)
-    dt = inference.sample(model, settings, seed=seed)
+    dt = sampling.sample(model, settings, seed=seed)
     return pm.compute_log_likelihood(dt, model=model, progressbar=False)
 
 

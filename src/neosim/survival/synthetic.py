@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neosim import seeds
 from neosim.models.survival import Family, draw_times
 from neosim.survival.ipd import IPD
 
@@ -62,7 +63,7 @@ def _fmt(x) -> str:
 
 def draw_cohort(spec: CohortSpec, seed: int | np.random.SeedSequence) -> IPD:
     """Draw one synthetic cohort from ``spec``; equal seeds give equal cohorts."""
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    ss = seed if isinstance(seed, np.random.SeedSequence) else seeds.sequence(seed)
     rng = np.random.default_rng(ss)
     n = spec.n
     w = np.asarray(spec.subtype_weights, float)

@@ -5,11 +5,11 @@ loaded or computed, the pre-flight budget.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from neosim import seeds
 from neosim.config import (
     load_toml,
     validate,
@@ -21,6 +21,7 @@ from neosim.experiments.accrual.schema import (
     CountryTable,
     IncidenceSection,
 )
+from neosim.inputs import resolve_path
 
 
 @dataclass
@@ -32,17 +33,12 @@ class Prepared:
     incidence_label: str
 
 
-def _resolve(path: str, source_file: str) -> Path:
-    p = Path(path)
-    return p if p.is_absolute() else Path(source_file).parent / p
-
-
 def _incidence_draws(inc: IncidenceSection, seed: int, source_file: str) -> tuple[np.ndarray, str]:
     if inc.per_million_births is not None:
         return np.array([inc.per_million_births]), f"{inc.per_million_births:g} per 10^6 births"
     if inc.from_counts is not None:
         fc = inc.from_counts
-        rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(1,)))
+        rng = seeds.rng(seed, 1)
         lows = np.array([y.births_low for y in fc.exposure])
         highs = np.array([y.births_high for y in fc.exposure])
         births = rng.uniform(lows, highs, size=(inc.draws, lows.size)).sum(axis=1)
@@ -51,7 +47,7 @@ def _incidence_draws(inc: IncidenceSection, seed: int, source_file: str) -> tupl
                      f"(exposure {lows.sum() / 1e6:.3f}-{highs.sum() / 1e6:.3f} M births)")
     from neosim.priors import read_prior
 
-    path = _resolve(inc.draws_file, source_file)
+    path = resolve_path(inc.draws_file, source_file)
     try:
         prior = read_prior(path)
     except InputError as exc:
@@ -72,7 +68,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
 
     tables, sites = [], []
     for i, s in enumerate(cfg.sites):
-        path = _resolve(s.table, source_file)
+        path = resolve_path(s.table, source_file)
         try:
             table = validate(CountryFile, load_toml(path, kind="table"),
                              file=str(path)).country

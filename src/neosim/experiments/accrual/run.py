@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from neosim import seeds
 from neosim.experiments import Outcome
 from neosim.experiments.accrual.prepare import Prepared
 
@@ -86,8 +87,7 @@ def simulation_check(prep: Prepared, proj) -> dict[str, Any]:
     reps = prep.cfg.check.replicates
     out, passed = [], True
     for i, n in enumerate(proj.targets):
-        rng = np.random.default_rng(np.random.SeedSequence(entropy=prep.cfg.experiment.seed,
-                                                           spawn_key=(2, int(n))))
+        rng = seeds.rng(prep.cfg.experiment.seed, 2, int(n))
         sim = A.simulate_arrivals(prep.consortium, prep.incidence, int(n), reps, rng)
         for q, t in zip(proj.levels, proj.time_quantiles[i], strict=True):
             frac = float(np.mean(sim <= t))

@@ -5,11 +5,11 @@ likelihoods, the pre-flight budget.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from neosim.errors import InputError
 from neosim.experiments.evidence_pooling.schema import Config
+from neosim.inputs import resolve_path
 
 
 @dataclass
@@ -32,10 +32,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     d = cfg.data
     try:
         if d.table:
-            path = Path(d.table)
-            if not path.is_absolute():
-                path = Path(source_file).parent / path
-            table = load_table(path)
+            table = load_table(resolve_path(d.table, source_file))
         else:
             table = load_table()
     except InputError as exc:

@@ -110,7 +110,7 @@ def _run(prep, folder, progress, outcome_type):
     import pandas as pd
     import xarray as xr
 
-    from neosim import inference
+    from neosim import inference, sampling
     from neosim.models import ess, mixfit, pooling
     from neosim.models import pooling_quadrature as pq
     from neosim.priors import PriorFile, Source, write_prior
@@ -125,7 +125,7 @@ def _run(prep, folder, progress, outcome_type):
                                     tau_prior=tau_prior)
     with folder.timed("sample"), progress.stage(
             f"Sampling {s.chains} chains x {s.draws} draws (nutpie; compiles on first use)"):
-        dt = inference.sample(model, inference.SamplerSettings(
+        dt = sampling.sample(model, sampling.SamplerSettings(
             s.chains, s.draws, s.tune, s.target_accept, s.cores), seed=cfg.experiment.seed)
     with folder.timed("summarise"), progress.stage("Summarising and drawing the MAP prior"):
         summary = inference.summarize(dt, list(pooling.REPORTED), ci_prob=out.ci_prob,

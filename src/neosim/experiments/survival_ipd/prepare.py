@@ -5,14 +5,15 @@ drawn), families and priors built, the pre-flight budget.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from neosim import seeds
 from neosim.errors import InputError
 from neosim.experiments.survival_ipd.schema import (
     Config,
     DataSection,
 )
+from neosim.inputs import resolve_path
 
 
 @dataclass
@@ -36,8 +37,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     d = cfg.data
     spec = None
     if d.file:
-        path = Path(d.file)
-        path = path if path.is_absolute() else Path(source_file).parent / path
+        path = resolve_path(d.file, source_file)
         try:
             ipd = load_ipd(path)
         except InputError as exc:
@@ -47,7 +47,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         from neosim.survival.synthetic import draw_cohort
 
         spec = _synthetic_spec(d, source_file)
-        seed = np.random.SeedSequence(cfg.experiment.seed, spawn_key=(1,))
+        seed = seeds.sequence(cfg.experiment.seed, 1)
         ipd = draw_cohort(spec, seed)
         description = f"synthetic cohort: {spec.describe()}"
     data = landmark(ipd, d.subtypes, origin=d.time_origin, file=source_file)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from neosim import seeds
 from neosim.experiments import Outcome
 from neosim.experiments.survival_ipd.prepare import Prepared
 
@@ -16,12 +17,12 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     import pandas as pd
     import xarray as xr
 
-    from neosim import inference, results
+    from neosim import inference, results, sampling
     from neosim.survival import analysis as out
 
     cfg = prep.cfg
     s = cfg.sampler
-    settings = inference.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores)
+    settings = sampling.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores)
     synthetic = bool(prep.ipd.synthetic)
     ci = dict(ci_prob=cfg.output.ci_prob, ci_kind=cfg.output.ci_kind)
     fits, summaries, reports = {}, [], {}
@@ -29,7 +30,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         with folder.timed(f"fit_{family.name}"), progress.stage(
                 f"Fitting the {family.name} model ({s.chains} x {s.draws} draws)"):
             dt = out.fit_family(family, prep.data, prep.priors, settings,
-                                seed=_seed(cfg.experiment.seed, 2, i))
+                                seed=seeds.int_seed(cfg.experiment.seed, 2, i))
             dt = out.add_derived(dt, family, cfg.report, ci_prob=cfg.output.ci_prob)
             names = out.reported_names(dt, family, cfg.report)
             table = inference.summarize(dt, names, **ci)
@@ -116,13 +117,6 @@ def _figures(prep: Prepared, folder, fits, km, loo, findings, synthetic: bool) -
                 "parametric model (rows, best PSIS-LOO first) over the Kaplan–Meier curve of "
                 "the data (black steps, ticks at censoring), by subtype (columns): a model fits "
                 "where the Kaplan–Meier curve stays inside its band.", synthetic=synthetic)
-
-
-def _seed(seed: int, *key: int) -> int:
-    import numpy as np
-
-    child = np.random.SeedSequence(seed, spawn_key=key)
-    return int(child.generate_state(1, np.uint32)[0])
 
 
 def sbc_models(prep: Prepared) -> list[str]:

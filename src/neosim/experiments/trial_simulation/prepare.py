@@ -19,6 +19,7 @@ from neosim.experiments.trial_simulation.schema import (
     SurvivalSection,
     TrialSection,
 )
+from neosim.inputs import resolve_path
 
 # ---------------------------------------------------------------------------------------------
 # Prepare: everything loaded and checked before a run folder exists
@@ -37,16 +38,11 @@ class Prepared:
     data_sources: list = field(default_factory=list)
 
 
-def _resolve(path: str, source_file: str) -> Path:
-    p = Path(path)
-    return p if p.is_absolute() else Path(source_file).parent / p
-
-
 def _read_prior(path: str, source_file: str, field: str):
     from neosim.priors import read_prior
 
     try:
-        return read_prior(_resolve(path, source_file))
+        return read_prior(resolve_path(path, source_file))
     except InputError as exc:  # located in the experiment file, naming the prior file
         where = f"{exc.file}" + (f", field {exc.field}" if exc.field else "")
         raise InputError(f"{exc.message} ({where})", file=source_file, field=field) from None
