@@ -93,7 +93,7 @@ def _design(o: dict, *, need_power: bool):
         dropout = {"hazard_per_month": o["dropout_hazard"]}
     elif o["dropout_rate"] is not None:
         dropout = {"rate": o["dropout_rate"], "time_months": o["dropout_time"]}
-    accrual = real_list(o["accrual_months"], "--accrual-months", lo=1e-3, hi=MONTHS)
+    accrual = real_list(o["accrual_months"], "--accrual-months", lo=MIN_MONTHS, hi=MONTHS)
     if sum(accrual) > MONTHS:
         raise InputError(f"total accrual exceeds {MONTHS:g} months", file=CMD,
                          field="--accrual-months")
