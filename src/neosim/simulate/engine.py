@@ -9,19 +9,21 @@ and a run of ``n`` trials is a prefix of a run of more.
 
 :func:`simulate_blocks` is the pure unit of work (a chunk = a run of whole blocks; it returns plain
 numpy arrays, ready to be shipped by dask or checkpointed); :func:`simulate` is the in-process
-driver that runs chunks on threads (the kernel and numpy's generators release the GIL).
+driver that runs chunks on threads through the one executor, :class:`neosim.compute.Backend`
+(the kernel and numpy's generators release the GIL).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
 from neosim import seeds
+from neosim.compute import Backend, Task
 from neosim.simulate.scenario import DesignPrior, TrialScenario
 
 #: Trials per block, the unit of seeding. Changing it changes every simulated number.
@@ -219,21 +221,20 @@ def simulate(
             out[name][start:stop] = values
         return stop - start
 
-    def run(chunk):
-        return simulate_blocks(scenario, scenario_index, chunk, n_trials, seed,
+    def run(task: Task, seed: int) -> dict[str, np.ndarray]:
+        return simulate_blocks(scenario, scenario_index, task.args, n_trials, seed,
                                design_prior=design_prior, cox=cox)
 
+    # the one executor (compute.Backend) on threads, always in this process: a chunk's key is
+    # its first block, and store() puts each result at its own trials, whatever the order
+    tasks = [Task(key=(chunk[0],), args=chunk) for chunk in chunks]
+    backend = Backend(threads=workers, scheduler="")
     bar = progress.bar(description, total=n_trials) if progress is not None else None
     advance = bar.__enter__() if bar is not None else (lambda n=1: None)
     try:
-        if workers == 1 or len(chunks) == 1:
-            for chunk in chunks:
-                advance(store(chunk, run(chunk)))
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(run, chunk): chunk for chunk in chunks}
-                for fut in as_completed(futures):
-                    advance(store(futures[fut], fut.result()))
+        with contextlib.closing(backend.map(run, tasks, seed)) as finished:
+            for task, res in finished:
+                advance(store(task.args, res))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
