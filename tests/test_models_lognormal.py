@@ -13,6 +13,8 @@ from scipy import stats
 from neosim.models import survival as sv
 from neosim.models.families import FAMILIES, LogNormal
 
+from .test_experiments_survival import IPD_TOML, SYNTHETIC
+
 REF = stats.lognorm(s=1.3, scale=20.0)
 P = {"lognormal_median_months": 20.0, "lognormal_sigma": 1.3}
 T = np.array([0.05, 0.7, 6.0, 20.0, 75.0, 400.0, 1200.0])
@@ -128,31 +130,9 @@ def test_survival_ipd_fits_compares_and_plots_it(tmp_path):
     from neosim.experiments.runner import run_experiment
 
     path = tmp_path / "ipd.toml"
-    path.write_text(textwrap.dedent("""
-        [experiment]
-        name = "ipd_ln"
-        kind = "survival_ipd"
-        seed = 5
-        [data]
-        subtypes = ["ALL", "AML"]
-        [data.synthetic]
-        n = 60
-        family = "weibull"
-        [data.synthetic.truth]
-        weibull_shape = 0.9
-        weibull_scale_months = [20.0, 50.0]
-        [models]
-        families = ["lognormal", "exponential"]
-        [sampler]
-        chains = 2
-        draws = 300
-        tune = 300
-        [diagnostics]
-        ess_bulk_min = 100
-        ess_tail_min = 100
-        [report]
-        curve_points = 25
-        """))
+    # the small synthetic survival_ipd config of the kind's own tests, with log-normal listed
+    path.write_text(IPD_TOML.format(data=SYNTHETIC.replace("n = 40", "n = 60"),
+                                    families='["lognormal", "exponential"]'))
     run = run_experiment(path, out=tmp_path / "run", quiet=True).path
     summary = set(results.read_summary(run)["parameter"])
     assert {"lognormal/lognormal_sigma", "lognormal/lognormal_median_months[AML]",
