@@ -54,7 +54,7 @@ def test_sample_size_matches_rpact_r1():
     # rpact R1 (tests/test_design_survival.py): getSampleSizeSurvival(alpha=.025, sided=1,
     # beta=.2, lambda2=log(2)/12, hazardRatio=.5, accrualTime=c(0,12), followUpTime=12)
     d = ns.TrialDesign(control={"median_months": 12.0}, hazard_ratio=0.5,
-                       accrual_months=[12.0], followup_months=12.0, power=0.8)
+                       accrual_time=12.0, followup_months=12.0, power=0.8)
     r = ns.sample_size(d)
     assert abs(r.events / 65.3456592588709 - 1) < 1e-6
     assert abs(r.subjects / 125.454546238391 - 1) < 1e-6
@@ -68,7 +68,7 @@ def test_power_for_subjects_and_events_agree_with_the_design_module():
     from neosim.design import survival
 
     d = ns.TrialDesign(hazard_ratio=0.7, control={"median_months": 12.0}, power=None,
-                       subjects=300, accrual_months=[24.0], followup_months=12.0)
+                       subjects=300, accrual_time=24.0, followup_months=12.0)
     assert ns.power(d).power == survival.power(d).power
     assert ns.power(d, subjects=400).subjects == 400.0
     # rpact R7: getPowerSurvival(alpha=.025, sided=1, HR .7, maxNumberOfEvents=150)
@@ -86,9 +86,9 @@ def test_binary_design_sample_size():
 
 
 @pytest.mark.parametrize("flags, kw", [
-    (["--hr", "0.6", "--control-median", "12", "--subjects", "151", "--accrual-months", "12",
+    (["--hr", "0.6", "--control-median", "12", "--subjects", "151", "--accrual-time", "12",
       "--followup-months", "12"], {}),
-    (["--hr", "0.7", "--control-hazard", "0.04", "--subjects", "120", "--accrual-months", "6,12",
+    (["--hr", "0.7", "--control-hazard", "0.04", "--subjects", "120", "--accrual-time", "0,6,18",
       "--accrual-intensity", "1,2", "--followup-months", "6", "--dropout-hazard", "0.01",
       "--allocation", "2:1", "--sided", "2", "--alpha", "0.05", "--events", "60"],
      {"events": 60}),
@@ -106,7 +106,7 @@ def test_simulate_gives_the_numbers_of_power_simulate(flags, kw, capsys):
     d = ns.TrialDesign(
         hazard_ratio=float(o["--hr"]), control=control, power=None,
         subjects=float(o["--subjects"]), allocation_ratio=ratio[0] / ratio[1],
-        accrual_months=[float(x) for x in o["--accrual-months"].split(",")],
+        accrual_time=[float(x) for x in o["--accrual-time"].split(",")],
         accrual_intensity=[float(x) for x in o.get("--accrual-intensity", "1").split(",")],
         followup_months=float(o["--followup-months"]), alpha=float(o.get("--alpha", 0.025)),
         sided=int(o.get("--sided", 1)),
@@ -124,7 +124,7 @@ def test_simulate_gives_the_numbers_of_power_simulate(flags, kw, capsys):
 
 def test_simulate_keeps_trials_and_takes_several_analyses():
     d = ns.TrialDesign(hazard_ratio=0.6, control={"median_months": 12.0}, power=None,
-                       subjects=80, accrual_months=[12.0], followup_months=6.0)
+                       subjects=80, accrual_time=12.0, followup_months=6.0)
     rules = [ns.analyses.LogRank(0.025), ns.analyses.CoxWald(0.025)]
     ds = ns.simulate(d, rules, n_trials=1500, seed=2, keep_trials=True, workers=1)
     assert list(ds["analysis"].values) == ["logrank", "cox"]

@@ -177,14 +177,14 @@ def test_extreme_accrual_values(tmp_path):
 def test_extreme_simulation_values(tmp_path):
     base = base_config(EXP / "trial_power.toml")
     base["simulation"].update(n_trials=100, workers=1)
-    base["grid"].update(n=[20, 60], hazard_ratio=[1.0, 0.5])
+    base["grid"].update(subjects=[20, 60], hazard_ratio=[1.0, 0.5])
     base["search"]["hazard_ratio"] = 0.5
-    cases = _extremes(base, r"^(trial\.(dropout|time_res|landmark|accrual|analysis)|"
+    cases = _extremes(base, r"^(design\.(dropout|time_res|landmark|accrual|analysis)|"
                             r"analyses\[2\]\.(alpha|probability|hr_threshold|treatment_prior)|"
-                            r"assurance\.log_hazard_ratio|grid\.n\[1\])")
+                            r"assurance\.log_hazard_ratio|grid\.subjects\[1\])")
     for rate in (1e-6, 100.0):
         d = json.loads(json.dumps(base))
-        d["trial"]["control"] = {"model": "exponential", "rate_per_month": rate}
+        d["design"]["control"] = {"model": "exponential", "hazard_per_month": rate}
         cases.append((f"control rate {rate:g}", d))
     for hr in (1e-3, 1e3):
         d = json.loads(json.dumps(base))

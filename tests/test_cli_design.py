@@ -20,7 +20,7 @@ def neosim(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_samplesize_json_keys_and_values():
-    out = neosim("samplesize", "--hr", "0.5", "--control-median", "12", "--accrual-months", "12",
+    out = neosim("samplesize", "--hr", "0.5", "--control-median", "12", "--accrual-time", "12",
                  "--followup-months", "12", "--power", "0.8", "--json")
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
@@ -54,7 +54,7 @@ def test_samplesize_one_line_text():
     (["--hr", "0.5", "--alpha", "0.6"], "--alpha"),
     (["--hr", "0.5", "--power", "1"], "--power"),
     (["--hr", "0.5", "--power", "0"], "--power"),
-    (["--hr", "0.5", "--accrual-months", "-12"], "--accrual-months"),
+    (["--hr", "0.5", "--accrual-time", "-12"], "--accrual-time"),
     (["--hr", "0.5", "--followup-months", "-1"], "--followup-months"),
     (["--hr", "0.5", "--control-median", "12", "--control-hazard", "0.05"], "--control-median"),
     (["--hr", "0.5", "--dropout-rate", "0.1"], "--dropout-rate"),

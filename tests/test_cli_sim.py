@@ -12,7 +12,7 @@ import pytest
 from neosim.cli import main
 
 BASE = ["power", "--subjects", "60", "--hr", "0.6", "--control-median", "12",
-        "--accrual-months", "18", "--followup-months", "12", "--events", "40",
+        "--accrual-time", "18", "--followup-months", "12", "--events", "40",
         "--simulate", "2048", "--seed", "4"]
 
 
@@ -50,7 +50,7 @@ def test_simulated_power_agrees_with_the_analytic_design(capsys):
     """Calendar analysis at the design's study duration: the simulated log-rank power lies within
     4 MC SE of the Schoenfeld power of the same design (a near-null approximation, so HR 0.75)."""
     args = ["power", "--subjects", "300", "--hr", "0.75", "--control-median", "12",
-            "--accrual-months", "18", "--followup-months", "12", "--dropout-hazard", "0.005",
+            "--accrual-time", "18", "--followup-months", "12", "--dropout-hazard", "0.005",
             "--simulate", "20000", "--seed", "11", "--json"]
     rec = json.loads(_call(args, capsys))
     analytic = rec["analytic"]["power"]

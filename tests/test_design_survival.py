@@ -34,7 +34,7 @@ def test_r1_schoenfeld_accrual_followup():
     # rpact R1: getSampleSizeSurvival(alpha=.025, sided=1, beta=.2, lambda2=log(2)/12,
     #   hazardRatio=.5, accrualTime=c(0,12), followUpTime=12)
     r = S.sample_size(design(control=ControlSurvival(median_months=12.0), hazard_ratio=0.5,
-                             accrual_months=[12.0], followup_months=12.0, power=0.8))
+                             accrual_time=12.0, followup_months=12.0, power=0.8))
     assert rel(r.events, 65.3456592588709) < REL
     assert rel(r.subjects, 125.454546238391) < REL
     assert r.subjects_per_arm_ceil == (63, 63) and r.events_ceil == 66
@@ -50,7 +50,7 @@ def test_r1_schoenfeld_accrual_followup():
 ])
 def test_r2_r3_unequal_allocation_dropout_two_sided(method, events, subjects, n1, n2):
     d = design(control=ControlSurvival(median_months=20.0), hazard_ratio=0.7,
-               allocation_ratio=2.0, alpha=0.05, sided=2, power=0.9, accrual_months=[24.0],
+               allocation_ratio=2.0, alpha=0.05, sided=2, power=0.9, accrual_time=24.0,
                followup_months=12.0, dropout=Dropout(rate=0.1, time_months=12.0))
     r = S.sample_size(d, method)
     assert rel(r.events, events) < REL and rel(r.subjects, subjects) < REL
@@ -62,7 +62,7 @@ def test_r4_freedman_3_to_1_dropout_per_arm():
     # rpact R4: lambda2=.05, HR .6, allocationRatioPlanned=3, accrualTime=c(0,18),
     #   followUpTime=6, dropoutRate1=.05, dropoutRate2=.15, dropoutTime=12, Freedman, beta=.2
     d = design(control=ControlSurvival(hazard_per_month=0.05), hazard_ratio=0.6,
-               allocation_ratio=3.0, power=0.8, accrual_months=[18.0], followup_months=6.0,
+               allocation_ratio=3.0, power=0.8, accrual_time=18.0, followup_months=6.0,
                dropout=Dropout(experimental_rate=0.05, control_rate=0.15, time_months=12.0))
     r = S.sample_size(d, "freedman")
     assert rel(r.events, 128.198368994368) < REL
@@ -74,7 +74,7 @@ def test_r5_piecewise_accrual_and_piecewise_exponential():
     #   accrualTime=c(0,6,12), accrualIntensity=c(.1,.2), followUpTime=10, beta=.2
     d = design(control=ControlSurvival(cuts_months=[6.0],
                                        piece_hazards_per_month=[0.05, 0.03]),
-               hazard_ratio=0.6, power=0.8, accrual_months=[6.0, 6.0],
+               hazard_ratio=0.6, power=0.8, accrual_time=[0.0, 6.0, 12.0],
                accrual_intensity=[0.1, 0.2], followup_months=10.0)
     r = S.sample_size(d)
     assert rel(r.events, 120.315704377499) < REL
@@ -85,7 +85,7 @@ def test_r6_study_duration_for_given_subjects():
     # rpact R6: median2=18, HR .65, accrualTime=0, accrualIntensity=20, maxNumberOfSubjects=300,
     #   dropout hazard .01/month (as dropoutRate=1-exp(-.12) by 12 months), beta=.2
     d = design(control=ControlSurvival(median_months=18.0), hazard_ratio=0.65, power=0.8,
-               accrual_months=[1.0], accrual_intensity=[20.0],
+               accrual_time=1.0, accrual_intensity=[20.0],
                dropout=Dropout(hazard_per_month=0.01))
     r = S.duration_for_subjects(d, 300.0)
     assert r.accrual_duration_months == pytest.approx(15.0, rel=1e-12)
@@ -113,7 +113,7 @@ def test_lf1_nsurv_defaults():
     # gsDesign LFPWE(lambdaC=log(2)/6, hr=.6, R=12, T=18, minfup=6, alpha=.025, beta=.1)
     # (nSurv()'s default arguments): n = 250.449187182, d = 160.483165265056
     r = S.sample_size(design(control=ControlSurvival(hazard_per_month=LN2 / 6),
-                             hazard_ratio=0.6, accrual_months=[12.0], followup_months=6.0,
+                             hazard_ratio=0.6, accrual_time=12.0, followup_months=6.0,
                              power=0.9), "lachin-foulkes")
     assert rel(r.subjects, 250.449187182) < REL and rel(r.events, 160.483165265056) < REL
 
@@ -122,7 +122,7 @@ def test_lf2_dropout_gsdesign_test_case():
     # gsDesign tests/testthat/test-nSurv.R design: LFPWE(lambdaC=.2, hr=.7, etaC=etaE=.1,
     #   R=.5, T=2, minfup=1.5, beta=.1)
     r = S.sample_size(design(control=ControlSurvival(hazard_per_month=0.2), hazard_ratio=0.7,
-                             accrual_months=[0.5], followup_months=1.5, power=0.9,
+                             accrual_time=0.5, followup_months=1.5, power=0.9,
                              dropout=Dropout(hazard_per_month=0.1)), "lachin-foulkes")
     assert rel(r.subjects, 1410.53830994991) < REL and rel(r.events, 332.712565771797) < REL
 
@@ -133,7 +133,7 @@ def test_lf3_piecewise_everything_unequal_allocation():
     d = design(control=ControlSurvival(cuts_months=[6.0],
                                        piece_hazards_per_month=[0.05, 0.03]),
                hazard_ratio=0.65, allocation_ratio=2.0, alpha=0.05, sided=2, power=0.8,
-               accrual_months=[3.0, 3.0, 12.0], accrual_intensity=[1.0, 2.0, 3.0],
+               accrual_time=[0.0, 3.0, 6.0, 18.0], accrual_intensity=[1.0, 2.0, 3.0],
                followup_months=12.0,
                dropout=Dropout(experimental_hazard_per_month=0.005,
                                control_hazard_per_month=0.01))
@@ -145,7 +145,7 @@ def test_lf4_power_for_subjects():
     # gsDesign LFPWE(lambdaC=log(2)/15, hr=.7, etaC=etaE=-log(.9)/12, gamma=10, R=24, T=36,
     #   minfup=12, ratio=1.5, alpha=.025, beta=NULL): power .506545258273284, d 126.832659685203
     d = design(control=ControlSurvival(hazard_per_month=LN2 / 15), hazard_ratio=0.7,
-               allocation_ratio=1.5, power=None, subjects=240.0, accrual_months=[24.0],
+               allocation_ratio=1.5, power=None, subjects=240.0, accrual_time=24.0,
                followup_months=12.0, dropout=Dropout(rate=0.1, time_months=12.0))
     r = S.power(d, "lachin-foulkes")
     assert rel(r.power, 0.506545258273284) < REL and rel(r.events, 126.832659685203) < REL
@@ -169,7 +169,7 @@ def test_event_probability_matches_quadrature():
 @pytest.mark.parametrize("method", S.METHODS)
 def test_power_inverts_sample_size(method):
     d = design(control=ControlSurvival(median_months=9.0), hazard_ratio=0.6, power=0.85,
-               allocation_ratio=1.5, accrual_months=[20.0], followup_months=10.0,
+               allocation_ratio=1.5, accrual_time=20.0, followup_months=10.0,
                dropout=Dropout(hazard_per_month=0.005))
     n = S.sample_size(d, method)
     back = S.power(d.model_copy(update={"subjects": n.subjects}), method)

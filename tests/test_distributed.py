@@ -111,20 +111,19 @@ name = "sim_test"
 kind = "trial_simulation"
 seed = 23
 
-[trial]
-design = "two_arm"
-dropout_rate_per_month = 0.005
+[design]
+groups = 2
+dropout = {{ hazard_per_month = 0.005 }}
 landmark_months = 24.0
-[trial.accrual]
-duration_months = 24.0
-[trial.analysis]
+accrual_time = [0.0, 24.0]
+[design.analysis]
 events_fraction = 0.6
-[trial.control]
+[design.control]
 model = "exponential"
 median_months = 12.0
 
 [grid]
-n = [40, 100]
+subjects = [40, 100]
 hazard_ratio = [1.0, 0.7, 0.5]
 
 [[analyses]]

@@ -59,7 +59,7 @@ def _design_base(rng: random.Random) -> dict[str, str]:
     return {"--hr": rng.choice(["0.5", "0.7", "1.5", "0.3"]),
             "--control-median": rng.choice(["12", "24", "6.5"]),
             "--alpha": rng.choice(["0.025", "0.05", "0.1"]),
-            "--accrual-months": rng.choice(["12", "24", "6,6", "3,9,12"]),
+            "--accrual-time": rng.choice(["12", "24", "0,6,12", "0,3,12,24"]),
             "--followup-months": rng.choice(["12", "0", "24"])}
 
 
@@ -86,7 +86,10 @@ def _combos() -> list[tuple[list[str], tuple[str, ...]]]:
 def _lists() -> dict[str, list[str]]:
     bad = NON_FINITE + TINY + NEG + ZERO + ["", ",", " , ", "1,,nan", "1e308,1", "12,abc",
                                             "\x00", "1201", "600,601", ",".join(["1"] * 101)]
-    return {"--accrual-months": bad,
+    # accrual start points: not from 0, not increasing, beyond 1200 months, too many
+    starts = NON_FINITE + NEG + ["", ",", "1,,nan", "12,abc", "\x00", "1201", "0,1201",
+                                 "0,600,599", "6,12", "0,0", ",".join(["1"] * 101)]
+    return {"--accrual-time": starts,
             "--accrual-intensity": [v for v in bad if v not in ("1201", "600,601")]}
 
 

@@ -92,16 +92,16 @@ def test_simulator_takes_it_as_the_true_control(tmp_path):
         name = "ln"
         kind = "trial_simulation"
         seed = 1
-        [trial.accrual]
-        duration_months = 24.0
-        [trial.analysis]
+        [design]
+        accrual_time = [0.0, 24.0]
+        [design.analysis]
         events_fraction = 0.5
-        [trial.control]
+        [design.control]
         model = "lognormal"
         median_months = 20.0
         shape = 1.3
         [grid]
-        n = [40]
+        subjects = [40]
         hazard_ratio = [1.0, 0.5]
         [[analyses]]
         kind = "logrank"
@@ -109,14 +109,14 @@ def test_simulator_takes_it_as_the_true_control(tmp_path):
         n_trials = 2000
     """))
     prep = ts.prepare(load_experiment(path), str(path))
-    assert [s.control for _, _, s in prep.scenarios] == [LogNormal(20.0, 1.3)] * 2
+    assert [s.control for _, s in prep.scenarios] == [LogNormal(20.0, 1.3)] * 2
     import xarray as xr
 
     from neosim.experiments.runner import run_experiment
 
     run = run_experiment(path, out=tmp_path / "run", quiet=True).path
     with xr.open_dataset(run / "simulation.nc", engine="h5netcdf") as ds:
-        power = ds["power"].sel(analysis="logrank", n=40)
+        power = ds["power"].sel(analysis="logrank", subjects=40)
         assert float(power.sel(hazard_ratio=1.0)) < 0.06  # one-sided 2.5 % test
         assert float(power.sel(hazard_ratio=0.5)) > 0.2
 

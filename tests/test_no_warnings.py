@@ -33,7 +33,7 @@ def _neosim(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.Comp
 DESIGN = [
     ["samplesize", "--hr", "0.5", "--control-median", "12"],
     ["samplesize", "--hr", "0.001", "--control-median", "0.01", "--alpha", "1e-8",
-     "--power", "0.999999999", "--accrual-months", "1200", "--followup-months", "1200"],
+     "--power", "0.999999999", "--accrual-time", "1200", "--followup-months", "1200"],
     ["power", "--hr", "0.5", "--control-median", "12", "--subjects", "100", "--json"],
     pytest.param(["power", "--hr", "0.5", "--control-median", "12", "--subjects", "60",
                   "--simulate", "500"], marks=pytest.mark.slow),

@@ -25,18 +25,17 @@ name = "runner_test"
 kind = "trial_simulation"
 seed = 3
 
-[trial]
-design = "two_arm"
-[trial.accrual]
-duration_months = 24.0
-[trial.analysis]
+[design]
+groups = 2
+accrual_time = [0.0, 24.0]
+[design.analysis]
 events_fraction = 0.5
-[trial.control]
+[design.control]
 model = "exponential"
 prior = "prior.json"
 
 [grid]
-n = [30]
+subjects = [30]
 hazard_ratio = [0.6]
 
 [[analyses]]

@@ -74,8 +74,9 @@ CASES = [
     ("tradeoff.accrual_months", "consortium_accrual",
      {"tradeoff.accrual_months": [1200.0] * 100}, "accrual_months"),
     ("sites", "consortium_accrual", {"sites": "x1000"}, "sites"),
-    ("design.accrual_months", "survival_design",
-     {"design.accrual_months": [1.2] * 1000, "design.accrual_intensity": [1.0] * 1000},
+    ("design.accrual_time", "survival_design",
+     {"design.accrual_time": [1.2 * k for k in range(1001)],
+      "design.accrual_intensity": [1.0] * 1000},
      "accrual"),
     ("quadrature.n_tau", "international_pooling", {"quadrature.n_tau": 4000}, "n_tau"),
     ("quadrature.step", "international_pooling",
@@ -97,8 +98,9 @@ CASES = [
     ("models.cuts_months", "ipd_survival_synthetic",
      {"models.cuts_months": [float(i + 1) for i in range(50)]}, "cuts_months"),
     ("simulation.n_trials", "trial_power", {"simulation.n_trials": 10_000_000}, "n_trials"),
-    ("grid.n", "trial_power", {"grid.n": [10_000]}, "grid.n"),
-    ("grid.n length", "trial_power", {"grid.n": list(range(2, 1002))}, "grid.n"),
+    ("grid.subjects", "trial_power", {"grid.subjects": [10_000]}, "grid.subjects"),
+    ("grid.subjects length", "trial_power", {"grid.subjects": list(range(2, 1002))},
+     "grid.subjects"),
     ("grid.hazard_ratio length", "trial_power",
      {"grid.hazard_ratio": [0.3 + 0.0005 * i for i in range(1000)]}, "hazard_ratio"),
     ("simulation.workers", "trial_power", {"simulation.workers": 256}, "workers"),
@@ -165,7 +167,7 @@ MEASURE = textwrap.dedent("""
 
 @pytest.mark.parametrize(("name", "changes"), [
     ("consortium_accrual", {"check.replicates": 400_000, "recruitment.targets": [300]}),
-    ("trial_power", {"simulation.n_trials": 50_000, "grid.n": [400, 800]}),
+    ("trial_power", {"simulation.n_trials": 50_000, "grid.subjects": [400, 800]}),
     ("jilsg_subtypes", {"sampler.draws": 20_000, "sampler.tune": 200}),
 ], ids=["accrual", "trial_simulation", "subtype_frequencies"])
 def test_estimates_are_upper_bounds(name, changes, tmp_path):

@@ -90,7 +90,7 @@ def sample_size(design: TrialDesign,
     --------
     >>> import neosim as ns
     >>> d = ns.TrialDesign(hazard_ratio=0.5, control={"median_months": 12.0},
-    ...                    accrual_months=[12.0], followup_months=12.0, power=0.8)
+    ...                    accrual_time=12.0, followup_months=12.0, power=0.8)
     >>> r = ns.sample_size(d)
     >>> r.events_ceil, r.subjects_ceil
     (66, 126)
@@ -144,7 +144,7 @@ def power(design: TrialDesign, *, subjects: float | None = None, events: float |
     --------
     >>> import neosim as ns
     >>> d = ns.TrialDesign(hazard_ratio=0.7, control={"median_months": 12.0}, power=None,
-    ...                    subjects=300, accrual_months=[24.0], followup_months=12.0)
+    ...                    subjects=300, accrual_time=24.0, followup_months=12.0)
     >>> round(ns.power(d).power, 4)
     0.7137
     >>> ns.power(d, events=150)

@@ -71,7 +71,7 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
     --------
     >>> import neosim as ns
     >>> d = ns.TrialDesign(hazard_ratio=0.6, control={"median_months": 12.0}, power=None,
-    ...                    subjects=200, accrual_months=[12.0], followup_months=12.0)
+    ...                    subjects=200, accrual_time=12.0, followup_months=12.0)
     >>> ds = ns.simulate(d, n_trials=2000, seed=3)
     >>> ds["power"].sel(analysis="logrank").item()
     0.762

@@ -7,6 +7,7 @@ modules (no PyMC, ArviZ, SciPy or matplotlib), so they answer in well under a se
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 
@@ -19,15 +20,16 @@ from neosim.errors import InputError
 _FLAGS = {
     "hazard_ratio": "--hr", "alpha": "--alpha", "sided": "--sided", "power": "--power",
     "allocation_ratio": "--allocation", "control.median_months": "--control-median",
-    "control.hazard_per_month": "--control-hazard", "accrual_months": "--accrual-months",
-    "accrual_intensity": "--accrual-intensity", "followup_months": "--followup-months",
+    "control.hazard_per_month": "--control-hazard", "accrual_time": "--accrual-time",
+    "accrual_intensity": "--accrual-intensity",
+    "accrual_intensity_type": "--accrual-intensity-type", "followup_months": "--followup-months",
     "dropout.hazard_per_month": "--dropout-hazard", "dropout.rate": "--dropout-rate",
     "dropout.time_months": "--dropout-time", "subjects": "--subjects",
 }
 CMD = "command line"
 #: the flags every analytic answer depends on (named when an answer is not a finite number)
 _DRIVERS = ("--hr", "--alpha", "--power", "--subjects", "--allocation", "--control-median",
-            "--control-hazard", "--accrual-months", "--followup-months", "--dropout-hazard",
+            "--control-hazard", "--accrual-time", "--followup-months", "--dropout-hazard",
             "--dropout-rate")
 #: bounds of the design flags: months up to a century, hazards per month up to 100, a hazard
 #: ratio within [1e-3, 1e3], levels and powers far enough from 0 and 1 for the normal quantile
@@ -93,12 +95,14 @@ def _design(o: dict, *, need_power: bool):
         dropout = {"hazard_per_month": o["dropout_hazard"]}
     elif o["dropout_rate"] is not None:
         dropout = {"rate": o["dropout_rate"], "time_months": o["dropout_time"]}
-    accrual = real_list(o["accrual_months"], "--accrual-months", lo=MIN_MONTHS, hi=MONTHS)
-    if sum(accrual) > MONTHS:
-        raise InputError(f"total accrual exceeds {MONTHS:g} months", file=CMD,
-                         field="--accrual-months")
+    accrual = real_list(o["accrual_time"], "--accrual-time", lo=0.0, hi=MONTHS)
+    if len(accrual) == 1:  # rpact: a single value is the end of accrual
+        if accrual[0] < MIN_MONTHS:
+            raise InputError(f"the end of accrual must be at least {MIN_MONTHS:g} months",
+                             file=CMD, field="--accrual-time")
+        accrual = [0.0, accrual[0]]
     intensity = (real_list(o["accrual_intensity"], "--accrual-intensity", lo=1e-6, hi=1e6)
-                 or [1.0] * len(accrual))
+                 or [1.0] * (len(accrual) - 1))
     if o["power"] is not None and o["power"] <= o["alpha"] / o["sided"]:
         raise InputError("must exceed the one-sided level alpha / sided", file=CMD,
                          field="--power")
@@ -106,20 +110,34 @@ def _design(o: dict, *, need_power: bool):
         "hazard_ratio": o["hr"], "alpha": o["alpha"], "sided": o["sided"],
         "power": o["power"] if (need_power or o["subjects"] is None) else None,
         "allocation_ratio": _allocation(o["allocation"]), "control": control,
-        "accrual_months": accrual, "accrual_intensity": intensity,
+        "accrual_time": accrual, "accrual_intensity": intensity,
+        "accrual_intensity_type": o["accrual_intensity_type"],
         "followup_months": o["followup_months"], "dropout": dropout, "subjects": o["subjects"],
     }
     try:
         return validate(TrialDesign, data, file=CMD)
     except InputError as exc:
         flag = _FLAGS.get(exc.field or "", exc.field)
-        if exc.field and exc.field.startswith("accrual_months"):
-            flag = "--accrual-months"
+        if exc.field and exc.field.startswith("accrual_time"):
+            flag = "--accrual-time"
         if not exc.field:  # a check across fields: name the flag of the field it mentions first
             named = sorted((exc.message.find(k.split(".")[-1]), f) for k, f in _FLAGS.items()
                            if k.split(".")[-1] in exc.message)
             flag = named[0][1] if named else None
         raise InputError(exc.message, file=CMD, field=flag) from None
+
+
+@contextlib.contextmanager
+def _flags_named():
+    """Re-locate an input error of a calculation at the command line and the flag of its
+    field."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.file:
+            raise
+        raise InputError(exc.message, file=CMD,
+                         field=_FLAGS.get(exc.field or "", exc.field)) from None
 
 
 def _design_options(fn):
@@ -138,10 +156,15 @@ def _design_options(fn):
                      help="Control median survival (months)."),
         click.option("--control-hazard", type=Real(1e-6, MAX_HAZARD),
                      help="Control hazard per month."),
-        click.option("--accrual-months", default="12", show_default=True,
-                     help="Accrual duration; a comma list gives piecewise-uniform pieces."),
+        click.option("--accrual-time", default="12", show_default=True,
+                     help="End of accrual in months, or rpact's accrualTime: the start points "
+                          "of the pieces from 0 (comma list), ending with the end of accrual."),
         click.option("--accrual-intensity", default=None,
-                     help="Relative accrual intensity per piece (comma list)."),
+                     help="Accrual intensity per piece (comma list; default equal)."),
+        click.option("--accrual-intensity-type", type=click.Choice(["relative", "absolute"]),
+                     default="relative", show_default=True,
+                     help="relative: weights scaled to the subjects; absolute: subjects per "
+                          "month until the subjects are in (then accrual-time may omit the end)."),
         click.option("--followup-months", type=Real(0.0, MONTHS), default=12.0,
                      show_default=True, help="Minimum follow-up after the end of accrual."),
         click.option("--dropout-hazard", type=Real(0.0, MAX_HAZARD),
@@ -183,10 +206,11 @@ def samplesize(**o) -> None:
     from neosim.design import survival
 
     design = _design(o, need_power=False)
-    if design.subjects is not None:
-        result = survival.power(design, o["method"])
-    else:
-        result = survival.sample_size(design, o["method"])
+    with _flags_named():
+        if design.subjects is not None:
+            result = survival.power(design, o["method"])
+        else:
+            result = survival.sample_size(design, o["method"])
     _emit(result, o["as_json"])
 
 
@@ -209,7 +233,8 @@ def power(**o) -> None:
 
     o = {**o, "power": None}
     design = _design(o, need_power=False)
-    analytic = survival.power(design, o["method"])
+    with _flags_named():
+        analytic = survival.power(design, o["method"])
     if o["n_trials"] is None:
         for flag in ("events",):
             if o[flag] is not None:

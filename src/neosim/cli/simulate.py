@@ -9,7 +9,6 @@ design. Imports stay light: numpy/numba load only when a simulation runs.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from neosim.errors import InputError
@@ -22,36 +21,40 @@ FLAGS = {"n": "--subjects", "hazard_ratio": "--hr", "events": "--events",
 
 def simulate_design(design: Any, *, n_trials: int, seed: int, events: int | None,
                     workers: int | None = None) -> dict[str, Any]:
-    """Simulate ``design`` at its ``subjects`` (rounded up) with the one-sided log-rank test at
-    the design's level (α/2 per tail when two-sided); returns :func:`simulate_power`'s dict."""
-    from neosim.simulate import TrialScenario
-    from neosim.simulate.analyses import LogRank
-    from neosim.simulate.oc import simulate_power
+    """Simulate ``design`` through the public :func:`neosim.simulate` at its ``subjects``
+    (rounded up) with its default analysis, the one-sided log-rank test at the design's level
+    (α/2 per tail when two-sided); returns the JSON-ready numbers and their MC errors."""
+    import time
 
-    if not 1 <= n_trials <= 10_000_000:
-        raise InputError("must be between 1 and 10,000,000 trials (the statistics of every trial "
-                         "are kept in memory)", file=CMD, field="--simulate")
-    if design.subjects > 10_000:
-        raise InputError("simulation takes at most 10,000 subjects per trial", file=CMD,
-                         field="--subjects")
+    from neosim.api.simulation import simulate
+
     if not 0 <= seed < 2**63:
         raise InputError("must be in [0, 2**63)", file=CMD, field="--seed")
+    t0 = time.perf_counter()
     try:
-        scenario = TrialScenario.from_design(design, subjects=math.ceil(design.subjects),
-                                             events=events)
-        level = design.alpha / design.sided
-        return simulate_power(scenario, [LogRank(level)], n_trials, seed, workers=workers)
+        ds = simulate(design, n_trials=n_trials, seed=seed, events=events, workers=workers)
     except InputError as exc:
-        raise InputError(exc.message, file=CMD, field=FLAGS.get(exc.field or "", exc.field)) \
-            from None
+        field = {"n_trials": "--simulate", "subjects": "--subjects", "seed": "--seed"}.get(
+            exc.field or "", FLAGS.get(exc.field or "", exc.field))
+        raise InputError(exc.message, file=CMD, field=field) from None
+    seconds = time.perf_counter() - t0
+    (name,) = ds["analysis"].values.tolist()
+    return {"analysis": name, "power": float(ds["power"].item()),
+            "power_mc_se": float(ds["power_mc_se"].item()),
+            "events": (float(ds["events_mean"]), float(ds["events_mc_se"])),
+            "duration": (float(ds["duration_mean"]), float(ds["duration_mc_se"])),
+            "reached": (float(ds["reached"]), float(ds["reached_mc_se"])),
+            "n_trials": int(ds.attrs["n_trials"]), "seed": int(ds.attrs["seed"]),
+            "seconds": round(seconds, 4),
+            "trials_per_second": round(n_trials / seconds, 1) if seconds > 0 else None}
 
 
 def simulation_record(result: dict[str, Any], analytic: dict[str, Any], *,
                       events: int | None) -> dict[str, Any]:
     """One JSON-ready object: the simulated operating characteristics and the analytic answer."""
-    (name, p), = result["power"].items()
     return {
-        "method": "simulation", "analysis": name, "power": p["value"], "power_mc_se": p["mc_se"],
+        "method": "simulation", "analysis": result["analysis"], "power": result["power"],
+        "power_mc_se": result["power_mc_se"],
         "events_mean": result["events"][0], "events_mc_se": result["events"][1],
         "study_duration_months_mean": result["duration"][0],
         "study_duration_months_mc_se": result["duration"][1],

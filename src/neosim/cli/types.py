@@ -113,7 +113,7 @@ class InputPath(_Fails, click.Path):
 
 def real_list(text: str | None, flag: str, *, lo: float, hi: float, max_items: int = 100,
               lo_open: bool = False) -> list[float] | None:
-    """Comma-separated finite numbers in a range (``--accrual-months 6,12``), or ``None``."""
+    """Comma-separated finite numbers in a range (``--accrual-time 0,6,18``), or ``None``."""
     if text is None:
         return None
     parts = [p for p in text.split(",") if p.strip()]

@@ -273,6 +273,9 @@ def sample_size(design: TrialDesign, method: Method = "schoenfeld") -> SurvivalR
     _check_method(method)
     if design.power is None:
         raise InputError("power is required to solve for the sample size", field="power")
+    if design.hazard_ratio == 1.0:
+        raise InputError("no sample size detects a hazard ratio of 1: give the effect to "
+                         "power for (its power is alpha at any size)", field="hazard_ratio")
     acc, inten, fu = design.accrual_months, design.accrual_intensity, design.followup_months
     qe = design.experimental_fraction
     if method == "lachin-foulkes":
@@ -298,24 +301,20 @@ def power(design: TrialDesign, method: Method = "schoenfeld",
     n = design.subjects if subjects is None else subjects
     if n is None:
         raise InputError("subjects is required to solve for power", field="subjects")
-    acc, inten, fu = design.accrual_months, design.accrual_intensity, design.followup_months
+    if design.accrual_intensity_type == "relative":
+        acc, inten = design.accrual_months, design.accrual_intensity
+    else:  # subjects per month until the subjects are in
+        acc, inten = design.accrual_pieces(n)
+    fu = design.followup_months
     pw, events, probs = _power_for_subjects(design, method, n, acc, inten, fu)
     return _result(design, method, float(n), events, pw, acc, inten, fu, probs)
 
 
-def accrual_pieces_for(subjects: float, accrual_months, intensity_per_month) -> list[float]:
-    """Accrual piece durations needed to enrol ``subjects`` at absolute intensities (subjects per
-    month); the last piece is extended (or pieces are cut short) as needed."""
-    out: list[float] = []
-    left = subjects
-    for k, (d, a) in enumerate(zip(accrual_months, intensity_per_month, strict=True)):
-        last = k == len(accrual_months) - 1
-        if a * d >= left or last:
-            out.append(left / a)
-            return out
-        out.append(d)
-        left -= a * d
-    return out  # pragma: no cover - the loop always returns on its last piece
+def absolute_accrual(design: TrialDesign, subjects: float):
+    """``(durations, subjects per month)`` enrolling ``subjects`` at the design's intensities
+    read as subjects per month (the last piece extended, or pieces cut short)."""
+    return design.model_copy(update={"accrual_intensity_type": "absolute"}).accrual_pieces(
+        subjects)
 
 
 def duration_for_subjects(design: TrialDesign, subjects: float,
@@ -329,8 +328,7 @@ def duration_for_subjects(design: TrialDesign, subjects: float,
     _check_method(method)
     if design.power is None:
         raise InputError("power is required to solve for the study duration", field="power")
-    acc = accrual_pieces_for(subjects, design.accrual_months, design.accrual_intensity)
-    inten = design.accrual_intensity[: len(acc)]
+    acc, inten = absolute_accrual(design, subjects)
 
     def shortfall(fu: float) -> float:
         return _power_for_subjects(design, method, subjects, acc, inten, fu)[0] - design.power

@@ -56,7 +56,17 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     from neosim import budget
 
     # closed forms: a fixed baseline, a power curve of 30 points per method over the pieces
-    pieces = len(d.accrual_months) + len(d.control.pieces()[0])
+    try:
+        if d.groups != 2:
+            raise InputError("the analytic formulas compare two groups: simulate a single-arm "
+                             "design (trial_simulation)", field="groups")
+        if d.open_ended and cfg.solve != "duration":
+            raise InputError("give the end of accrual as the last accrual_time (absolute "
+                             "intensities without an end are for solve = 'duration')",
+                             field="accrual_time")
+        pieces = len(d.accrual_intensity) + len(d.control.pieces()[0])
+    except InputError as exc:
+        raise InputError(exc.message, file=source_file, field=f"design.{exc.field}") from None
     budget.check(budget.Estimate(budget.BASE_NUMPY, 1e-5 * 31 * len(cfg.methods) * pieces,
                                  ("design",)), cfg.output, file=source_file)
     return Prepared(cfg=cfg)
@@ -94,14 +104,23 @@ def power_curve(prep: Prepared, results: list, points: int = 30) -> list[dict]:
         for row, n in zip(rows, grid, strict=True):
             design = d
             if prep.cfg.solve == "duration":
-                acc = survival.accrual_pieces_for(n, d.accrual_months, d.accrual_intensity)
+                acc, inten = survival.absolute_accrual(d, n)
                 design = d.model_copy(update={
-                    "accrual_months": acc, "accrual_intensity": d.accrual_intensity[:len(acc)],
+                    "accrual_time": _starts_and_end(acc), "accrual_intensity": list(inten),
+                    "accrual_intensity_type": "relative",
                     "followup_months": r.followup_months})
             res = survival.power(design, r.method, subjects=n)
             row[f"power[{r.method}]"] = res.power
             row[f"events[{r.method}]"] = res.events
     return rows
+
+
+def _starts_and_end(durations) -> list[float]:
+    """rpact's ``accrualTime`` (start points and the end) of consecutive piece durations."""
+    out = [0.0]
+    for d in durations:
+        out.append(out[-1] + float(d))
+    return out
 
 
 def _data_source(prep: Prepared) -> dict:
@@ -115,8 +134,9 @@ def _data_source(prep: Prepared) -> dict:
     return {"name": "planning_assumptions", "short": "Planning assumptions", "synthetic": True,
             "citation": "Planning assumptions of this config (not data): hazard ratio "
                         f"{d.hazard_ratio:g}; control survival: {words(d.control)}; accrual "
-                        f"pieces {d.accrual_months} months at intensities "
-                        f"{d.accrual_intensity}; follow-up {d.followup_months:g} months; "
+                        f"start points {d.accrual_time} months at {d.accrual_intensity_type} "
+                        f"intensities {d.accrual_intensity}; follow-up "
+                        f"{d.followup_months:g} months; "
                         f"dropout: {words(d.dropout)}",
             "description": f"alpha {d.alpha:g} ({d.sided}-sided), allocation "
                            f"{d.allocation_ratio:g}:1"}

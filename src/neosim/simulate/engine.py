@@ -62,9 +62,17 @@ def draw_block(scenario: TrialScenario, rng: np.random.Generator,
     accrual_entry(entry, cum[keep], times[keep], float(n))
     e = rng.standard_exponential((BLOCK, n))
     tdrop = None
-    if scenario.dropout_rate > 0:
+    drop_t, drop_c = scenario.dropout_rates
+    if drop_t > 0 or drop_c > 0:
         tdrop = rng.standard_exponential((BLOCK, n))
-        tdrop *= 1.0 / scenario.dropout_rate
+        if drop_t == drop_c:
+            tdrop *= 1.0 / drop_c
+        else:  # per arm; an arm without dropout never drops out
+            with np.errstate(divide="ignore"):
+                scale = np.where(arm == 1, 1.0 / drop_t if drop_t > 0 else np.inf,
+                                 1.0 / drop_c if drop_c > 0 else np.inf)
+            tdrop *= scale
+            tdrop[:, np.isinf(scale)] = np.inf
     truth: dict[str, np.ndarray] = {}
     if scenario.treatment is not None:  # non-proportional hazards: one model per arm
         t, c = arm == 1, arm == 0

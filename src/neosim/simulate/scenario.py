@@ -41,7 +41,10 @@ class TrialScenario:
         Fraction randomised to treatment (two-arm); arm sizes are ``round(n * allocation)`` and
         the rest.
     dropout_rate
-        Exponential dropout hazard per month (both arms).
+        Exponential dropout hazard per month (the control arm's, and the treatment arm's unless
+        ``treatment_dropout_rate`` is given).
+    treatment_dropout_rate
+        Dropout hazard per month of the treatment arm when it differs from ``dropout_rate``.
     events
         Event-driven analysis when this many events have occurred (as rpact). If the target is
         never reached (cure, dropout), the analysis is after the last event and the last entry.
@@ -65,6 +68,7 @@ class TrialScenario:
     design: Literal["two_arm", "single_arm"] = "two_arm"
     allocation: float = 0.5
     dropout_rate: float = 0.0
+    treatment_dropout_rate: float | None = None
     events: int | None = None
     analysis_time: float | None = None
     max_duration: float | None = None
@@ -86,9 +90,10 @@ class TrialScenario:
             n_t = self.n_treatment
             if n_t < 1 or self.n - n_t < 1:
                 raise InputError("both arms need at least one patient", field="n")
-        if not (math.isfinite(self.dropout_rate) and self.dropout_rate >= 0):
-            raise InputError(f"must be finite and non-negative (got {self.dropout_rate!r})",
-                             field="dropout_rate")
+        for name in ("dropout_rate", "treatment_dropout_rate"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise InputError(f"must be finite and non-negative (got {value!r})", field=name)
         if (self.events is None) == (self.analysis_time is None):
             raise InputError("give exactly one of events and analysis_time", field="events")
         if self.events is not None:
@@ -114,33 +119,48 @@ class TrialScenario:
 
     @classmethod
     def from_design(cls, design: Any, *, subjects: int, events: int | None = None,
-                    hazard_ratio: float | None = None) -> TrialScenario:
-        """The scenario that simulates :class:`neosim.design.spec.TrialDesign` ``design``.
+                    hazard_ratio: float | None = None, control: SurvivalModel | None = None
+                    ) -> TrialScenario:
+        """The scenario that simulates :class:`neosim.design.spec.TrialDesign` ``design`` with
+        ``subjects`` patients: the one conversion from the design object to the simulator.
 
-        One design object serves analytic power and simulation: its allocation ratio, control
-        survival (exponential or piecewise exponential), hazard ratio (unless ``hazard_ratio``
-        overrides it, e.g. 1 for the type-I error), piecewise-uniform accrual scaled to
-        ``subjects`` and dropout become the scenario's. The analysis is event-driven at
-        ``events`` when given, else at the design's study duration (accrual + follow-up), the
-        time the analytic calculation assumes. Per-arm dropout hazards must be equal here.
+        Groups, allocation ratio, control survival (any family; ``control`` gives the bound
+        family when the design's control is a prior file, read by the caller), hazard ratio
+        (unless ``hazard_ratio`` overrides it, e.g. 1 for the type-I error), accrual (relative
+        intensities scaled to ``subjects``, absolute ones until the subjects are in), dropout per
+        arm, time resolution, landmark and the analysis timing become the scenario's. The
+        analysis is event-driven at ``events`` when given (else at the design's
+        ``analysis.events`` or ``events_fraction`` of ``subjects``), at
+        ``analysis.calendar_months``, or by default at the end of accrual plus
+        ``followup_months``, the time the analytic calculation assumes.
         """
-        from neosim.simulate.models import PiecewiseExponential
-
-        # the design's rpact-style piece starts (0 first) are the family's cuts after 0
-        starts, rates = design.control.pieces()
-        control = (Exponential(rates[0]) if len(rates) == 1
-                   else PiecewiseExponential(tuple(starts[1:]), tuple(rates)))
+        if control is None:
+            control = design.control.family()
         drop_e, drop_c = design.dropout.hazards()
-        if abs(drop_e - drop_c) > 1e-12:
-            raise InputError("the simulator takes one dropout hazard for both arms",
-                             field="dropout")
-        accrual = Accrual(tuple(float(d) for d in design.accrual_months),
-                          design.accrual_intensity_per_month(subjects))
+        durations, rates = design.accrual_pieces(subjects)
+        accrual = Accrual(tuple(float(d) for d in durations), tuple(float(r) for r in rates))
+        timing = design.analysis
+        if events is None:
+            events = timing.events_for(int(subjects))
+        analysis_time = None
+        if events is None:
+            analysis_time = (timing.calendar_months if timing.calendar_months is not None
+                             else float(sum(durations)) + design.followup_months)
         return cls(n=int(subjects), control=control, accrual=accrual,
                    hazard_ratio=design.hazard_ratio if hazard_ratio is None else hazard_ratio,
+                   design="two_arm" if design.groups == 2 else "single_arm",
                    allocation=design.experimental_fraction, dropout_rate=drop_c,
-                   events=events,
-                   analysis_time=None if events is not None else design.study_duration_months)
+                   treatment_dropout_rate=None if drop_e == drop_c else drop_e,
+                   events=events, analysis_time=analysis_time,
+                   max_duration=timing.max_duration_months,
+                   time_resolution=design.time_resolution_months,
+                   landmark=design.landmark_months)
+
+    @property
+    def dropout_rates(self) -> tuple[float, float]:
+        """Dropout hazards per month, ``(treatment, control)``."""
+        c = self.dropout_rate
+        return (c if self.treatment_dropout_rate is None else self.treatment_dropout_rate), c
 
     @property
     def n_treatment(self) -> int:

@@ -28,7 +28,8 @@ def _tradeoff(prep: Prepared) -> list[dict[str, Any]]:
         widths = np.diff(edges)
         mass = np.diff(c.unit_intensity(edges))
         dens = np.maximum(mass / widths, 1e-12 * max(mass.max(), 1e-300))
-        design = t.design.model_copy(update={"accrual_months": [float(w) for w in widths],
+        design = t.design.model_copy(update={"accrual_time": [float(x) for x in edges],
+                                             "accrual_intensity_type": "relative",
                                              "accrual_intensity": [float(x) for x in dens],
                                              "subjects": None})
         res = survival.sample_size(design, t.method)

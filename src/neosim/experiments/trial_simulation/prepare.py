@@ -16,8 +16,7 @@ from neosim.experiments.trial_simulation.schema import (
     Config,
     GammaSpec,
     NormalSpec,
-    SurvivalSection,
-    TrialSection,
+    set_path,
 )
 from neosim.inputs import resolve_path
 
@@ -29,10 +28,10 @@ from neosim.inputs import resolve_path
 @dataclass
 class Prepared:
     cfg: Config
-    scenarios: list  # [(i_n, i_hr, TrialScenario)]
+    scenarios: list  # [(grid index tuple, TrialScenario)], row-major over cfg.grid.axes()
     analyses: list
     design_prior: Any
-    assurance_scenarios: list  # [(i_n, TrialScenario)]
+    assurance_scenarios: list  # [(grid index tuple without hazard_ratio, TrialScenario)]
     sources: dict[str, str]
     synthetic: bool
     data_sources: list = field(default_factory=list)
@@ -48,38 +47,17 @@ def _read_prior(path: str, source_file: str, field: str):
         raise InputError(f"{exc.message} ({where})", file=source_file, field=field) from None
 
 
-def _survival_model(spec: SurvivalSection, source_file: str, field: str, sources: dict):
-    from neosim.simulate import models as m
-    from neosim.simulate.prior_io import design_rate_prior
+def _control_hazard(path: str, source_file: str, sources: dict) -> float:
+    """The constant control hazard a prior file sets: ``-log(E[S]) / T`` for a beta mixture on
+    ``survival_probability_<T>m``, else the mean of the gamma mixture or hazard draws."""
+    from neosim.simulate.prior_io import SurvivalToHazard, design_rate_prior
 
-    def rate() -> float:
-        if spec.rate_per_month is not None:
-            return spec.rate_per_month
-        if spec.median_months is not None:
-            return math.log(2) / spec.median_months
-        prior = _read_prior(spec.prior, source_file, f"{field}.prior")
-        sources["control_truth"] = f"{spec.prior} ({prior.name} v{prior.version})"
-        sampler = design_rate_prior(prior, file=source_file)
-        from neosim.simulate.prior_io import SurvivalToHazard
-
-        if isinstance(sampler, SurvivalToHazard):  # λ = -log(E[S]) / T
-            return -math.log(sampler.mix.mean()) / sampler.horizon
-        return float(sampler.mean()) if hasattr(sampler, "mean") else float(sampler)
-
-    lam = rate() if spec.model in ("exponential", "cure") else None
-    keys = m.FAMILIES[spec.model].config_keys
-    try:
-        if spec.model == "exponential":
-            return m.Exponential(lam)
-        if spec.model == "cure":
-            return m.Cure(spec.cure_fraction, m.Exponential(lam))
-        cls = m.FAMILIES[spec.model]  # any other family: its parameters under its config keys
-        values = {arg: getattr(spec, key) for arg, key in cls.config_keys.items()}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-    except InputError as exc:
-        base, _, index = (exc.field or "").partition("[")
-        key = keys.get(base, base) + (f"[{index}" if index else "")
-        raise InputError(exc.message, file=source_file, field=f"{field}.{key}") from None
+    prior = _read_prior(path, source_file, "design.control.prior")
+    sources["control_truth"] = f"{path} ({prior.name} v{prior.version})"
+    sampler = design_rate_prior(prior, file=source_file)
+    if isinstance(sampler, SurvivalToHazard):
+        return -math.log(sampler.mix.mean()) / sampler.horizon
+    return float(sampler.mean()) if hasattr(sampler, "mean") else float(sampler)
 
 
 def _gamma(spec, source_file: str, field: str, sources: dict):
@@ -93,7 +71,7 @@ def _gamma(spec, source_file: str, field: str, sources: dict):
     return hazard_prior(prior, file=source_file)
 
 
-def _analysis(i: int, spec: AnalysisSpec, trial: TrialSection, source_file: str, sources: dict):
+def _analysis(i: int, spec: AnalysisSpec, design, source_file: str, sources: dict):
     from neosim.priors import Mixture
     from neosim.simulate import analyses as an
     from neosim.simulate.prior_io import log_hr_prior
@@ -123,7 +101,7 @@ def _analysis(i: int, spec: AnalysisSpec, trial: TrialSection, source_file: str,
                                              f"{field}.log_hr_prior"), file=source_file)
         return an.BayesLogHR(prior, spec.hr_threshold, prob if prob is not None else 0.975,
                              **name)
-    time = spec.landmark_months or trial.landmark_months
+    time = spec.landmark_months or design.landmark_months
     if time is None or spec.survival_threshold is None:
         raise InputError("bayes_landmark needs landmark_months and survival_threshold",
                          file=source_file, field=f"{field}.survival_threshold")
@@ -132,59 +110,78 @@ def _analysis(i: int, spec: AnalysisSpec, trial: TrialSection, source_file: str,
         spec.survival_threshold, prob if prob is not None else 0.9, **name)
 
 
+def _designs(cfg: Config, source_file: str) -> list[tuple[tuple[int, ...], Any]]:
+    """The design of every grid point (row-major over ``cfg.grid.axes()``), each validated;
+    a bad combination is an error naming the grid field."""
+    import itertools
+
+    from neosim.config import validate
+    from neosim.design.spec import TrialDesign
+
+    axes = cfg.grid.axes(cfg.design)
+    base = cfg.design.model_dump(mode="python", exclude_unset=True, by_alias=True)
+    out = []
+    for index in itertools.product(*(range(len(v)) for v in axes.values())):
+        data = base
+        for (key, values), k in zip(axes.items(), index, strict=True):
+            data = set_path(data, key, values[k])
+        try:
+            out.append((index, validate(TrialDesign, data, file=source_file,
+                                        prefix="design")))
+        except InputError as exc:
+            varied = [k for k in axes if k != "subjects"] or ["subjects"]
+            raise InputError(f"{exc.message} (in the grid point "
+                             + ", ".join(f"{k} = {axes[k][i]}" for k, i in
+                                         zip(axes, index, strict=True)) + ")",
+                             file=source_file, field=exc.field or f"grid.{varied[0]}") from None
+    return out
+
+
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Build every scenario, analysis and prior; every problem is an :class:`InputError`."""
-    scenarios_total = len(cfg.grid.n) * len(cfg.grid.hazard_ratio) + (
-        len(cfg.grid.n) if cfg.assurance is not None else 0)
+    axes = cfg.grid.axes(cfg.design)
+    points = math.prod(len(v) for v in axes.values())
+    per_hr = points // len(axes["hazard_ratio"])
+    scenarios_total = points + (per_hr if cfg.assurance is not None else 0)
     if scenarios_total * cfg.simulation.n_trials > MAX_TOTAL_TRIALS:
         raise InputError(
-            f"{scenarios_total} scenarios (grid.n x grid.hazard_ratio, and grid.n again for "
-            f"assurance) x {cfg.simulation.n_trials} trials exceed the "
+            f"{scenarios_total} scenarios (every grid combination, and each again without "
+            f"hazard_ratio for assurance) x {cfg.simulation.n_trials} trials exceed the "
             f"{MAX_TOTAL_TRIALS:,} simulated trials one run keeps in memory (about 120 bytes "
             "each); use fewer trials or split the grid", file=source_file,
             field="simulation.n_trials")
     from neosim.priors import Mixture
     from neosim.simulate.analyses import check_analyses
-    from neosim.simulate.models import Accrual
     from neosim.simulate.prior_io import design_rate_prior
     from neosim.simulate.scenario import DesignPrior, TrialScenario
 
-    t = cfg.trial
     sources: dict[str, str] = {}
-    control = _survival_model(t.control, source_file, "trial.control", sources)
+    d = cfg.design
+    prior_hazard = (_control_hazard(d.control.prior, source_file, sources)
+                    if d.control.prior is not None else None)
 
-    def scenario(n: int, hr: float) -> TrialScenario:
-        a = t.analysis
-        events = a.events
-        if a.events_fraction is not None:
-            events = max(1, round(a.events_fraction * n))
-        if events is not None and events > n:
-            raise InputError(f"{events} events cannot be observed among n = {n} patients",
-                             file=source_file, field="trial.analysis.events")
-        if t.accrual.duration_months is not None:
-            accrual = Accrual.uniform(n, t.accrual.duration_months)
-        else:
-            try:
-                accrual = Accrual(tuple(t.accrual.durations_months),
-                                  tuple(t.accrual.rates_per_month))
-            except InputError as exc:
-                raise InputError(exc.message, file=source_file,
-                                 field=f"trial.accrual.{exc.field}") from None
+    def scenario(design, hr: float | None = None) -> TrialScenario:
+        n = int(design.subjects)
         try:
-            return TrialScenario(
-                n=n, control=control, accrual=accrual, hazard_ratio=hr, design=t.design,
-                allocation=t.allocation, dropout_rate=t.dropout_rate_per_month, events=events,
-                analysis_time=a.calendar_months, max_duration=a.max_duration_months,
-                time_resolution=t.time_resolution_months, landmark=t.landmark_months)
+            control = design.control.family(prior_hazard)
+            events = design.analysis.events_for(n)
+            if events is not None and events > n:
+                raise InputError(f"{events} events cannot be observed among {n} subjects",
+                                 field="design.analysis.events")
+            return TrialScenario.from_design(design, subjects=n, hazard_ratio=hr,
+                                             control=control)
         except InputError as exc:
-            raise InputError(exc.message, file=source_file, field=f"grid.n ({exc.field})"
-                             ) from None
+            field = exc.field or "grid.subjects"
+            if not field.startswith(("design.", "grid.")):
+                field = f"design.{field}"
+            raise InputError(f"{exc.message} (subjects = {n})", file=source_file,
+                             field=field) from None
 
-    scenarios = [(i, j, scenario(n, hr)) for i, n in enumerate(cfg.grid.n)
-                 for j, hr in enumerate(cfg.grid.hazard_ratio)]
-    analyses = [_analysis(i, s, t, source_file, sources) for i, s in enumerate(cfg.analyses)]
+    designs = _designs(cfg, source_file)
+    scenarios = [(index, scenario(design)) for index, design in designs]
+    analyses = [_analysis(i, s, d, source_file, sources) for i, s in enumerate(cfg.analyses)]
     try:
-        check_analyses(analyses, scenarios[0][2])
+        check_analyses(analyses, scenarios[0][1])
     except InputError as exc:
         raise exc.at(file=source_file) from None
     names = [a.name for a in analyses]
@@ -200,13 +197,15 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
             sources["assurance.control_prior"] = f"{s.control_prior} ({prior.name})"
             rate = design_rate_prior(prior, key=s.control_draws, file=source_file)
         design_prior = DesignPrior(log_hazard_ratio=lhr, control_rate=rate)
-        for i, n in enumerate(cfg.grid.n):
-            sc = scenario(n, 1.0)
+        for index, design in designs:
+            if index[1] != 0:  # one assurance scenario per point without hazard_ratio
+                continue
+            sc = scenario(design, 1.0)
             try:
                 design_prior.check(sc)
             except InputError as exc:
                 raise exc.at(file=source_file) from None
-            assurance.append((i, sc))
+            assurance.append((index[:1] + index[2:], sc))
     if cfg.search is not None:
         if cfg.search.analysis not in names:
             raise InputError(f"no analysis named {cfg.search.analysis!r} (have "
@@ -215,13 +214,13 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         if hr is None and design_prior is None:
             raise InputError("an assurance search needs an [assurance] design prior",
                              file=source_file, field="search.hazard_ratio")
-        if hr is not None and hr not in cfg.grid.hazard_ratio:
-            raise InputError("must be one of grid.hazard_ratio", file=source_file,
+        if hr is not None and hr not in axes["hazard_ratio"]:
+            raise InputError("must be one of the grid's hazard_ratio values", file=source_file,
                              field="search.hazard_ratio")
     synthetic = False
-    for key, path in (("trial.control.prior", t.control.prior),):
-        if path:
-            synthetic |= _read_prior(path, source_file, key).source.synthetic
+    if d.control.prior is not None:
+        synthetic |= _read_prior(d.control.prior, source_file,
+                                 "design.control.prior").source.synthetic
     prep = Prepared(cfg, scenarios, analyses, design_prior, assurance, sources, synthetic)
     prep.data_sources = _data_sources(cfg, source_file)
     from neosim import budget
@@ -237,7 +236,7 @@ def _estimate(cfg: Config, scenarios_total: int):
     from neosim import budget
     from neosim.simulate.engine import BLOCK, default_workers
 
-    c, n_max = cfg.compute, max(cfg.grid.n)
+    c, n_max = cfg.compute, max(cfg.grid.subjects)
     if c.backend == "dask":
         parallel, processes = c.workers * c.threads_per_worker, c.workers
     else:
@@ -245,22 +244,23 @@ def _estimate(cfg: Config, scenarios_total: int):
     block = budget.F8 * BLOCK * n_max * 10.0
     kept = 3.0 * 120.0 * scenarios_total * cfg.simulation.n_trials
     memory = budget.BASE_NUMPY * (1 + processes) + 0.3 * budget.GIB + parallel * block + kept
-    per_trial = sum(n * max(math.log2(n), 1.0) for n in cfg.grid.n) / len(cfg.grid.n)
+    per_trial = sum(n * max(math.log2(n), 1.0) for n in cfg.grid.subjects) / len(
+        cfg.grid.subjects)
     seconds = (scenarios_total * cfg.simulation.n_trials * per_trial * 2e-8
                * (1 + len(cfg.analyses)) / parallel)
     workers = ("compute.workers", "compute.threads_per_worker") if c.backend == "dask" else (
         "simulation.workers",)
-    drivers = budget.ranked({("grid.n", *workers): parallel * block,
-                             ("simulation.n_trials", "grid.hazard_ratio"): kept})
+    drivers = budget.ranked({("grid.subjects", *workers): parallel * block,
+                             ("simulation.n_trials", "grid"): kept})
     return budget.Estimate(memory, seconds, drivers,
-                           ("simulation.n_trials", "grid.n", "grid.hazard_ratio", "analyses",
+                           ("simulation.n_trials", "grid.subjects", "grid", "analyses",
                             *workers))
 
 
 def _data_sources(cfg: Config, source_file: str) -> list[dict]:
     """Citations for the report: every prior file the experiment reads (with the evidence it
     was made from), and the planning assumptions, which are not data."""
-    paths = [cfg.trial.control.prior] + [a.control_prior for a in cfg.analyses] + (
+    paths = [cfg.design.control.prior] + [a.control_prior for a in cfg.analyses] + (
         [cfg.assurance.control_prior, cfg.assurance.control_draws] if cfg.assurance else [])
     out, seen = [], set()
     for path in paths:

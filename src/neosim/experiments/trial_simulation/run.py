@@ -24,44 +24,47 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     cfg = prep.cfg
     sim = cfg.simulation
     n_trials, seed = sim.n_trials, cfg.experiment.seed
-    grid_n, grid_hr = cfg.grid.n, cfg.grid.hazard_ratio
+    axes = cfg.grid.axes(cfg.design)
     names = [a.name for a in prep.analyses]
-    shape = (len(grid_n), len(grid_hr))
+    shape = tuple(len(v) for v in axes.values())
     power = np.full((*shape, len(names)), np.nan)
     power_se = np.full_like(power, np.nan)
     per_scenario = {k: np.full(shape, np.nan) for k in (
         "events_mean", "events_mc_se", "duration_mean", "duration_mc_se", "reached",
         "log_hr_bias", "log_hr_bias_mc_se", "log_hr_rmse", "log_hr_rmse_mc_se",
         "log_hr_coverage", "log_hr_coverage_mc_se")}
-    jobs = [(i * len(grid_hr) + j, sc, None, f"n = {sc.n}, HR = {sc.hazard_ratio:g}")
-            for i, j, sc in prep.scenarios]
+    jobs = [(i, sc, None, _label(axes, index))
+            for i, (index, sc) in enumerate(prep.scenarios)]
     offset = len(prep.scenarios)
-    jobs += [(offset + i, sc, prep.design_prior, f"assurance, n = {sc.n}")
-             for i, sc in prep.assurance_scenarios]
+    jobs += [(offset + i, sc, prep.design_prior, f"assurance, subjects = {sc.n}")
+             for i, (_index, sc) in enumerate(prep.assurance_scenarios)]
     t0 = time.perf_counter()
     with folder.timed("simulate"):
         results = _run_jobs(prep, jobs, folder, progress)
         seconds = time.perf_counter() - t0
-        for (i, j, _sc), res in zip(prep.scenarios, results, strict=False):
+        for (index, _sc), res in zip(prep.scenarios, results, strict=False):
             for k, name in enumerate(names):
-                power[i, j, k] = res["power"][name]["value"]
-                power_se[i, j, k] = res["power"][name]["mc_se"]
-            _fill(per_scenario, i, j, res)
+                power[(*index, k)] = res["power"][name]["value"]
+                power_se[(*index, k)] = res["power"][name]["mc_se"]
+            _fill(per_scenario, index, res)
         assurance = assurance_se = None
         if prep.design_prior is not None:
-            assurance = np.full((len(grid_n), len(names)), np.nan)
+            no_hr = shape[:1] + shape[2:]
+            assurance = np.full((*no_hr, len(names)), np.nan)
             assurance_se = np.full_like(assurance, np.nan)
-            for (i, _sc), res in zip(prep.assurance_scenarios, results[offset:], strict=True):
+            for (index, _sc), res in zip(prep.assurance_scenarios, results[offset:],
+                                         strict=True):
                 for k, name in enumerate(names):
-                    assurance[i, k] = res["power"][name]["value"]
-                    assurance_se[i, k] = res["power"][name]["mc_se"]
+                    assurance[(*index, k)] = res["power"][name]["value"]
+                    assurance_se[(*index, k)] = res["power"][name]["mc_se"]
     total_trials = n_trials * len(jobs)
 
     search = None
-    if cfg.search is not None:
+    grid_n = axes["subjects"]
+    if cfg.search is not None:  # the grid is subjects x hazard_ratio here (schema)
         k = names.index(cfg.search.analysis)
         if cfg.search.hazard_ratio is not None:
-            j = grid_hr.index(cfg.search.hazard_ratio)
+            j = axes["hazard_ratio"].index(cfg.search.hazard_ratio)
             search = smallest_meeting(grid_n, power[:, j, k], power_se[:, j, k],
                                       cfg.search.target)
             search["quantity"] = f"power at HR {cfg.search.hazard_ratio:g}"
@@ -140,27 +143,35 @@ def _run_jobs(prep: Prepared, jobs: list, folder, progress) -> list[dict]:
     return out
 
 
-def _fill(out: dict, i: int, j: int, res: dict) -> None:
-    out["events_mean"][i, j], out["events_mc_se"][i, j] = res["events"]
-    out["duration_mean"][i, j], out["duration_mc_se"][i, j] = res["duration"]
-    out["reached"][i, j] = res["reached"][0]
+def _label(axes: dict, index: tuple[int, ...]) -> str:
+    return ", ".join(f"{'HR' if k == 'hazard_ratio' else k} = {axes[k][i]:g}"
+                     if isinstance(axes[k][i], int | float) else f"{k} = {axes[k][i]}"
+                     for k, i in zip(axes, index, strict=True))
+
+
+def _fill(out: dict, index: tuple[int, ...], res: dict) -> None:
+    out["events_mean"][index], out["events_mc_se"][index] = res["events"]
+    out["duration_mean"][index], out["duration_mc_se"][index] = res["duration"]
+    out["reached"][index] = res["reached"][0]
     if "log_hr" in res:
         for key in ("bias", "bias_mc_se", "rmse", "rmse_mc_se", "coverage", "coverage_mc_se"):
-            out[f"log_hr_{key}"][i, j] = res["log_hr"].get(key, math.nan)
+            out[f"log_hr_{key}"][index] = res["log_hr"].get(key, math.nan)
 
 
 def _dataset(prep, power, power_se, per_scenario, assurance, assurance_se):
     import xarray as xr
 
     cfg = prep.cfg
-    coords = {"n": list(cfg.grid.n), "hazard_ratio": list(cfg.grid.hazard_ratio),
-              "analysis": [a.name for a in prep.analyses]}
-    data = {"power": (("n", "hazard_ratio", "analysis"), power),
-            "power_mc_se": (("n", "hazard_ratio", "analysis"), power_se)}
-    data.update({k: (("n", "hazard_ratio"), v) for k, v in per_scenario.items()})
+    axes = cfg.grid.axes(cfg.design)
+    dims = tuple(axes)
+    coords = {**axes, "analysis": [a.name for a in prep.analyses]}
+    data = {"power": ((*dims, "analysis"), power),
+            "power_mc_se": ((*dims, "analysis"), power_se)}
+    data.update({k: (dims, v) for k, v in per_scenario.items()})
     if assurance is not None:
-        data["assurance"] = (("n", "analysis"), assurance)
-        data["assurance_mc_se"] = (("n", "analysis"), assurance_se)
+        no_hr = tuple(d for d in dims if d != "hazard_ratio")
+        data["assurance"] = ((*no_hr, "analysis"), assurance)
+        data["assurance_mc_se"] = ((*no_hr, "analysis"), assurance_se)
     ds = xr.Dataset(data, coords=coords)
     ds["power"].attrs["description"] = ("success rate of each analysis (type-I error where "
                                         "hazard_ratio = 1)")
@@ -168,42 +179,54 @@ def _dataset(prep, power, power_se, per_scenario, assurance, assurance_se):
 
 
 def _summary(prep, power, power_se, per_scenario, assurance, assurance_se):
+    import numpy as np
     import pandas as pd
 
     cfg = prep.cfg
+    axes = cfg.grid.axes(cfg.design)
     rows = []
-    for i, n in enumerate(cfg.grid.n):
-        for j, hr in enumerate(cfg.grid.hazard_ratio):
+    for index in np.ndindex(*power.shape[:-1]):
+        point = {k: axes[k][i] for k, i in zip(axes, index, strict=True)}
+        for k, a in enumerate(prep.analyses):
+            rows.append({"quantity": "power", **point, "analysis": a.name,
+                         "value": power[(*index, k)], "mc_se": power_se[(*index, k)],
+                         "events_mean": per_scenario["events_mean"][index],
+                         "duration_mean": per_scenario["duration_mean"][index]})
+    if assurance is not None:
+        keys = [k for k in axes if k != "hazard_ratio"]
+        for index in np.ndindex(*assurance.shape[:-1]):
+            point = {k: axes[k][i] for k, i in zip(keys, index, strict=True)}
             for k, a in enumerate(prep.analyses):
-                rows.append({"quantity": "power", "n": n, "hazard_ratio": hr,
-                             "analysis": a.name, "value": power[i, j, k],
-                             "mc_se": power_se[i, j, k],
-                             "events_mean": per_scenario["events_mean"][i, j],
-                             "duration_mean": per_scenario["duration_mean"][i, j]})
-        if assurance is not None:
-            for k, a in enumerate(prep.analyses):
-                rows.append({"quantity": "assurance", "n": n, "hazard_ratio": float("nan"),
-                             "analysis": a.name, "value": assurance[i, k],
-                             "mc_se": assurance_se[i, k], "events_mean": float("nan"),
+                rows.append({"quantity": "assurance", **point, "hazard_ratio": float("nan"),
+                             "analysis": a.name, "value": assurance[(*index, k)],
+                             "mc_se": assurance_se[(*index, k)], "events_mean": float("nan"),
                              "duration_mean": float("nan")})
     return pd.DataFrame(rows)
 
 
 def _caption(prep) -> str:
-    t = prep.cfg.trial
-    control = prep.sources.get("control_truth", f"{t.control.model} control from the config")
-    return (f"Simulated {t.design.replace('_', '-')} trials, {prep.cfg.simulation.n_trials} per "
-            f"point, bands ±1.96 MC SE. Control: {control}.")
+    d = prep.cfg.design
+    control = prep.sources.get("control_truth",
+                               f"{d.control.family_name} control from the config")
+    kind = "two-arm" if d.groups == 2 else "single-arm"
+    return (f"Simulated {kind} trials, {prep.cfg.simulation.n_trials} per point, bands "
+            f"±1.96 MC SE. Control: {control}.")
 
 
 def _headline(prep, power, power_se, search, total_trials, seconds) -> list[str]:
+    import numpy as np
+
     cfg = prep.cfg
+    axes = cfg.grid.axes(cfg.design)
     lines = []
-    for j, hr in enumerate(cfg.grid.hazard_ratio):
+    for rest in np.ndindex(*power.shape[1:-1]):  # every point but subjects
+        label = ", ".join(f"{'HR' if k == 'hazard_ratio' else k} {axes[k][i]:<5g}"
+                          if isinstance(axes[k][i], int | float) else f"{k} {axes[k][i]}"
+                          for k, i in zip(list(axes)[1:], rest, strict=True))
         for k, a in enumerate(prep.analyses):
-            vals = "  ".join(f"n={n}: {power[i, j, k]:.3f}±{power_se[i, j, k]:.3f}"
-                             for i, n in enumerate(cfg.grid.n))
-            lines.append(f"HR {hr:<5g} {a.name:20s} {vals}")
+            vals = "  ".join(f"n={n}: {power[(i, *rest, k)]:.3f}±{power_se[(i, *rest, k)]:.3f}"
+                             for i, n in enumerate(axes["subjects"]))
+            lines.append(f"{label} {a.name:20s} {vals}")
     if search is not None:
         def show(v):
             return "none in the grid" if v is None else str(v)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from neosim.compute import ComputeSection
 from neosim.config import (
     MAX_LIST,
     ExperimentConfig,
     FieldError,
-    Hazard,
-    HazardOrZero,
     Months,
-    MonthsOrZero,
     OutputSection,
     PriorLocation,
     PriorScale,
@@ -22,111 +19,37 @@ from neosim.config import (
     Ratio,
     Strict,
 )
-from neosim.models.families import FAMILIES
-
-#: a family of the registry (checked by name, so a new family needs no edit here)
-SurvivalFamilyName = Literal[tuple(FAMILIES)]
+from neosim.design.spec import TrialDesign
 
 # ---------------------------------------------------------------------------------------------
 # Schema
 # ---------------------------------------------------------------------------------------------
 
-
-class AccrualSection(Strict):
-    """Uniform over ``duration_months``, or piecewise ``rates_per_month`` for ``durations_months``
-    (the last piece lasts until everyone is enrolled)."""
-
-    duration_months: Months | None = None
-    durations_months: list[Months] = Field(default_factory=list, max_length=100)
-    #: patients per month, 0 to 1e6
-    rates_per_month: list[Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]] = Field(
-        default_factory=list, max_length=100)
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        piecewise = bool(self.durations_months or self.rates_per_month)
-        if (self.duration_months is None) == (not piecewise):
-            raise ValueError("give duration_months, or durations_months with rates_per_month")
-        if piecewise and len(self.durations_months) != len(self.rates_per_month):
-            raise ValueError("durations_months and rates_per_month differ in length")
-        return self
+#: grid values a design field may take (numbers, or names such as a control family)
+GridValue = Annotated[float, Field(allow_inf_nan=False)] | str
+#: a dotted path into the design, e.g. ``hazard_ratio`` or ``control.median_months``
+GridKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63}){0,3}$")]
 
 
-class AnalysisTiming(Strict):
-    """When the trial is analysed: at ``events``, at ``events_fraction`` × n events, or at
-    ``calendar_months``; ``max_duration_months`` caps an event-driven analysis."""
-
-    events: Annotated[int, Field(ge=1, le=10_000)] | None = None
-    events_fraction: Annotated[float, Field(ge=1e-6, le=1.0, allow_inf_nan=False)] | None = None
-    calendar_months: Months | None = None
-    max_duration_months: Months | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        given = [x is not None for x in (self.events, self.events_fraction,
-                                         self.calendar_months)]
-        if sum(given) != 1:
-            raise ValueError("give exactly one of events, events_fraction, calendar_months")
-        return self
+def design_field_exists(path: str) -> bool:
+    """Whether ``path`` (dotted) names a field of :class:`TrialDesign` or a table below it."""
+    model: Any = TrialDesign
+    for part in path.split("."):
+        fields = getattr(model, "model_fields", None)
+        if fields is None or part not in fields:
+            return False
+        ann = fields[part].annotation
+        model = next((t for t in (ann, *getattr(ann, "__args__", ()))
+                      if hasattr(t, "model_fields")), None)
+    return True
 
 
-class SurvivalSection(Strict):
-    """A true survival model, any family of the registry :data:`neosim.models.families.FAMILIES`:
-    exponential (``rate_per_month`` or ``median_months`` or ``prior``), weibull (``shape``,
-    ``scale_months``), piecewise (``cuts_months``, ``rates_per_month``), cure (``cure_fraction``
-    and an exponential uncured part); other families name their keys in ``config_keys``."""
-
-    model: SurvivalFamilyName = "exponential"
-    rate_per_month: Hazard | None = None
-    median_months: Months | None = None
-    prior: str = ""
-    #: Weibull (or log-normal) shape, 0.05 to 20 (t ** shape stays finite for t <= 1200 months)
-    shape: Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)] | None = None
-    scale_months: Months | None = None
-    cuts_months: list[Months] = Field(default_factory=list, max_length=100)
-    rates_per_month: list[HazardOrZero] = Field(default_factory=list, max_length=101)
-    cure_fraction: Probability | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _renamed(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "breaks_months" in data:
-            raise FieldError("breaks_months", "renamed: write cuts_months (the one name of the "
-                                              "piecewise boundary)")
-        return data
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        if self.model in ("exponential", "cure"):
-            n = sum(x not in (None, "") for x in (self.rate_per_month, self.median_months,
-                                                  self.prior))
-            if n != 1:
-                raise ValueError("give exactly one of rate_per_month, median_months, prior")
-            if self.prior and self.model == "cure":
-                raise ValueError("a prior sets an exponential control only")
-            if self.model == "cure" and self.cure_fraction is None:
-                raise ValueError("a cure model needs cure_fraction")
-            return self
-        from neosim.models.families import FAMILIES
-
-        keys = FAMILIES[self.model].config_keys
-        needed = [k for k in keys.values() if getattr(self, k) in (None, [])
-                  and k != "cuts_months"]
-        if needed:
-            raise ValueError(f"a {self.model} model needs {' and '.join(keys.values())}")
-        return self
-
-
-class TrialSection(Strict):
-    design: Literal["two_arm", "single_arm"] = "two_arm"
-    allocation: Annotated[float, Field(ge=1e-3, le=0.999, allow_inf_nan=False)] = 0.5
-    dropout_rate_per_month: HazardOrZero = 0.0
-    time_resolution_months: MonthsOrZero = 0.0
-    landmark_months: Months | None = None
-    accrual: AccrualSection
-    analysis: AnalysisTiming
-    control: SurvivalSection
-
+def set_path(data: dict, path: str, value: Any) -> dict:
+    """A copy of the nested dict ``data`` with the dotted ``path`` set to ``value``."""
+    head, _, rest = path.partition(".")
+    out = dict(data)
+    out[head] = set_path(dict(out.get(head) or {}), rest, value) if rest else value
+    return out
 
 class GammaSpec(Strict):
     """Gamma(shape ``a``, rate ``b``) on a hazard per month: both in [1e-4, 1e6] (the vague
@@ -165,16 +88,54 @@ MAX_TOTAL_TRIALS = 20_000_000
 
 
 class GridSection(Strict):
-    n: Annotated[list[Annotated[int, Field(ge=2, le=10_000)]], Field(min_length=1,
-                                                                       max_length=MAX_LIST)]
-    hazard_ratio: Annotated[list[Ratio], Field(min_length=1, max_length=MAX_LIST)]
+    """The designs to simulate: ``subjects`` (each a whole number of patients) and any other
+    field of the ``[design]`` table by name (``hazard_ratio``, ``followup_months``,
+    ``"control.median_months"``, ``"dropout.hazard_per_month"`` …), each a list of values. Every
+    combination is simulated; scenario ``i`` in row-major order (subjects first, then
+    ``hazard_ratio``, then the other fields in file order) is seeded with ``scenario_index = i``.
+    """
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    subjects: Annotated[list[Annotated[int, Field(ge=2, le=10_000)]],
+                        Field(min_length=1, max_length=MAX_LIST)]
+    hazard_ratio: Annotated[list[Ratio], Field(min_length=1, max_length=MAX_LIST)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "n" in data:
+            raise FieldError("n", "renamed: write subjects (the design field it sets)")
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        if len(set(self.n)) != len(self.n) or len(set(self.hazard_ratio)) != len(
-                self.hazard_ratio):
-            raise ValueError("grid values must be distinct")
+        from pydantic import TypeAdapter
+
+        extra = self.model_extra or {}
+        if len(extra) > 4:
+            raise ValueError("a grid varies at most 6 fields")
+        values = TypeAdapter(Annotated[list[GridValue], Field(min_length=1,
+                                                              max_length=MAX_LIST)])
+        for key, value in extra.items():
+            TypeAdapter(GridKey).validate_python(key)
+            if key in ("groups", "endpoint", "analysis", "control", "dropout") or \
+                    not design_field_exists(key):
+                raise FieldError(key, "is not a field of the [design] table that a grid can "
+                                      "vary (write its dotted path, e.g. control.median_months)")
+            extra[key] = values.validate_python(value)
+        for key, value in self.axes().items():
+            if len(set(map(str, value))) != len(value):
+                raise FieldError(key, "grid values must be distinct")
         return self
+
+    def axes(self, design: TrialDesign | None = None) -> dict[str, list]:
+        """Every axis in scenario order: ``subjects``, ``hazard_ratio`` (the design's value when
+        not varied), then the other fields in file order."""
+        hr = self.hazard_ratio if self.hazard_ratio is not None else (
+            [design.hazard_ratio] if design is not None else [])
+        return {"subjects": list(self.subjects), "hazard_ratio": list(hr),
+                **{k: list(v) for k, v in (self.model_extra or {}).items()}}
 
 
 class SimulationSection(Strict):
@@ -209,7 +170,7 @@ class SearchSection(Strict):
 class Config(ExperimentConfig):
     """Schema of a ``trial_simulation`` experiment file."""
 
-    trial: TrialSection
+    design: TrialDesign
     grid: GridSection
     analyses: Annotated[list[AnalysisSpec], Field(min_length=1, max_length=50)]
     simulation: SimulationSection = SimulationSection()
@@ -217,3 +178,21 @@ class Config(ExperimentConfig):
     assurance: AssuranceSection | None = None
     search: SearchSection | None = None
     output: OutputSection = OutputSection()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_table(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "trial" in data:
+            raise FieldError("trial", "replaced by the [design] table (the one TrialDesign of "
+                                      "neosim samplesize/power and survival_design; see "
+                                      "experiments/trial_power.toml)")
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.design.endpoint != "survival":
+            raise FieldError("design.endpoint", "trial_simulation simulates survival designs")
+        if self.search is not None and self.grid.model_extra:
+            raise FieldError("search", "a sample-size search needs a grid of subjects and "
+                                       "hazard_ratio only")
+        return self

@@ -83,7 +83,7 @@ class SurvivalFamily:
     shared: tuple[str, ...] = ()
     #: exponential-type families whose Gamma-prior hazards have exact conjugate posteriors
     conjugate: ClassVar[bool] = False
-    #: constructor argument → key of a simulator config's survival table (``[trial.control]``)
+    #: constructor argument → key of the design's control table (``[design.control]``)
     config_keys: ClassVar[dict[str, str]] = {}
 
     # ---- structure ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ class Exponential(SurvivalFamily):
     name = "exponential"
     parameters = ("hazard_per_month",)
     conjugate = True
-    config_keys: ClassVar[dict[str, str]] = {"hazard_per_month": "rate_per_month"}
+    config_keys: ClassVar[dict[str, str]] = {"hazard_per_month": "hazard_per_month"}
 
     def __post_init__(self) -> None:
         if self.hazard_per_month is not None:

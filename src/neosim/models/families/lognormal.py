@@ -7,7 +7,7 @@ Its hazard rises then falls (a peak of early deaths after SCT, then a long plate
 of the other families draws. Priors reuse the shared scale and shape entries of
 :class:`~neosim.models.survival.Priors`: ``m ~ LogNormal(log(scale_median_months),
 scale_sd_log)`` and ``σ ~ LogNormal(log(shape_median), shape_sd_log)``. In a simulator config
-(``[trial.control]``) it is ``model = "lognormal"`` with ``median_months`` and ``shape`` (σ).
+(``[design.control]``) it is ``model = "lognormal"`` with ``median_months`` and ``shape`` (σ).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ class PiecewiseExponential(SurvivalFamily):
     parameters = ("hazard_per_month",)
     conjugate = True
     config_keys: ClassVar[dict[str, str]] = {
-        "cuts": "cuts_months", "hazard_per_month": "rates_per_month"}
+        "cuts": "cuts_months", "hazard_per_month": "piece_hazards_per_month"}
 
     def __post_init__(self) -> None:
         c = tuple(self.cuts)
