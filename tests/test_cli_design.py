@@ -124,3 +124,38 @@ def test_accrual_experiment_end_to_end(tmp_path):
                  "provenance.json"):
         assert (folder / name).is_file(), name
     assert json.loads((folder / "diagnostics.json").read_text())["passed"] is True
+
+
+def test_binary_designs_have_a_command_on_the_same_design_object():
+    # rpact getSampleSizeRates(alpha=.025, sided=1, beta=.2, pi1=.4, pi2=.2,
+    #   allocationRatioPlanned=2): nFixed 186.503076775296 (tests/reference/rpact_cases.R, B1)
+    out = neosim("samplesize", "--endpoint", "binary", "--experimental-proportion", "0.4",
+                 "--control-proportion", "0.2", "--allocation", "2:1", "--json")
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert abs(got["subjects"] / 186.503076775296 - 1) < 1e-6 and got["method"] == "normal"
+    # one arm against a historical rate: the exact binomial design, checked by its own numbers
+    one = json.loads(neosim("samplesize", "--endpoint", "binary", "--groups", "1",
+                            "--control-proportion", "0.2", "--experimental-proportion", "0.45",
+                            "--alpha", "0.05", "--json").stdout)
+    from scipy.stats import binom
+
+    n, c = one["n"], one["critical"]
+    assert binom.sf(c - 1, n, 0.2) <= 0.05 < binom.sf(c - 2, n, 0.2)
+    assert binom.sf(c - 1, n, 0.45) >= 0.8 and one["power_attained"] == pytest.approx(
+        binom.sf(c - 1, n, 0.45), rel=1e-12)
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["--endpoint", "binary", "--control-proportion", "0.3"], "--experimental-proportion"),
+    (["--endpoint", "binary", "--control-proportion", "0.3", "--experimental-proportion", "0.5",
+      "--hr", "0.5"], "--hr"),
+    (["--endpoint", "binary", "--control-proportion", "0.3", "--experimental-proportion", "0.3"],
+     "--experimental-proportion"),
+    (["--hr", "0.5", "--control-median", "12", "--method", "fisher"], "--method"),
+    (["--hr", "0.5", "--control-median", "12", "--groups", "1"], "--groups"),
+    (["--control-median", "12"], "--hr"),
+])
+def test_binary_and_survival_flags_do_not_mix(args, flag):
+    out = neosim("samplesize", *args)
+    assert out.returncode == 2 and flag in out.stderr and len(out.stderr.splitlines()) == 1

@@ -16,7 +16,7 @@ from neosim.design.spec import TrialDesign
 from neosim.errors import InputError
 
 if TYPE_CHECKING:
-    from neosim.design.binary import TwoArmDesign
+    from neosim.design.binary import SingleArmDesign, TwoArmDesign
     from neosim.design.survival import SurvivalResult
 
 SURVIVAL_METHODS = ("schoenfeld", "freedman", "lachin-foulkes")
@@ -68,8 +68,8 @@ def _check(design: Any, methods: tuple[str, ...], method: str) -> None:
                          f"{', '.join(methods)})", field="method")
 
 
-def sample_size(design: TrialDesign,
-                method: str | None = None) -> SurvivalResult | TwoArmDesign:
+def sample_size(design: TrialDesign, method: str | None = None
+                ) -> SurvivalResult | TwoArmDesign | SingleArmDesign:
     """Sample size of ``design`` for its target power.
 
     Parameters
@@ -79,7 +79,9 @@ def sample_size(design: TrialDesign,
         intensities are relative) or a binary one (two proportions).
     method : str, optional
         Survival: ``"schoenfeld"`` (default), ``"freedman"`` or ``"lachin-foulkes"``.
-        Binary: ``"normal"`` (default), ``"fisher"`` or ``"barnard"`` (exact tests).
+        Binary, two groups: ``"normal"`` (default), ``"fisher"`` or ``"barnard"`` (exact
+        tests); one group (``groups = 1``, against the historical ``control_proportion``):
+        ``"exact"`` (the exact binomial test at level ``alpha / sided``).
 
     Returns
     -------
@@ -100,11 +102,23 @@ def sample_size(design: TrialDesign,
     ...                    experimental_proportion=0.5)
     >>> ns.sample_size(b).subjects_ceil
     186
+    >>> one = ns.TrialDesign(endpoint="binary", groups=1, control_proportion=0.2,
+    ...                      experimental_proportion=0.45, alpha=0.05)
+    >>> r = ns.sample_size(one)
+    >>> r.n, r.critical
+    (21, 8)
     """  # noqa: E501
     if getattr(design, "endpoint", None) == "binary":
+        from neosim.design import binary
+
+        if design.groups == 1:  # one arm against the historical control_proportion
+            method = method or "exact"
+            _check(design, ("exact",), method)
+            return binary.single_arm_exact(design.control_proportion,
+                                           design.experimental_proportion,
+                                           design.alpha / design.sided, design.power)
         method = method or "normal"
         _check(design, BINARY_METHODS, method)
-        from neosim.design import binary
 
         args = (design.experimental_proportion, design.control_proportion, design.alpha,
                 design.power)

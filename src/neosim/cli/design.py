@@ -27,6 +27,8 @@ _FLAGS = {
     "dropout.time_months": "--dropout-time", "subjects": "--subjects",
 }
 CMD = "command line"
+SURVIVAL_METHODS = ("schoenfeld", "freedman", "lachin-foulkes")
+BINARY_METHODS = ("normal", "fisher", "barnard", "exact")
 #: the flags every analytic answer depends on (named when an answer is not a finite number)
 _DRIVERS = ("--hr", "--alpha", "--power", "--subjects", "--allocation", "--control-median",
             "--control-hazard", "--accrual-time", "--followup-months", "--dropout-hazard",
@@ -76,6 +78,13 @@ def _design(o: dict, *, need_power: bool):
     from neosim.config import validate
     from neosim.design.spec import TrialDesign
 
+    if o["hr"] is None:
+        raise InputError("give --hr (the hazard ratio to detect)", file=CMD, field="--hr")
+    if o["method"] is None:
+        o = {**o, "method": "schoenfeld"}
+    elif o["method"] not in SURVIVAL_METHODS:
+        raise InputError(f"{o['method']} is a method for a binary endpoint (survival: "
+                         f"{', '.join(SURVIVAL_METHODS)})", file=CMD, field="--method")
     if o["control_median"] is not None and o["control_hazard"] is not None:
         raise InputError("give --control-median or --control-hazard, not both", file=CMD,
                          field="--control-median")
@@ -142,14 +151,18 @@ def _flags_named():
 
 def _design_options(fn):
     opts = [
-        click.option("--method", type=click.Choice(["schoenfeld", "freedman", "lachin-foulkes"]),
-                     default="schoenfeld", show_default=True, help="Sample-size formula."),
-        click.option("--hr", type=Real(1e-3, 1e3), required=True,
-                     help="Hazard ratio experimental/control under the alternative."),
+        click.option("--method", type=click.Choice([*SURVIVAL_METHODS, *BINARY_METHODS]),
+                     default=None, help="Survival: schoenfeld (default), freedman, "
+                                        "lachin-foulkes. Binary: normal (default), fisher, "
+                                        "barnard; one group: exact (default)."),
+        click.option("--hr", type=Real(1e-3, 1e3),
+                     help="Hazard ratio experimental/control under the alternative (survival)."),
         click.option("--alpha", type=Real(1e-8, 0.5), default=0.025, show_default=True,
                      help="Type I error (total; split over both tails when --sided 2)."),
-        click.option("--sided", type=Int(1, 2), default=1, show_default=True),
-        click.option("--power", type=Real(1e-6, 1 - 1e-9), default=0.8, show_default=True),
+        click.option("--sided", type=Int(1, 2), default=1, show_default=True,
+                     help="1: one-sided test at --alpha; 2: two-sided, --alpha / 2 per tail."),
+        click.option("--power", type=Real(1e-6, 1 - 1e-9), default=0.8, show_default=True,
+                     help="Target power the sample size is solved for."),
         click.option("--allocation", default="1:1", show_default=True,
                      help="Allocation ratio EXPERIMENTAL:CONTROL (or one number)."),
         click.option("--control-median", type=Real(MIN_MONTHS, MONTHS),
@@ -201,10 +214,29 @@ def _emit(result, as_json: bool) -> None:
 @_design_options
 @click.option("--subjects", type=Real(2.0, MAX_SUBJECTS),
               help="Total subjects: solve for power instead.")
+@click.option("--endpoint", type=click.Choice(["survival", "binary"]), default="survival",
+              show_default=True, help="binary: compare proportions (e.g. 2-year survival).")
+@click.option("--groups", type=Int(1, 2), default=2, show_default=True,
+              help="2: randomised; 1: one arm against the historical --control-proportion.")
+@click.option("--control-proportion", type=Real(1e-6, 1 - 1e-6),
+              help="Binary: success proportion of the control (or historical) arm.")
+@click.option("--experimental-proportion", type=Real(1e-6, 1 - 1e-6),
+              help="Binary: success proportion of the experimental arm under the alternative.")
 def samplesize(**o) -> None:
-    """Events and subjects for a two-arm survival comparison (or power with --subjects)."""
+    """Events and subjects for a two-arm survival comparison (or power with --subjects), or the
+    size of a binary design (--endpoint binary)."""
     from neosim.design import survival
 
+    if o["endpoint"] == "binary":
+        from neosim.cli.binary import binary_samplesize
+
+        click.echo(binary_samplesize(o, _allocation(o["allocation"])))
+        return
+    for flag in ("groups", "control_proportion", "experimental_proportion"):
+        if o[flag] not in (None, 2):
+            raise InputError("applies to --endpoint binary only", file=CMD,
+                             field="--" + flag.replace("_", "-"))
+    o = {**o, "method": o["method"] or "schoenfeld"}
     design = _design(o, need_power=False)
     with _flags_named():
         if design.subjects is not None:
@@ -231,7 +263,7 @@ def power(**o) -> None:
     by simulation of the same design with --simulate N)."""
     from neosim.design import survival
 
-    o = {**o, "power": None}
+    o = {**o, "power": None, "method": o["method"] or "schoenfeld"}
     design = _design(o, need_power=False)
     with _flags_named():
         analytic = survival.power(design, o["method"])
