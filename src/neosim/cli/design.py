@@ -225,7 +225,7 @@ def _emit(result, as_json: bool) -> None:
 def samplesize(**o) -> None:
     """Events and subjects for a two-arm survival comparison (or power with --subjects), or the
     size of a binary design (--endpoint binary)."""
-    from neosim.design import survival
+    from neosim.api import design as api_design
 
     if o["endpoint"] == "binary":
         from neosim.cli.binary import binary_samplesize
@@ -240,9 +240,9 @@ def samplesize(**o) -> None:
     design = _design(o, need_power=False)
     with _flags_named():
         if design.subjects is not None:
-            result = survival.power(design, o["method"])
+            result = api_design.power(design, method=o["method"])
         else:
-            result = survival.sample_size(design, o["method"])
+            result = api_design.sample_size(design, o["method"])
     _emit(result, o["as_json"])
 
 
@@ -261,12 +261,12 @@ def samplesize(**o) -> None:
 def power(**o) -> None:
     """Power of a two-arm survival comparison with a given number of subjects (analytic, and
     by simulation of the same design with --simulate N)."""
-    from neosim.design import survival
+    from neosim.api import design as api_design
 
     o = {**o, "power": None, "method": o["method"] or "schoenfeld"}
     design = _design(o, need_power=False)
     with _flags_named():
-        analytic = survival.power(design, o["method"])
+        analytic = api_design.power(design, method=o["method"])
     if o["n_trials"] is None:
         for flag in ("events",):
             if o[flag] is not None:
@@ -280,9 +280,9 @@ def power(**o) -> None:
     reference = analytic.to_dict()
     if o["events"] is not None and o["method"] != "lachin-foulkes":
         # compare like with like: the analytic power at the simulated event count
-        reference = {**reference, "events": float(o["events"]), "power": survival.power_for_events(
-            o["events"], design.hazard_ratio, design.alpha, sided=design.sided,
-            allocation_ratio=design.allocation_ratio, method=o["method"])}
+        with _flags_named():
+            at_events = api_design.power(design, events=o["events"], method=o["method"])
+        reference = {**reference, "events": float(o["events"]), "power": at_events.power}
     record = cli_sim.simulation_record(result, reference, events=o["events"])
     check_finite({k: v for k, v in record.items()
                   if k not in ("trials_per_second", "seconds", "events_target")},
