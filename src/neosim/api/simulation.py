@@ -36,8 +36,10 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
     Parameters
     ----------
     design : TrialDesign
-        The design: allocation, control survival (exponential or piecewise exponential), hazard
-        ratio, piecewise-uniform accrual scaled to ``subjects``, one dropout hazard for both arms.
+        The design: groups, allocation, control survival (any family; a control given by a
+        prior file is read by the ``trial_simulation`` kind, not here), hazard ratio, accrual
+        (relative intensities scaled to ``subjects``), dropout per arm, and the analysis timing
+        of ``design.analysis`` (by default at the end of accrual plus follow-up).
     analyses : sequence, optional
         Decision rules from :mod:`neosim.analyses <neosim.simulate.analyses>` (``LogRank``,
         ``CoxWald``, ``BayesHazardRatio``, ``BayesLogHR``, ``BayesLandmark``); default the
@@ -49,8 +51,7 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
     subjects : int, optional
         Subjects per trial (default ``design.subjects`` rounded up; at most 10,000).
     events : int, optional
-        Event-driven analysis at this many events; by default at the design's study duration
-        (accrual + follow-up).
+        Event-driven analysis at this many events (overrides ``design.analysis``).
     hazard_ratio : float, optional
         True hazard ratio when it differs from the design's (e.g. ``1.0`` for the type-I error).
     keep_trials : bool
