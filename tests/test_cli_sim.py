@@ -33,7 +33,8 @@ def _call(args, capsys) -> str:
 
 def test_prints_power_with_mc_error_events_duration_and_speed(capsys):
     out = _call(BASE, capsys)
-    assert "simulated power (logrank, analysis at 40 events):" in out and "MC SE" in out
+    assert "simulated power (logrank one-sided, for HR < 1, analysis at 40 events):" in out
+    assert "MC SE" in out
     assert "mean events 40.00" in out and "trials/s" in out and "analytic schoenfeld" in out
 
 
@@ -90,3 +91,30 @@ def test_the_cli_stays_light_to_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("hr, rejects", [(0.6, "one-sided, for HR < 1"), (1.0, None),
+                                         (1.6, "one-sided, for HR > 1")])
+def test_the_simulated_test_follows_the_design_direction(hr, rejects, capsys):
+    """HR < 1, = 1 and > 1: the simulated power agrees with the analytic power (at HR 1 both
+    are the level alpha) within 4 MC standard errors plus the normal approximation's 0.01."""
+    out = _call(["power", "--subjects", "300", "--hr", str(hr), "--control-median", "12",
+                 "--accrual-time", "24", "--followup-months", "12", "--simulate", "4096",
+                 "--seed", "3", "--json"], capsys)
+    rec = json.loads(out)
+    assert rec["rejects"] == (rejects or "one-sided, for HR < 1")
+    analytic = rec["analytic"]["power"]
+    if hr == 1.0:
+        assert analytic == pytest.approx(0.025, abs=1e-12)
+    assert abs(rec["power"] - analytic) < 4 * rec["power_mc_se"] + 0.01, rec
+    assert rec["power"] > 0.5 or hr == 1.0
+
+
+def test_a_two_sided_design_rejects_in_both_tails(capsys):
+    common = ["--subjects", "300", "--control-median", "12", "--accrual-time", "24",
+              "--simulate", "4096", "--seed", "3", "--json", "--sided", "2", "--alpha", "0.05"]
+    low = json.loads(_call(["power", "--hr", "0.7", *common], capsys))
+    high = json.loads(_call(["power", "--hr", str(1 / 0.7), *common], capsys))
+    assert low["rejects"] == high["rejects"] == "two-sided, alpha / 2 per tail"
+    for rec in (low, high):
+        assert abs(rec["power"] - rec["analytic"]["power"]) < 4 * rec["power_mc_se"] + 0.01

@@ -43,7 +43,10 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
     analyses : sequence, optional
         Decision rules from :mod:`neosim.analyses <neosim.simulate.analyses>` (``LogRank``,
         ``CoxWald``, ``BayesHazardRatio``, ``BayesLogHR``, ``BayesLandmark``); default the
-        one-sided log-rank test at the design's level (``alpha / sided``).
+        log-rank test at the design's ``alpha`` in the design's direction: two-sided when
+        ``sided = 2`` (``alpha / 2`` per tail), else on the side of the design's hazard ratio
+        (HR > 1: the upper side; HR <= 1: benefit, the lower side), whatever true
+        ``hazard_ratio`` is simulated.
     n_trials : int
         Trials to simulate (1 to 10^7).
     seed : int
@@ -103,9 +106,10 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         subjects = math.ceil(design.subjects)
     _check_int(subjects, "subjects", 2, MAX_SUBJECTS)
     if analyses is None:
-        from neosim.simulate.analyses import LogRank
+        from neosim.simulate.analyses import LogRank, direction_of
 
-        analyses = [LogRank(design.alpha / design.sided)]
+        analyses = [LogRank(design.alpha,
+                            direction=direction_of(design.hazard_ratio, design.sided))]
     analyses = list(analyses)
     if not analyses:
         raise InputError("give at least one analysis", field="analyses")
@@ -130,6 +134,8 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
     ds.attrs.update({"n_trials": int(n_trials), "seed": int(seed), "subjects": int(subjects),
                      "events_target": -1 if events is None else int(events),
                      "hazard_ratio": scenario.hazard_ratio, "block_size": BLOCK,
+                     "directions": json.dumps({a.name: getattr(a, "direction", "lower")
+                                               for a in analyses}),
                      "design": json.dumps(design.model_dump(mode="json"))})
     return ds
 

@@ -19,6 +19,11 @@ FLAGS = {"n": "--subjects", "hazard_ratio": "--hr", "events": "--events",
          "dropout": "--dropout-hazard", "dropout_rate": "--dropout-hazard"}
 
 
+#: what the simulated test rejects, in words (JSON ``rejects``)
+REJECTS = {"lower": "one-sided, for HR < 1", "upper": "one-sided, for HR > 1",
+           "two-sided": "two-sided, alpha / 2 per tail"}
+
+
 def simulate_design(design: Any, *, n_trials: int, seed: int, events: int | None,
                     workers: int | None = None) -> dict[str, Any]:
     """Simulate ``design`` through the public :func:`neosim.simulate` at its ``subjects``
@@ -39,7 +44,8 @@ def simulate_design(design: Any, *, n_trials: int, seed: int, events: int | None
         raise InputError(exc.message, file=CMD, field=field) from None
     seconds = time.perf_counter() - t0
     (name,) = ds["analysis"].values.tolist()
-    return {"analysis": name, "power": float(ds["power"].item()),
+    direction = json.loads(ds.attrs["directions"])[name]
+    return {"analysis": name, "direction": direction, "power": float(ds["power"].item()),
             "power_mc_se": float(ds["power_mc_se"].item()),
             "events": (float(ds["events_mean"]), float(ds["events_mc_se"])),
             "duration": (float(ds["duration_mean"]), float(ds["duration_mc_se"])),
@@ -53,7 +59,8 @@ def simulation_record(result: dict[str, Any], analytic: dict[str, Any], *,
                       events: int | None) -> dict[str, Any]:
     """One JSON-ready object: the simulated operating characteristics and the analytic answer."""
     return {
-        "method": "simulation", "analysis": result["analysis"], "power": result["power"],
+        "method": "simulation", "analysis": result["analysis"],
+        "rejects": REJECTS[result["direction"]], "power": result["power"],
         "power_mc_se": result["power_mc_se"],
         "events_mean": result["events"][0], "events_mc_se": result["events"][1],
         "study_duration_months_mean": result["duration"][0],
@@ -67,10 +74,12 @@ def simulation_record(result: dict[str, Any], analytic: dict[str, Any], *,
 
 def simulation_text(rec: dict[str, Any]) -> str:
     """Human-readable lines of :func:`simulation_record`."""
+    what = "type-I error" if rec["analytic"].get("hazard_ratio") == 1 else "power"
     timing = (f"at {rec['events_target']} events" if rec["events_target"] is not None
               else "at the planned study duration")
     return "\n".join([
-        f"simulated power ({rec['analysis']}, analysis {timing}): {rec['power']:.4f} "
+        f"simulated {what} ({rec['analysis']} {rec['rejects']}, analysis {timing}): "
+        f"{rec['power']:.4f} "
         f"(MC SE {rec['power_mc_se']:.4f}); analytic {rec['analytic']['method']}: "
         f"{rec['analytic']['power']:.4f}",
         f"mean events {rec['events_mean']:.2f} (MC SE {rec['events_mc_se']:.2f}); mean study "

@@ -118,35 +118,67 @@ def prob_normal_below(post, x: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LogRank:
-    """Two-arm log-rank test, one-sided at level ``alpha`` (benefit of treatment)."""
+    """Two-arm log-rank test at level ``alpha``. ``direction``: ``"lower"`` (the default: benefit
+    of treatment, HR < 1, one-sided), ``"upper"`` (HR > 1, one-sided) or ``"two-sided"``
+    (``alpha`` split over both tails)."""
 
     alpha: float = 0.025
     name: str = "logrank"
+    direction: str = "lower"
     needs_cox = False
     designs = ("two_arm",)
 
     def __post_init__(self) -> None:
         _check_prob(self.alpha, "alpha")
+        _check_direction(self.direction)
 
     def success(self, s: dict[str, np.ndarray]) -> np.ndarray:
-        return s["logrank_z"] < -_z(self.alpha)
+        return _rejects(s["logrank_z"], self.alpha, self.direction)
 
 
 @dataclass(frozen=True)
 class CoxWald:
-    """Two-arm Cox model (Efron ties), Wald test of log HR < 0, one-sided at ``alpha``.
-    Also the estimator of the log HR whose bias, RMSE and coverage are reported."""
+    """Two-arm Cox model (Efron ties), Wald test of the log HR at ``alpha`` in ``direction``
+    (as :class:`LogRank`; default log HR < 0, one-sided). Also the estimator of the log HR
+    whose bias, RMSE and coverage are reported."""
 
     alpha: float = 0.025
     name: str = "cox"
+    direction: str = "lower"
     needs_cox = True
     designs = ("two_arm",)
 
     def __post_init__(self) -> None:
         _check_prob(self.alpha, "alpha")
+        _check_direction(self.direction)
 
     def success(self, s: dict[str, np.ndarray]) -> np.ndarray:
-        return s["cox_loghr"] / s["cox_se"] < -_z(self.alpha)
+        return _rejects(s["cox_loghr"] / s["cox_se"], self.alpha, self.direction)
+
+
+DIRECTIONS = ("lower", "upper", "two-sided")
+
+
+def direction_of(hazard_ratio: float, sided: int) -> str:
+    """The rejection region a design implies: two-sided, or the side of its hazard ratio (HR 1
+    one-sided: benefit, the lower side)."""
+    if sided == 2:
+        return "two-sided"
+    return "upper" if hazard_ratio > 1.0 else "lower"
+
+
+def _check_direction(direction: str) -> None:
+    if direction not in DIRECTIONS:
+        raise InputError(f"must be one of {', '.join(DIRECTIONS)} (got {direction!r})",
+                         field="direction")
+
+
+def _rejects(z: np.ndarray, alpha: float, direction: str) -> np.ndarray:
+    if direction == "lower":
+        return z < -_z(alpha)
+    if direction == "upper":
+        return z > _z(alpha)
+    return np.abs(z) > _z(alpha / 2.0)
 
 
 @dataclass(frozen=True)

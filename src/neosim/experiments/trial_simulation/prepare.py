@@ -79,9 +79,12 @@ def _analysis(i: int, spec: AnalysisSpec, design, source_file: str, sources: dic
     field = f"analyses[{i}]"
     name = {"name": spec.name} if spec.name else {}
     if spec.kind == "logrank":
-        return an.LogRank(spec.alpha, **name)
+        return an.LogRank(spec.alpha, direction=spec.direction, **name)
     if spec.kind == "cox":
-        return an.CoxWald(spec.alpha, **name)
+        return an.CoxWald(spec.alpha, direction=spec.direction, **name)
+    if spec.direction != "lower":
+        raise InputError("direction applies to logrank and cox analyses", file=source_file,
+                         field=f"{field}.direction")
     if spec.kind == "one_sample_logrank":
         return an.OneSampleLogRank(spec.alpha, **name)
     prob = spec.probability

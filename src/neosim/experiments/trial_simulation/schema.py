@@ -74,6 +74,9 @@ class AnalysisSpec(Strict):
                   "bayes_landmark"]
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")] | None = None
     alpha: Annotated[float, Field(ge=1e-9, le=0.5, allow_inf_nan=False)] = 0.025
+    #: logrank and cox: the rejection region (lower: HR < 1, the default; upper: HR > 1;
+    #: two-sided: alpha / 2 per tail)
+    direction: Literal["lower", "upper", "two-sided"] = "lower"
     probability: Annotated[float, Field(ge=1e-9, le=1.0 - 1e-9, allow_inf_nan=False)] | None = None
     hr_threshold: Ratio = 1.0
     control_prior: str | GammaSpec | None = None
