@@ -118,3 +118,20 @@ def test_a_two_sided_design_rejects_in_both_tails(capsys):
     assert low["rejects"] == high["rejects"] == "two-sided, alpha / 2 per tail"
     for rec in (low, high):
         assert abs(rec["power"] - rec["analytic"]["power"]) < 4 * rec["power_mc_se"] + 0.01
+
+
+def test_power_refuses_a_target_power_and_an_unreached_event_target_is_said(capsys):
+    code, _out, err = run(["power", "--hr", "0.6", "--control-median", "12", "--subjects", "60",
+                           "--power", "0.9"], capsys)
+    assert code == 2 and "--power" in err and len(err.splitlines()) == 1
+    rec = json.loads(_call(["power", "--hr", "0.6", "--control-median", "12", "--subjects",
+                            "60", "--accrual-time", "12", "--events", "59", "--dropout-hazard",
+                            "0.05", "--simulate", "1024", "--json"], capsys))
+    # the reference is the analytic power at 59 events and nothing of the calendar design
+    assert set(rec["analytic"]) == {"method", "events", "power", "hazard_ratio", "alpha",
+                                    "sided", "allocation_ratio"}
+    assert rec["analysis_reached_fraction"] < 0.5
+    text = _call(["power", "--hr", "0.6", "--control-median", "12", "--subjects", "60",
+                  "--accrual-time", "12", "--events", "59", "--dropout-hazard", "0.05",
+                  "--simulate", "1024"], capsys)
+    assert "reached in" in text and "of trials" in text

@@ -55,7 +55,17 @@ def test_r2_r3_unequal_allocation_dropout_two_sided(method, events, subjects, n1
     r = S.sample_size(d, method)
     assert rel(r.events, events) < REL and rel(r.subjects, subjects) < REL
     assert rel(r.subjects_per_arm[0], n1) < REL and rel(r.subjects_per_arm[1], n2) < REL
-    assert r.subjects_per_arm_ceil == (math.ceil(n1), math.ceil(n2))
+    # whole blocks of 2 + 1 (rounding each arm up, 577 + 289, would break the 2:1 ratio)
+    blocks = math.ceil(subjects / 3)
+    assert r.subjects_per_arm_ceil == (2 * blocks, blocks)
+    assert r.subjects_ceil == 3 * blocks >= subjects > 3 * (blocks - 1)
+
+
+@pytest.mark.parametrize("ratio, n, arms", [(0.5, 853.2, (285, 570)), (2.0, 853.2, (570, 285)),
+                                            (1.5, 100.1, (63, 42)), (1.0, 125.45, (63, 63)),
+                                            (1.0, 126.0, (63, 63)), (math.pi, 50.0, (38, 13))])
+def test_whole_arms_keep_the_allocation_ratio(ratio, n, arms):
+    assert S.arms_in_ratio(n, ratio) == arms
 
 
 def test_r4_freedman_3_to_1_dropout_per_arm():

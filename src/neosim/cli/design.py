@@ -263,6 +263,10 @@ def power(**o) -> None:
     by simulation of the same design with --simulate N)."""
     from neosim.api import design as api_design
 
+    source = click.get_current_context().get_parameter_source("power")
+    if source is not None and source.name != "DEFAULT":
+        raise InputError("neosim power solves for the power; a target power is for neosim "
+                         "samplesize", file=CMD, field="--power")
     o = {**o, "power": None, "method": o["method"] or "schoenfeld"}
     design = _design(o, need_power=False)
     with _flags_named():
@@ -279,10 +283,11 @@ def power(**o) -> None:
                                      events=o["events"], workers=o["workers"] or None)
     reference = analytic.to_dict()
     if o["events"] is not None and o["method"] != "lachin-foulkes":
-        # compare like with like: the analytic power at the simulated event count
+        # compare like with like: the analytic power at the simulated event count (its own
+        # keys only; the calendar design's subjects and durations do not apply)
         with _flags_named():
-            at_events = api_design.power(design, events=o["events"], method=o["method"])
-        reference = {**reference, "events": float(o["events"]), "power": at_events.power}
+            reference = api_design.power(design, events=o["events"],
+                                         method=o["method"]).to_dict()
     record = cli_sim.simulation_record(result, reference, events=o["events"])
     check_finite({k: v for k, v in record.items()
                   if k not in ("trials_per_second", "seconds", "events_target")},

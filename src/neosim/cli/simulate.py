@@ -77,6 +77,10 @@ def simulation_text(rec: dict[str, Any]) -> str:
     what = "type-I error" if rec["analytic"].get("hazard_ratio") == 1 else "power"
     timing = (f"at {rec['events_target']} events" if rec["events_target"] is not None
               else "at the planned study duration")
+    reached = rec["analysis_reached_fraction"]
+    if rec["events_target"] is not None and reached < 1.0:
+        timing += (f", reached in {reached:.1%} of trials; the others were analysed after "
+                   "their last event")
     return "\n".join([
         f"simulated {what} ({rec['analysis']} {rec['rejects']}, analysis {timing}): "
         f"{rec['power']:.4f} "

@@ -45,6 +45,22 @@ def ceil_count(x: float) -> int:
     return math.ceil(x - 1e-9 * max(1.0, abs(x)))
 
 
+def arms_in_ratio(subjects: float, allocation_ratio: float) -> tuple[int, int]:
+    """Whole arm sizes ``(experimental, control)`` in exactly the allocation ratio, enrolling at
+    least ``subjects``: the smallest number of whole randomisation blocks (a ratio of 2 is blocks
+    of 2 + 1; 1.5 of 3 + 2). Rounding each arm up instead breaks the ratio (1:2 gave 285 + 569).
+    A ratio that is no fraction with a denominator up to 100 rounds each arm up."""
+    from fractions import Fraction
+
+    ratio = Fraction(allocation_ratio).limit_denominator(100)
+    e, c = ratio.numerator, ratio.denominator
+    if abs(e / c - allocation_ratio) > 1e-9 * allocation_ratio:
+        q = allocation_ratio / (1.0 + allocation_ratio)
+        return ceil_count(subjects * q), ceil_count(subjects * (1.0 - q))
+    blocks = ceil_count(subjects / (e + c))
+    return blocks * e, blocks * c
+
+
 # --------------------------------------------------------------------------------------------
 # Events
 # --------------------------------------------------------------------------------------------
@@ -231,7 +247,7 @@ def _result(design: TrialDesign, method: str, subjects: float, events: float, po
             accrual_months, intensity, followup: float, probs) -> SurvivalResult:
     qe = design.experimental_fraction
     per_arm = (subjects * qe, subjects * (1.0 - qe))
-    per_arm_ceil = (ceil_count(per_arm[0]), ceil_count(per_arm[1]))
+    per_arm_ceil = arms_in_ratio(subjects, design.allocation_ratio)
     n_ceil = per_arm_ceil[0] + per_arm_ceil[1]
     events_ceil = ceil_count(events)
     if method == "lachin-foulkes":
