@@ -270,3 +270,21 @@ def test_per_arm_dropout_matches_the_analytic_expected_events():
         assert abs(mean - expected) < 4 * se, (e, c, mean, expected, se)
         results.append(expected)
     assert abs(results[0] - results[1]) > 10  # the two designs differ far beyond MC error
+
+
+def test_ci_prob_sets_the_coverage_of_the_cox_interval(tmp_path):
+    """[output] ci_prob is read: the Wald intervals whose coverage is reported are ci_prob
+    intervals (their coverage tracks it within MC error), and the search uses its bands."""
+    coverage = {}
+    for prob in (0.5, 0.95):
+        text = ONE_DESIGN.replace('kind = "logrank"', 'kind = "cox"') + (
+            f"\n[output]\nci_prob = {prob}\n")
+        path = tmp_path / f"ci{prob}.toml"
+        path.write_text(text)
+        res = run_experiment(path, out=tmp_path / f"run{prob}", quiet=True)
+        ds = xr.open_dataset(res.path / "simulation.nc", engine="h5netcdf")
+        cov = float(ds["log_hr_coverage"].item())
+        se = float(ds["log_hr_coverage_mc_se"].item())
+        assert abs(cov - prob) < 4 * se + 0.02, (prob, cov, se)
+        coverage[prob] = cov
+    assert coverage[0.95] - coverage[0.5] > 0.3

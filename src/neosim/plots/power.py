@@ -8,7 +8,12 @@ from typing import Any
 
 from neosim.plots.style import PALETTE, figure
 
-Z95 = 1.959963984540054
+
+def _z(style: Any) -> float:
+    """Half-width of the Monte-Carlo band in standard errors, from ``[output] ci_prob``."""
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.5 + float(getattr(style, "ci_prob", 0.95)) / 2)
 
 
 def _points(da: Any) -> list[tuple[dict, str]]:
@@ -31,9 +36,10 @@ def _points(da: Any) -> list[tuple[dict, str]]:
 def plot_power_curves(ds: Any, path: str | Path, *, caption: str, style: Any,
                       synthetic: bool = False) -> None:
     """Power against the number of subjects, one panel per analysis, one line per other grid
-    point (true hazard ratio, and any other design field varied), ±1.96 MC SE."""
+    point (true hazard ratio, and any other design field varied), with Monte-Carlo bands at
+    ``[output] ci_prob``."""
     analyses = list(ds["analysis"].values)
-    n = ds["subjects"].values
+    n, z = ds["subjects"].values, _z(style)
     with figure(path, style, ncols=len(analyses), caption=caption, synthetic=synthetic,
                 sharey=True) as (_fig, axes):
         for ax, name in zip(axes[0], analyses, strict=True):
@@ -42,7 +48,7 @@ def plot_power_curves(ds: Any, path: str | Path, *, caption: str, style: Any,
                 se = ds["power_mc_se"].sel(analysis=name, **sel).values
                 color = PALETTE[c % len(PALETTE)]
                 ax.plot(n, p, marker="o", ms=3, color=color, label=label)
-                ax.fill_between(n, p - Z95 * se, p + Z95 * se, color=color, alpha=0.2, lw=0)
+                ax.fill_between(n, p - z * se, p + z * se, color=color, alpha=0.2, lw=0)
             ax.set_title(name)
             ax.set_xlabel("subjects")
             ax.set_ylim(0, 1)
@@ -52,8 +58,9 @@ def plot_power_curves(ds: Any, path: str | Path, *, caption: str, style: Any,
 
 def plot_assurance(ds: Any, path: str | Path, *, caption: str, style: Any,
                    synthetic: bool = False) -> None:
-    """Assurance (success averaged over the design prior) against subjects, ±1.96 MC SE."""
-    n = ds["subjects"].values
+    """Assurance (success averaged over the design prior) against subjects, with Monte-Carlo
+    bands at ``[output] ci_prob``."""
+    n, z = ds["subjects"].values, _z(style)
     with figure(path, style, caption=caption, synthetic=synthetic) as (_fig, axes):
         ax = axes[0][0]
         c = 0
@@ -65,7 +72,7 @@ def plot_assurance(ds: Any, path: str | Path, *, caption: str, style: Any,
                 c += 1
                 ax.plot(n, a, marker="o", ms=3, color=color,
                         label=str(name) + (f" ({label})" if label else ""))
-                ax.fill_between(n, a - Z95 * se, a + Z95 * se, color=color, alpha=0.2, lw=0)
+                ax.fill_between(n, a - z * se, a + z * se, color=color, alpha=0.2, lw=0)
         ax.set_xlabel("subjects")
         ax.set_ylabel("assurance")
         ax.set_ylim(0, 1)

@@ -59,12 +59,13 @@ def estimator_oc(est: np.ndarray, se: np.ndarray, truth, *, ci_prob: float = 0.9
 
 
 def operating_characteristics(stats: dict[str, np.ndarray], analyses: Sequence,
-                              scenario: TrialScenario) -> dict:
+                              scenario: TrialScenario, *, ci_prob: float = 0.95) -> dict:
     """Summaries of one scenario's simulated trials (all with MC standard errors).
 
     ``success`` is power (or type-I error under the null, or assurance with a design prior) of
     each analysis; the Cox estimator and the Kaplan–Meier landmark estimates get bias, RMSE and
-    coverage against the truth (per trial with a design prior).
+    coverage of their ``ci_prob`` Wald intervals against the truth (per trial with a design
+    prior).
     """
     n = int(stats["events"].size)
     out: dict = {"n_trials": n}
@@ -75,17 +76,20 @@ def operating_characteristics(stats: dict[str, np.ndarray], analyses: Sequence,
     if "cox_loghr" in stats and np.isfinite(stats["cox_loghr"]).any():
         truth = stats.get("true_log_hr", math.log(scenario.hazard_ratio))
         if scenario.treatment is None:
-            out["log_hr"] = estimator_oc(stats["cox_loghr"], stats["cox_se"], truth)
+            out["log_hr"] = estimator_oc(stats["cox_loghr"], stats["cox_se"], truth,
+                                         ci_prob=ci_prob)
     if scenario.landmark is not None and "true_log_hr" not in stats:
         s_c = float(survival(scenario.control, scenario.landmark))
         model_t = scenario.treatment
         s_t = (float(survival(model_t, scenario.landmark)) if model_t is not None
                else s_c ** scenario.hazard_ratio)
         out["landmark_treatment"] = estimator_oc(stats["km_treatment"],
-                                                 np.sqrt(stats["km_treatment_var"]), s_t)
+                                                 np.sqrt(stats["km_treatment_var"]), s_t,
+                                                 ci_prob=ci_prob)
         if scenario.design == "two_arm":
             out["landmark_control"] = estimator_oc(stats["km_control"],
-                                                   np.sqrt(stats["km_control_var"]), s_c)
+                                                   np.sqrt(stats["km_control_var"]), s_c,
+                                                   ci_prob=ci_prob)
     return out
 
 
@@ -123,10 +127,10 @@ def simulate_trials(scenario: TrialScenario, analyses: Sequence, n_trials: int, 
 
 
 def power_summary(stats: dict[str, np.ndarray], analyses: Sequence, scenario: TrialScenario,
-                  *, seed: int, seconds: float) -> dict:
+                  *, seed: int, seconds: float, ci_prob: float = 0.95) -> dict:
     """:func:`operating_characteristics` in the JSON-ready form of :func:`simulate_power`."""
     n_trials = int(stats["events"].size)
-    oc = operating_characteristics(stats, analyses, scenario)
+    oc = operating_characteristics(stats, analyses, scenario, ci_prob=ci_prob)
     oc["power"] = {k: {"value": v[0], "mc_se": v[1]} for k, v in oc.pop("success").items()}
     oc["seconds"] = seconds
     oc["trials_per_second"] = n_trials / seconds if seconds > 0 else float("inf")

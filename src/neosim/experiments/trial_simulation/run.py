@@ -4,6 +4,7 @@ checkpointed chunks, summarise operating characteristics, write results and figu
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 from neosim.experiments import Outcome
@@ -61,16 +62,17 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
 
     search = None
     grid_n = axes["subjects"]
+    z = NormalDist().inv_cdf(0.5 + cfg.output.ci_prob / 2)  # MC bands at [output] ci_prob
     if cfg.search is not None:  # the grid is subjects x hazard_ratio here (schema)
         k = names.index(cfg.search.analysis)
         if cfg.search.hazard_ratio is not None:
             j = axes["hazard_ratio"].index(cfg.search.hazard_ratio)
             search = smallest_meeting(grid_n, power[:, j, k], power_se[:, j, k],
-                                      cfg.search.target)
+                                      cfg.search.target, z=z)
             search["quantity"] = f"power at HR {cfg.search.hazard_ratio:g}"
         else:
             search = smallest_meeting(grid_n, assurance[:, k], assurance_se[:, k],
-                                      cfg.search.target)
+                                      cfg.search.target, z=z)
             search["quantity"] = "assurance"
         search["analysis"] = cfg.search.analysis
 
@@ -89,6 +91,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         from neosim.plots import power as power_plot
 
         caption = _caption(prep)
+        band = f"{cfg.output.ci_prob:.0%}"
         for fmt in cfg.output.figure_formats:
             power_plot.plot_power_curves(ds, folder.figure("power_curves", fmt),
                                          caption=caption, style=cfg.output,
@@ -98,14 +101,15 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                                           style=cfg.output, synthetic=prep.synthetic)
         folder.add_figure("power_curves", title="Power and type-I error by sample size",
                           caption="Probability of success of each analysis against the number "
-                                  "of patients, one panel per true hazard ratio (HR 1: type-I "
-                                  "error), with bands of ±1.96 Monte-Carlo standard errors.",
+                                  "of subjects, one line per true hazard ratio (HR 1: type-I "
+                                  f"error) and other grid point, with {band} Monte-Carlo "
+                                  "bands.",
                           synthetic=prep.synthetic)
         if assurance is not None:
             folder.add_figure("assurance", title="Assurance by sample size",
                               caption="Probability of success averaged over the design prior "
                                       "of the true effect and control hazard, against the "
-                                      "number of patients, with Monte-Carlo bands.",
+                                      f"number of subjects, with {band} Monte-Carlo bands.",
                               synthetic=prep.synthetic)
         folder.write_data_sources(prep.data_sources)
     return Outcome(True, "simulation finished", _headline(prep, power, power_se, search,
@@ -139,7 +143,8 @@ def _run_jobs(prep: Prepared, jobs: list, folder, progress) -> list[dict]:
     for index, sc, _design_prior, _label in jobs:
         stats = compute.stack_results({k: v for k, v in results.items() if k[0] == index})
         usable = [a for a in prep.analyses if sc.design in a.designs]
-        out.append(power_summary(stats, usable, sc, seed=seed, seconds=float("nan")))
+        out.append(power_summary(stats, usable, sc, seed=seed, seconds=float("nan"),
+                                 ci_prob=cfg.output.ci_prob))
     return out
 
 
@@ -209,8 +214,8 @@ def _caption(prep) -> str:
     control = prep.sources.get("control_truth",
                                f"{d.control.family_name} control from the config")
     kind = "two-arm" if d.groups == 2 else "single-arm"
-    return (f"Simulated {kind} trials, {prep.cfg.simulation.n_trials} per point, bands "
-            f"±1.96 MC SE. Control: {control}.")
+    return (f"Simulated {kind} trials, {prep.cfg.simulation.n_trials} per point, "
+            f"{prep.cfg.output.ci_prob:.0%} Monte-Carlo bands. Control: {control}.")
 
 
 def _headline(prep, power, power_se, search, total_trials, seconds) -> list[str]:
