@@ -223,3 +223,28 @@ def test_read_run_reads_a_simulation_and_a_posterior(tmp_path):
     xr.DataTree.from_dict({"posterior": xr.Dataset({"mu": (("chain", "draw"), [[0.0]])})}) \
         .to_netcdf(tmp_path / "posterior.nc", engine="h5netcdf")
     assert ns.read_run(tmp_path).posterior["posterior"]["mu"].values.tolist() == [[0.0]]
+
+
+def test_read_simulation_of_a_design_folder_says_it_holds_neither(tmp_path):
+    design = ns.run(ROOT / "experiments" / "survival_design.toml", out=tmp_path / "design")
+    with pytest.raises(InputError) as exc:
+        ns.read_simulation(design.path)
+    assert "holds no simulation results" in str(exc.value) and "\n" not in str(exc.value)
+    assert "neither a posterior nor simulation results" in str(exc.value)
+
+
+def test_read_posterior_of_a_simulation_folder_says_what_it_holds(tmp_path):
+    import numpy as np
+    import xarray as xr
+
+    from neosim import results
+
+    folder = tmp_path / "sim"
+    folder.mkdir()
+    xr.Dataset({"power": ("subjects", np.array([0.5, 0.8]))},
+               coords={"subjects": [10, 20]}).to_netcdf(folder / results.SIMULATION,
+                                                       engine="h5netcdf")
+    with pytest.raises(InputError) as exc:
+        ns.read_posterior(folder)
+    assert "ns.read_simulation" in str(exc.value) and "\n" not in str(exc.value)
+    assert ns.read_simulation(folder)["power"].values.tolist() == [0.5, 0.8]

@@ -4,7 +4,7 @@ The public Python API is the names in ``__all__``, imported as ``import neosim a
 
     ns.TrialDesign, ns.sample_size, ns.power, ns.simulate, ns.accrual   # trial design
     ns.fit_proportions, ns.fit_survival, ns.pool, ns.Mixture, ns.ess    # Bayesian fits, priors
-    ns.run, ns.read_run                                                 # configured experiments
+    ns.run, ns.read_run, ns.read_simulation, ns.read_posterior          # configured experiments
 
 Each name is loaded on first use (PEP 562), so ``import neosim`` stays light: the command line
 never pays for PyMC, SciPy, ArviZ or matplotlib unless a command needs them. The code lives in
@@ -39,20 +39,22 @@ _LAZY = {
     "Mixture": "neosim.priors",
     "run": "neosim.api.runs",
     "read_run": "neosim.api.runs",
+    "read_simulation": "neosim.api.runs",
+    "read_posterior": "neosim.api.runs",
     "Run": "neosim.api.runs",
 }
 
 __all__ = [
     "EventPower", "Mixture", "Run", "TrialDesign", "__version__", "accrual", "analyses", "ess",
-    "fit_proportions", "fit_survival", "pool", "power", "read_run", "run", "sample_size",
-    "simulate",
+    "fit_proportions", "fit_survival", "pool", "power", "read_posterior", "read_run",
+    "read_simulation", "run", "sample_size", "simulate",
 ]
 
 if TYPE_CHECKING:  # static checkers and IDEs see the real objects
     from neosim.api.design import EventPower, accrual, power, sample_size
     from neosim.api.fit import fit_proportions, fit_survival
     from neosim.api.pooling import ess, pool
-    from neosim.api.runs import Run, read_run, run
+    from neosim.api.runs import Run, read_posterior, read_run, read_simulation, run
     from neosim.api.simulation import analyses, simulate
     from neosim.design.spec import TrialDesign
     from neosim.priors import Mixture

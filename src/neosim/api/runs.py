@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-__all__ = ["Run", "read_run", "run"]
+__all__ = ["Run", "read_posterior", "read_run", "read_simulation", "run"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,6 +119,85 @@ def read_run(folder: str | Path) -> Run:
         simulation=(results.read_simulation(path) if (path / results.SIMULATION).is_file()
                     else None),
         diagnostics=diagnostics, findings=_json(path / "findings.json"))
+
+
+def _results_file(folder: str | Path, want: str) -> Path:
+    """The run folder holding ``want`` (a results file), or a one-line error saying what the
+    folder holds instead and how to read it."""
+    from neosim import results
+
+    path = Path(folder)
+    if not path.is_dir():
+        raise InputError("not a run folder (no such directory)", file=str(path))
+    if (path / want).is_file():
+        return path
+    readers = {results.POSTERIOR: "a posterior (posterior.nc): read it with ns.read_posterior",
+               results.SIMULATION: "simulation results (simulation.nc): read them with "
+                                   "ns.read_simulation"}
+    has = [text for name, text in readers.items() if (path / name).is_file()]
+    what = "posterior" if want == results.POSTERIOR else "simulation results"
+    raise InputError(f"holds no {what} ({want}); it holds "
+                     + (has[0] if has else "neither a posterior nor simulation results")
+                     + " (ns.read_run reads any run folder)", file=str(path))
+
+
+def read_simulation(folder: str | Path) -> xr.Dataset:
+    """The simulated operating characteristics of a ``trial_simulation`` (or SBC) run folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A run folder holding ``simulation.nc``.
+
+    Returns
+    -------
+    xarray.Dataset
+        Loaded into memory: ``power`` and ``power_mc_se`` over the grid's dimensions
+        (``subjects``, ``hazard_ratio``, any other design field varied) and ``analysis``,
+        ``events_mean``, ``duration_mean`` …, ``assurance`` when a design prior was given.
+
+    Examples
+    --------
+    >>> import neosim as ns
+    >>> ns.read_simulation("no/such/folder")
+    Traceback (most recent call last):
+    ...
+    neosim.errors.InputError: no/such/folder: not a run folder (no such directory)
+    """
+    from neosim import results
+
+    return results.read_simulation(_results_file(folder, results.SIMULATION))
+
+
+def read_posterior(folder: str | Path) -> xr.DataTree:
+    """The posterior of a fit's run folder (``posterior.nc``).
+
+    Parameters
+    ----------
+    folder : str or Path
+        A run folder holding ``posterior.nc`` (a fit); a simulation folder gets a one-line
+        error pointing to :func:`read_simulation`.
+
+    Returns
+    -------
+    xarray.DataTree
+        Loaded into memory, with the groups ArviZ expects (``posterior``, ``sample_stats``,
+        ``observed_data`` …).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import neosim as ns
+    >>> out = tempfile.mkdtemp()
+    >>> r = ns.run("experiments/survival_design.toml", out=f"{out}/design")
+    >>> ns.read_posterior(r.path)
+    Traceback (most recent call last):
+    ...
+    neosim.errors.InputError: ...: holds no posterior (posterior.nc); it holds neither a posterior nor simulation results (ns.read_run reads any run folder)
+    """  # noqa: E501
+    from neosim import results
+
+    return results.read_posterior(_results_file(folder, results.POSTERIOR))
 
 
 def run(experiment: str | Path, *, out: str | Path | None = None, seed: int | None = None,
