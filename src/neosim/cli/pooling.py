@@ -5,6 +5,7 @@ Light at import time (click only); the work imports what it needs inside each co
 
 from __future__ import annotations
 
+import json
 import math
 
 import click
@@ -20,11 +21,22 @@ def pooling() -> None:
 @pooling.command("table")
 @click.option("--file", "path", type=InputPath(dir_okay=False),
               help="A table of the same schema instead of the packaged one.")
-def table(path: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: the studies and the figures (unknowns as null).")
+def table(path: str | None, as_json: bool) -> None:
     """List the published figures: id, measure, landmark, value as printed, evidence, study."""
+    import dataclasses
+
     from neosim.data.published import load_table
 
     t = load_table(path)
+    if as_json:
+        figures = {fid: {**{k: v for k, v in dataclasses.asdict(f).items() if k != "study"},
+                         "study": f.study.id, "notes": list(f.notes)}
+                   for fid, f in t.figures.items()}
+        click.echo(json.dumps({"file": t.file, "figures": figures, "studies": {
+            sid: s.model_dump(mode="json") for sid, s in t.studies.items()}}, allow_nan=False))
+        return
     click.echo(f"# {t.file}")
     for fid, f in t.figures.items():
         landmark = "unknown" if f.landmark_months is None else f"{f.landmark_months:g} mo"
@@ -38,7 +50,8 @@ def table(path: str | None) -> None:
 @pooling.command("ess")
 @click.argument("prior_file", type=InputPath(dir_okay=False))
 @click.option("--sigma", type=Real(1e-6, 1e6), help="Unit SD (normal mixtures only).")
-def ess(prior_file: str, sigma: float | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def ess(prior_file: str, sigma: float | None, as_json: bool) -> None:
     """Effective sample size (moment and ELIR) of a mixture PRIOR_FILE."""
     from neosim.errors import InputError
     from neosim.models.ess import ess_elir, ess_moment
@@ -60,6 +73,13 @@ def ess(prior_file: str, sigma: float | None) -> None:
         if not math.isfinite(v):
             raise InputError(f"the prior has no finite {what} (components too extreme)",
                              file=prior_file, field="components")
+    if as_json:
+        click.echo(json.dumps({"name": prior.name, "quantity": prior.quantity,
+                               "family": mix.family, "components": int(mix.weights.size),
+                               "unit": unit, "mean": values["mean"],
+                               "ess_moment": values["ESS moment"],
+                               "ess_elir": values["ESS ELIR"]}))
+        return
     click.echo(f"{prior.name} ({prior.quantity}, {mix.family} mixture of {mix.weights.size})")
     click.echo(f"mean            {values['mean']:.4f}")
     click.echo(f"ESS moment      {values['ESS moment']:.2f} {unit}")

@@ -19,8 +19,11 @@ from neosim.errors import CheckFailed, InputError
               "NEOSIM_SCHEDULER). A scheduler runs code on your behalf: only the command line "
               "or the environment may name one, never a config.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: the folder, whether its checks passed, the "
+                   "message and the headline lines.")
 def run(experiment: str | None, out: str | None, seed: int | None, resume_dir: str | None,
-        scheduler: str | None, quiet: bool) -> None:
+        scheduler: str | None, quiet: bool, as_json: bool) -> None:
     """Run EXPERIMENT (a TOML file) into a new run folder."""
     from neosim.experiments.runner import resume_run, run_experiment
 
@@ -34,9 +37,15 @@ def run(experiment: str | None, out: str | None, seed: int | None, resume_dir: s
             raise InputError("missing EXPERIMENT file (or --resume DIR)", file="command line",
                              field="EXPERIMENT")
         result = run_experiment(experiment, out=out, seed=seed, scheduler=scheduler, quiet=quiet)
-    for line in result.headline:
-        click.echo(line)
-    click.echo(f"run folder: {result.path}")
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"folder": str(result.path), "passed": bool(result.passed),
+                               "message": result.message, "headline": list(result.headline)}))
+    else:
+        for line in result.headline:
+            click.echo(line)
+        click.echo(f"run folder: {result.path}")
     if not result.passed:
         # the run folder is complete; a check the user asked for (e.g. convergence) failed: exit 1
         raise CheckFailed(f"{result.message} (see {result.path / 'diagnostics.json'})")
