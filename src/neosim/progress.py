@@ -15,10 +15,13 @@ from collections.abc import Iterator
 class Progress:
     """Stage and bar reporting. ``Progress(quiet=True)`` does nothing."""
 
-    def __init__(self, *, quiet: bool = False):
+    #: widest description shown beside a bar, so that a bar line fits 80 columns
+    DESCRIPTION_WIDTH = 34
+
+    def __init__(self, *, quiet: bool = False, console=None):
         self.quiet = quiet
         self._rich = None
-        if not quiet and sys.stderr.isatty():
+        if not quiet and (console is not None or sys.stderr.isatty()):
             from rich.console import Console
             from rich.progress import (
                 BarColumn,
@@ -32,9 +35,9 @@ class Progress:
             )
 
             self._rich = RichProgress(
-                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=16),
                 MofNCompleteColumn(), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=False,
+                console=console or Console(stderr=True), transient=False,
             )
 
     def __enter__(self) -> Progress:
@@ -45,6 +48,11 @@ class Progress:
     def __exit__(self, *exc) -> None:
         if self._rich is not None:
             self._rich.stop()
+
+    def _fit(self, description: str) -> str:
+        """The description cut to :attr:`DESCRIPTION_WIDTH` characters (with an ellipsis)."""
+        w = self.DESCRIPTION_WIDTH
+        return description if len(description) <= w else description[: w - 1] + "…"
 
     def note(self, text: str) -> None:
         """One line worth knowing about (e.g. a discarded checkpoint); nothing when quiet."""
@@ -68,7 +76,7 @@ class Progress:
             print(f"neosim: {description} done ({time.perf_counter() - t0:.1f} s)",
                   file=sys.stderr, flush=True)
             return
-        task = self._rich.add_task(description, total=1)
+        task = self._rich.add_task(self._fit(description), total=1)
         try:
             yield
         finally:
@@ -81,5 +89,5 @@ class Progress:
             with self.stage(description):
                 yield lambda n=1: None
             return
-        task = self._rich.add_task(description, total=total)
+        task = self._rich.add_task(self._fit(description), total=total)
         yield lambda n=1: self._rich.advance(task, n)

@@ -30,7 +30,8 @@ MAX_SUBJECTS = 10_000
 def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
              n_trials: int = 10_000, seed: int = 1, subjects: int | None = None,
              events: int | None = None, hazard_ratio: float | None = None,
-             keep_trials: bool = False, workers: int | None = None) -> xr.Dataset:
+             keep_trials: bool = False, workers: int | None = None,
+             progress: bool = False) -> xr.Dataset:
     """Simulate ``n_trials`` trials of a survival design and summarise each analysis.
 
     Parameters
@@ -61,6 +62,8 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         Also return the per-trial statistics (dimension ``trial``).
     workers : int, optional
         Threads (default: every core); the numbers do not depend on it.
+    progress : bool
+        Show a progress bar over the trials on stderr.
 
     Returns
     -------
@@ -115,7 +118,12 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         raise InputError("give at least one analysis", field="analyses")
     scenario = TrialScenario.from_design(design, subjects=int(subjects), events=events,
                                          hazard_ratio=hazard_ratio)
-    stats = simulate_trials(scenario, analyses, int(n_trials), int(seed), workers=workers)
+    from neosim.progress import Progress
+
+    with Progress(quiet=not progress) as bar:
+        stats = simulate_trials(scenario, analyses, int(n_trials), int(seed), workers=workers,
+                                progress=bar if progress else None,
+                                description=f"Simulating {n_trials:,} trials")
     oc = power_summary(stats, analyses, scenario, seed=int(seed), seconds=float("nan"))
     names = [a.name for a in analyses]
     data: dict[str, Any] = {

@@ -258,6 +258,7 @@ def samplesize(**o) -> None:
               help="Simulation: analyse when this many events occurred (event-driven).")
 @click.option("--workers", type=Int(0, 256), default=0,
               help="Simulation threads (0: every core).")
+@click.option("--quiet", "-q", is_flag=True, help="Simulation: no progress bar on stderr.")
 def power(**o) -> None:
     """Power of a two-arm survival comparison with a given number of subjects (analytic, and
     by simulation of the same design with --simulate N)."""
@@ -280,7 +281,8 @@ def power(**o) -> None:
     from neosim.cli import simulate as cli_sim
 
     result = cli_sim.simulate_design(design, n_trials=o["n_trials"], seed=o["seed"],
-                                     events=o["events"], workers=o["workers"] or None)
+                                     events=o["events"], workers=o["workers"] or None,
+                                     progress=not o["quiet"])
     reference = analytic.to_dict()
     if o["events"] is not None and o["method"] != "lachin-foulkes":
         # compare like with like: the analytic power at the simulated event count (its own

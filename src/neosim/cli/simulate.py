@@ -25,7 +25,7 @@ REJECTS = {"lower": "one-sided, for HR < 1", "upper": "one-sided, for HR > 1",
 
 
 def simulate_design(design: Any, *, n_trials: int, seed: int, events: int | None,
-                    workers: int | None = None) -> dict[str, Any]:
+                    workers: int | None = None, progress: bool = False) -> dict[str, Any]:
     """Simulate ``design`` through the public :func:`neosim.simulate` at its ``subjects``
     (rounded up) with its default analysis, the one-sided log-rank test at the design's level
     (α/2 per tail when two-sided); returns the JSON-ready numbers and their MC errors."""
@@ -37,7 +37,8 @@ def simulate_design(design: Any, *, n_trials: int, seed: int, events: int | None
         raise InputError("must be in [0, 2**63)", file=CMD, field="--seed")
     t0 = time.perf_counter()
     try:
-        ds = simulate(design, n_trials=n_trials, seed=seed, events=events, workers=workers)
+        ds = simulate(design, n_trials=n_trials, seed=seed, events=events, workers=workers,
+                      progress=progress)
     except InputError as exc:
         field = {"n_trials": "--simulate", "subjects": "--subjects", "seed": "--seed"}.get(
             exc.field or "", FLAGS.get(exc.field or "", exc.field))
