@@ -42,7 +42,8 @@ def test_pooling_table_and_ess_match_the_text():
     assert all(f["study"] in table["studies"] for f in table["figures"].values())
     ess = as_json("pooling", "ess", str(MAP))
     text = neosim("pooling", "ess", str(MAP)).stdout
-    assert f"{ess['ess_elir']:.2f}" in text and f"{ess['ess_moment']:.2f}" in text
+    for key in ("ess_moment", "ess_elir_natural", "ess_elir_logit", "ess_morita"):
+        assert f"{ess[key]:.2f}" in text
 
 
 def test_run_prints_the_folder_and_headline(tmp_path):

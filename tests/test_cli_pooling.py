@@ -28,8 +28,10 @@ def test_ess_of_a_single_beta(tmp_path, capsys):
         "family": "beta", "components": [{"weight": 1.0, "a": 3.0, "b": 7.0}]}))
     main(["pooling", "ess", str(path)])
     out = capsys.readouterr().out
-    assert "ESS moment      10.00 patients" in out
-    assert "ESS ELIR        10.00 patients" in out
+    for label in ("ESS moment", "ESS ELIR (probability scale, as RBesT)",
+                  "ESS ELIR (logit scale)", "ESS Morita (at the mean)"):
+        line = next(x for x in out.splitlines() if x.startswith(label))
+        assert line.endswith("10.00 patients"), line
 
 
 def test_ess_of_a_missing_file_exits_2(tmp_path, capsys):

@@ -52,9 +52,10 @@ def table(path: str | None, as_json: bool) -> None:
 @click.option("--sigma", type=Real(1e-6, 1e6), help="Unit SD (normal mixtures only).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def ess(prior_file: str, sigma: float | None, as_json: bool) -> None:
-    """Effective sample size (moment and ELIR) of a mixture PRIOR_FILE."""
+    """Effective sample size of a mixture PRIOR_FILE: moment matching, ELIR on the natural scale
+    (as RBesT) and on the logit (log) scale, and Morita's method."""
     from neosim.errors import InputError
-    from neosim.models.ess import ess_elir, ess_moment
+    from neosim.models.ess import ess_elir, ess_moment, ess_morita
     from neosim.priors import mixture_of, read_prior
 
     prior = read_prior(prior_file)
@@ -67,20 +68,31 @@ def ess(prior_file: str, sigma: float | None, as_json: bool) -> None:
                          field="--sigma")
     unit = {"beta": "patients", "gamma": "units of exposure",
             "normal": "observations"}[mix.family]
-    values = {"mean": mix.mean(), "ESS moment": ess_moment(mix, sigma=sigma),
-              "ESS ELIR": ess_elir(mix, sigma=sigma)}
+    scale = {"beta": ("probability", "logit"), "gamma": ("hazard", "log hazard"),
+             "normal": ("", "")}[mix.family]
+    values = {"mean": mix.mean(), "ESS moment": ess_moment(mix, sigma=sigma)}
+    if mix.family == "normal":
+        values["ESS ELIR"] = ess_elir(mix, sigma=sigma)
+    else:
+        values[f"ESS ELIR ({scale[0]} scale, as RBesT)"] = ess_elir(mix, scale="natural")
+        values[f"ESS ELIR ({scale[1]} scale)"] = ess_elir(mix, scale="logit")
+        values["ESS Morita (at the mean)"] = ess_morita(mix)
     for what, v in values.items():
         if not math.isfinite(v):
             raise InputError(f"the prior has no finite {what} (components too extreme)",
                              file=prior_file, field="components")
     if as_json:
-        click.echo(json.dumps({"name": prior.name, "quantity": prior.quantity,
-                               "family": mix.family, "components": int(mix.weights.size),
-                               "unit": unit, "mean": values["mean"],
-                               "ess_moment": values["ESS moment"],
-                               "ess_elir": values["ESS ELIR"]}))
+        keys = {"mean": "mean", "ESS moment": "ess_moment", "ESS ELIR": "ess_elir",
+                "ESS Morita (at the mean)": "ess_morita"}
+        record = {"name": prior.name, "quantity": prior.quantity, "family": mix.family,
+                  "components": int(mix.weights.size), "unit": unit}
+        for what, v in values.items():
+            key = keys.get(what) or ("ess_elir_natural" if "RBesT" in what
+                                     else "ess_elir_logit")
+            record[key] = v
+        click.echo(json.dumps(record))
         return
     click.echo(f"{prior.name} ({prior.quantity}, {mix.family} mixture of {mix.weights.size})")
-    click.echo(f"mean            {values['mean']:.4f}")
-    click.echo(f"ESS moment      {values['ESS moment']:.2f} {unit}")
-    click.echo(f"ESS ELIR        {values['ESS ELIR']:.2f} {unit}")
+    width = max(len(k) for k in values)
+    for what, v in values.items():
+        click.echo(f"{what:<{width}}  " + (f"{v:.4f}" if what == "mean" else f"{v:.2f} {unit}"))
