@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from neosim.data import DATASETS, load_cohort, load_dataset
@@ -129,3 +131,57 @@ def test_cli_data_list_and_show(capsys):
     out = capsys.readouterr().out
     assert "jilsg2006" in out and "Pediatr Blood Cancer 2006;47(3):268-72" in out
     assert "transplanted" in out and "unknown" in out
+
+
+def test_the_template_is_a_valid_user_supplied_cohort_and_runs(tmp_path):
+    """`neosim data template` writes a file that loads as user-supplied counts (no citation
+    needed), runs the flagship kind once its MLL model is switched off (the template does not
+    know MLL status), and is never written over an existing file."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {"PYTHONPATH": str(root / "src"), "PATH": "/usr/bin:/bin"}
+    out = tmp_path / "mine.toml"
+    cmd = [sys.executable, "-m", "neosim.cli", "data", "template", "--out", str(out)]
+    assert subprocess.run(cmd, env=env, capture_output=True).returncode == 0
+    cohort = load_cohort(out)
+    assert cohort.source.user_supplied and cohort.data_source()["user_supplied"]
+    assert "user-supplied" in cohort.source.cite
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert again.returncode == 2 and "--out" in again.stderr
+    # the MLL model on counts without MLL status: the error says how to switch it off
+    exp = (root / "experiments" / "jilsg_subtypes.toml").read_text().replace(
+        'dataset = "jilsg2006"', 'file = "mine.toml"')
+    (tmp_path / "exp.toml").write_text(exp)
+    from neosim.experiments import load_experiment
+    from neosim.experiments import subtype_frequencies as kind
+
+    with pytest.raises(InputError) as exc:
+        kind.prepare(load_experiment(tmp_path / "exp.toml"), str(tmp_path / "exp.toml"))
+    assert "enabled = false" in exc.value.message
+    (tmp_path / "exp.toml").write_text(exp.replace('subtypes = ["ALL"]\n',
+                                                   'subtypes = ["ALL"]\nenabled = false\n'))
+    prep = kind.prepare(load_experiment(tmp_path / "exp.toml"), str(tmp_path / "exp.toml"))
+    assert [name for name, *_ in prep.parts] == ["neonatal_fraction", "neonatal_composition"]
+
+
+def test_every_problem_of_a_cohort_is_reported_at_once(tmp_path):
+    text = (Path(__file__).resolve().parents[1] / "src" / "neosim" / "data" /
+            "cohort_template.toml").read_text()
+    bad = (text.replace("ALL = 20 ", "ALL = -1 ").replace("AML = 10 ", 'AML = "ten" ')
+           .replace("total = 3 ", "total = 5 ").replace("user_supplied = true", "bogus = 1"))
+    path = tmp_path / "bad.toml"
+    path.write_text(bad)
+    with pytest.raises(InputError) as exc:
+        load_cohort(path)
+    msg = str(exc.value)
+    assert "\n" not in msg and "more problems" in msg
+    for field in ("infants.by_subtype.ALL", "infants.by_subtype.AML", "source.bogus"):
+        assert field in msg, field
+    # a published cohort without its citation: every missing bibliographic field, at once
+    path.write_text(text.replace("user_supplied = true", "user_supplied = false"))
+    with pytest.raises(InputError) as exc:
+        load_cohort(path)
+    assert exc.value.field == "source.title" and "source.citation" in str(exc.value)

@@ -52,3 +52,36 @@ def data_show(name: str, as_json: bool) -> None:
             "neonates": cohort.neonates.model_dump(mode="json"), "derived": cohort.derived}))
         return
     click.echo(render_cohort(cohort))
+
+
+@data.command("template")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Write the template to this new file (never overwritten) instead of stdout.")
+def data_template(out: str | None) -> None:
+    """A starting cohort file for your own counts (schema: docs/cohort_schema.md)."""
+    import os
+    from importlib.resources import files
+    from pathlib import Path
+
+    text = files("neosim.data").joinpath("cohort_template.toml").read_text(encoding="utf-8")
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from neosim import fsutil
+
+    target = Path(out)
+    if target.exists() or target.is_symlink():
+        raise InputError("exists: neosim never overwrites a file; choose a new name",
+                         file="command line", field="--out")
+    if not target.parent.is_dir():
+        raise InputError("its folder does not exist", file="command line", field="--out")
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        fsutil.rename_noreplace(tmp, target)
+    except FileExistsError:
+        raise InputError("exists: neosim never overwrites a file; choose a new name",
+                         file="command line", field="--out") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    click.echo(f"wrote {target}: replace every PLACEHOLDER with your counts")

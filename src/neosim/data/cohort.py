@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from neosim.config import Strict, validate
+from neosim.config import Strict
 from neosim.errors import InputError
 
 #: a count of patients (bounded: no cohort of this disease comes near ten million)
@@ -19,22 +19,45 @@ Count = Annotated[int, Field(ge=0, le=10_000_000)]
 MaybeCount = Count | Literal["unknown"]
 
 
-class Source(Strict):
-    """Bibliographic record of where the numbers come from."""
+#: the bibliographic fields a published cohort must fill in (user-supplied data need none)
+PUBLISHED_FIELDS = ("title", "authors", "citation", "period", "country", "population",
+                    "neonatal_definition", "evidence")
 
-    name: str
-    short: str
-    title: str
-    authors: str
-    citation: str
+
+class Source(Strict):
+    """Where the numbers come from: a published cohort's bibliographic record, or a label for
+    the user's own counts (``user_supplied = true``: then only ``name`` is needed)."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$")]
+    user_supplied: bool = False
+    short: str = ""
+    title: str = ""
+    authors: str = ""
+    citation: str = ""
     doi: str = ""
     pmid: int | None = None
-    period: str
-    country: str
-    population: str
-    neonatal_definition: str
-    evidence: str
+    period: str = ""
+    country: str = ""
+    population: str = ""
+    neonatal_definition: str = ""
+    evidence: str = ""
     notes: list[str] = Field(default_factory=list)
+
+    def missing(self) -> list[str]:
+        """Bibliographic fields a published cohort lacks (none for user-supplied data)."""
+        if self.user_supplied:
+            return []
+        return [k for k in PUBLISHED_FIELDS if not getattr(self, k).strip()]
+
+    @property
+    def label(self) -> str:
+        """Short label for captions and tables."""
+        return self.short or self.name
+
+    @property
+    def cite(self) -> str:
+        """The citation, or for user-supplied data the label marked as such."""
+        return self.citation or f"{self.name} (user-supplied counts)"
 
 
 class InfantCounts(Strict):
@@ -98,6 +121,10 @@ class Cohort:
     def data_source(self) -> dict[str, Any]:
         """The citation record of this cohort, as ``RunFolder.write_data_sources`` takes it."""
         src = self.source
+        if src.user_supplied:
+            return {"name": src.name, "short": src.label, "citation": src.cite, "doi": "",
+                    "pmid": None, "synthetic": False, "user_supplied": True,
+                    "description": f"User-supplied counts ({self.file})."}
         return {
             "name": src.name, "short": src.short, "citation": src.citation, "doi": src.doi,
             "pmid": src.pmid, "synthetic": False,
@@ -131,7 +158,9 @@ class Cohort:
         self._require([subtype])
         sub = self.neonates.by_subtype[subtype]
         if sub.mll_reported == "unknown" or sub.mll_rearranged == "unknown":
-            raise InputError(f"MLL status of neonatal {subtype} is not reported in this dataset",
+            raise InputError(f"MLL status of neonatal {subtype} is not reported in this dataset "
+                             "(give mll_reported and mll_rearranged, or switch the model off "
+                             "with [models.mll_rate] enabled = false)",
                              file=self.file, field=f"neonates.by_subtype.{subtype}.mll_reported")
         return sub.mll_rearranged, sub.mll_reported
 
@@ -143,12 +172,48 @@ class Cohort:
                                  file=self.file, field="subtypes")
 
 
+def _schema_problems(exc) -> list[tuple[str, str]]:
+    """Every problem of a pydantic validation error as ``(field, message)``."""
+    from neosim.config import input_error_from_validation
+
+    out, seen = [], set()
+    for err in exc.errors(include_url=False):
+        one = input_error_from_validation(type(exc).from_exception_data(exc.title, [err]),
+                                          file="")
+        key = (one.field or "", one.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(key)
+    return out
+
+
+def _raise_all(problems: list[tuple[str, str]], file: str) -> None:
+    """One error reporting every problem (the first names the field)."""
+    if not problems:
+        return
+    (field, msg), rest = problems[0], problems[1:]
+    if rest:
+        shown = "; ".join(f"{f}: {m}" for f, m in rest[:8])
+        more = f"; and {len(rest) - 8} more" if len(rest) > 8 else ""
+        msg = f"{msg} (and {len(rest)} more problem{'s' if len(rest) > 1 else ''}: {shown}{more})"
+    raise InputError(msg, file=file, field=field or None)
+
+
 def parse_cohort(data: dict, *, file: str) -> Cohort:
-    """Validate raw TOML data as a cohort; every inconsistency is an :class:`InputError`."""
-    parsed: CohortFile = validate(CohortFile, data, file=file)
+    """Validate raw TOML data as a cohort; every problem, of the schema and of consistency, is
+    reported at once in one :class:`InputError`."""
+    from pydantic import ValidationError
+
+    try:
+        parsed: CohortFile = CohortFile.model_validate(data)
+    except ValidationError as exc:
+        _raise_all(_schema_problems(exc), file)
+    problems: list[tuple[str, str]] = [
+        (f"source.{k}", "a published cohort needs it (or set source.user_supplied = true for "
+                        "your own counts)") for k in parsed.source.missing()]
 
     def fail(field: str, msg: str) -> None:
-        raise InputError(msg, file=file, field=field)
+        problems.append((field, msg))
 
     inf = parsed.infants
     if sum(inf.by_subtype.values()) != inf.total:
@@ -159,7 +224,7 @@ def parse_cohort(data: dict, *, file: str) -> Cohort:
         at = f"neonates.by_subtype.{name}"
         if name not in inf.by_subtype:
             fail(at, f"subtype {name!r} is missing from infants.by_subtype")
-        if sub.cases > inf.by_subtype[name]:
+        elif sub.cases > inf.by_subtype[name]:
             fail(f"{at}.cases", f"{sub.cases} neonates exceed {inf.by_subtype[name]} infants "
                                 f"with {name}")
         if sum(sub.fab.values()) > sub.cases:
@@ -178,6 +243,7 @@ def parse_cohort(data: dict, *, file: str) -> Cohort:
     for path in parsed.derived:
         if not _has_path(data, path):
             fail("derived", f"names {path!r}, which is not in the file")
+    _raise_all(problems, file)
     return Cohort(parsed, file)
 
 

@@ -8,13 +8,14 @@ from neosim.data.cohort import Cohort
 def render_cohort(c: Cohort) -> str:
     """Citation, counts by subtype, and the list of what is not reported."""
     s = c.source
-    lines = [
-        f"{s.name}: {s.short}",
-        f"  {s.citation}",
-        f"  doi:{s.doi}" + (f"  PMID {s.pmid}" if s.pmid else ""),
-        f"  period {s.period}; {s.country}; {s.population}",
-        f"  neonatal: {s.neonatal_definition}",
-        f"  evidence: {s.evidence}",
+    if s.user_supplied:
+        head = [f"{s.name}: user-supplied counts ({c.file})"]
+    else:
+        head = [f"{s.name}: {s.short}", f"  {s.citation}",
+                f"  doi:{s.doi}" + (f"  PMID {s.pmid}" if s.pmid else ""),
+                f"  period {s.period}; {s.country}; {s.population}",
+                f"  neonatal: {s.neonatal_definition}", f"  evidence: {s.evidence}"]
+    lines = [*head,
         "",
         f"infants: {c.infants.total}  "
         + "  ".join(f"{k} {v}" for k, v in c.infants.by_subtype.items()),

@@ -193,7 +193,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         observed = _observed(prep)
     with folder.timed("write"), progress.stage("Writing results"):
         attrs = {"neosim_config_sha256": folder.config_sha256, "neosim_seed": folder.seed,
-                 "neosim_dataset": prep.cohort.source.citation}
+                 "neosim_dataset": prep.cohort.source.cite}
         folder.write_netcdf("posterior.nc", dt, attrs)
         folder.write_summary(summary)
         folder.write_json("diagnostics.json", report)
@@ -201,7 +201,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                                             "exact_conjugate_posteriors": exact, **findings})
         folder.write_data_sources([prep.cohort.data_source()])
     with folder.timed("figures"), progress.stage("Drawing figures"):
-        caption = f"Data: {prep.cohort.source.short} ({prep.cohort.source.citation})"
+        caption = f"Data: {prep.cohort.source.label} ({prep.cohort.source.cite})"
         style = cfg.output
         level = f"{cfg.output.ci_prob:.0%}"
         params = list(summary["parameter"])

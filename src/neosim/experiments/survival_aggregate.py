@@ -238,11 +238,11 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     sensitivity.loc[sensitivity["scenario"] == "main", "divergences"] = report["divergences"]
     findings = _findings(prep, summary, sensitivity, t_post)
     synthetic = False
-    caption = f"Data: {prep.cohort.source.short} ({prep.cohort.source.citation})"
+    caption = f"Data: {prep.cohort.source.label} ({prep.cohort.source.cite})"
     with folder.timed("write"), progress.stage("Writing results"):
         folder.write_netcdf("posterior.nc", dt, {
             "neosim_config_sha256": folder.config_sha256, "neosim_seed": folder.seed,
-            "neosim_dataset": prep.cohort.source.citation, "neosim_synthetic": int(synthetic)})
+            "neosim_dataset": prep.cohort.source.cite, "neosim_synthetic": int(synthetic)})
         folder.write_summary(summary)
         folder.write_json("diagnostics.json", report)
         folder.write_json("findings.json", findings)
