@@ -360,7 +360,8 @@ def ipd_mutations() -> dict[str, callable]:
         j = r.randrange(len(h))
         if how == "rename":
             h[j] = h[j].upper() if r.random() < 0.5 else h[j] + "_x"
-        elif how == "drop":
+        elif how == "drop":  # a required column (the others are optional)
+            j = h.index(r.choice(["patient_id", "months_to_event", "event"]))
             for row in rows:
                 del row[j]
         elif how == "duplicate":

@@ -41,7 +41,28 @@ def test_landmark_times_from_sct_and_drops_the_untransplanted():
     from_diagnosis = landmark(ipd, ["ALL"], origin="diagnosis")
     np.testing.assert_allclose(from_diagnosis.time, [20.5, 2.0])
     with pytest.raises(InputError, match="no transplanted patients"):
+        landmark(parse_ipd(f"{HEADER}\nQ,ALL,unknown,1,0,,3,1\nR,AML,unknown,1,1,1,3,1\n",
+                           file="y.csv"), ["ALL"])
+    # nobody transplanted at all: the error suggests the analysis from diagnosis
+    with pytest.raises(InputError, match="--origin diagnosis") as exc:
         landmark(parse_ipd(f"{HEADER}\nQ,ALL,unknown,1,0,,3,1\n", file="y.csv"), ["ALL"])
+    assert exc.value.field == "data.time_origin"
+
+
+def test_only_id_time_and_event_are_required():
+    ipd = parse_ipd("patient_id,months_to_event,event\nA,3.5,1\nB,12,0\n", file="min.csv")
+    assert ipd.subtype == ("all", "all") and ipd.mll_status == ("unknown", "unknown")
+    assert ipd.sct.tolist() == [0, 0] and np.isnan(ipd.age_at_diagnosis_days).all()
+    data = landmark(ipd, ["all"], origin="diagnosis")
+    np.testing.assert_allclose(data.time, [3.5, 12.0])
+    again = parse_ipd(ipd.to_csv(), file="again.csv")  # round trip with empty ages
+    assert np.isnan(again.age_at_diagnosis_days).all()
+    arms = parse_ipd("patient_id,arm,months_to_event,event\nA,control,3.5,1\nB,new,12,0\n",
+                     file="arm.csv")
+    assert arms.subtype == ("control", "new")
+    with pytest.raises(InputError) as exc:
+        parse_ipd("patient_id,event\nA,1\n", file="bad.csv")
+    assert exc.value.field == "months_to_event" and "required" in exc.value.message
 
 
 def _bad(row: str) -> str:

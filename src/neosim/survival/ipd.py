@@ -1,7 +1,11 @@
 """Individual patient data (IPD): the CSV schema, its validation, and the post-SCT landmark.
 
-Schema ``neosim-ipd/1``: a UTF-8 CSV file with a header row naming exactly these columns (in any
-order), one row per patient; blank lines and lines starting with ``#`` are ignored:
+Schema ``neosim-ipd/1``: a UTF-8 CSV file with a header row naming its columns (in any order),
+one row per patient; blank lines and lines starting with ``#`` are ignored. Only
+``patient_id``, ``months_to_event`` and ``event`` are required; the others are optional (a
+missing ``subtype`` puts everyone in one group ``all``, and ``arm`` may name the group column
+instead; a missing ``mll_status`` is ``unknown``, a missing age is not known, a missing ``sct``
+is 0 for every patient):
 
 =========================  ===========================================================
 column                     meaning
@@ -9,7 +13,7 @@ column                     meaning
 ``patient_id``             unique, non-empty identifier
 ``subtype``                subtype label, e.g. ``ALL`` or ``AML`` (letters, digits, ``_-``)
 ``mll_status``             ``rearranged``, ``germline`` or ``unknown``
-``age_at_diagnosis_days``  age at diagnosis in days (>= 0)
+``age_at_diagnosis_days``  age at diagnosis in days (>= 0; empty: not known)
 ``sct``                    1 if the patient received a stem-cell transplant, else 0
 ``months_to_sct``          months from diagnosis to SCT (>= 0); empty when ``sct`` is 0
 ``months_to_event``        months from diagnosis to death or last follow-up (> 0)
@@ -18,7 +22,7 @@ column                     meaning
 
 Rules checked on load (each failure is an :class:`~neosim.errors.InputError` naming the file,
 line and column): the file is parsed by the ``csv`` module (quoted fields may hold commas and
-newlines); all columns present and no others; ids unique (at most 64 printable characters);
+newlines); the required columns present and no unknown ones; ids unique (at most 64 printable characters);
 numbers plain decimals and finite; times non-negative and at most :data:`MAX_MONTHS`; times to
 death or last follow-up at least :data:`MIN_MONTHS`; ages at most :data:`MAX_AGE_DAYS`; at most
 :data:`MAX_PATIENTS` rows; ``sct`` and ``event`` are 0 or 1; ``months_to_sct`` given exactly
@@ -46,6 +50,12 @@ from neosim.errors import InputError
 SCHEMA = "neosim-ipd/1"
 COLUMNS = ("patient_id", "subtype", "mll_status", "age_at_diagnosis_days", "sct",
            "months_to_sct", "months_to_event", "event")
+REQUIRED = ("patient_id", "months_to_event", "event")
+#: the value an optional column takes when the file has no such column
+DEFAULTS = {"subtype": "all", "mll_status": "unknown", "age_at_diagnosis_days": "",
+            "sct": "0", "months_to_sct": ""}
+#: another name a column may have in the header
+ALIASES = {"arm": "subtype"}
 MLL_STATUSES = ("rearranged", "germline", "unknown")
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
 #: bounds the maths survives: at most this many patients, times in months up to a century,
@@ -86,8 +96,9 @@ class IPD:
         w.writerow(COLUMNS)
         for i in range(self.n):
             sct = int(self.sct[i])
+            age = float(self.age_at_diagnosis_days[i])
             w.writerow([self.patient_id[i], self.subtype[i], self.mll_status[i],
-                        repr(float(self.age_at_diagnosis_days[i])), sct,
+                        repr(age) if math.isfinite(age) else "", sct,
                         repr(float(self.months_to_sct[i])) if sct else "",
                         repr(float(self.months_to_event[i])), int(self.event[i])])
         return buf.getvalue()
@@ -136,24 +147,29 @@ def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
         raise InputError("empty IPD file (expected a header row)", file=file)
     lines = [(line, None) for line, _ in records]
     rows = [row for _, row in records]
-    header = [h.strip() for h in rows[0]]
+    raw_header = [h.strip() for h in rows[0]]
+    header = [ALIASES.get(h, h) for h in raw_header]
     head_line = lines[0][0]
-    for col in COLUMNS:
-        if col not in header:
-            raise InputError("required column is missing", file=file, field=col)
-    for col in header:
+    missing = [col for col in REQUIRED if col not in header]
+    if missing:
+        raise InputError("required column is missing (required: "
+                         f"{', '.join(REQUIRED)}; missing: {', '.join(missing)})", file=file,
+                         field=missing[0])
+    for raw, col in zip(raw_header, header, strict=True):
         if col not in COLUMNS:
-            raise InputError(f"unknown column (known: {', '.join(COLUMNS)})", file=file,
-                             field=col or f"line {head_line}")
+            raise InputError(f"unknown column (known: {', '.join(COLUMNS)}; arm may name "
+                             "the subtype column)", file=file, field=raw or f"line {head_line}")
     if len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
-        raise InputError("column appears twice", file=file, field=dup)
+        raise InputError("column appears twice" + (" (arm is subtype)" if dup == "subtype"
+                                                    and "arm" in raw_header else ""),
+                         file=file, field=dup)
     if len(rows) == 1:
         raise InputError("no patients (only a header row)", file=file)
     if len(rows) - 1 > MAX_PATIENTS:
         raise InputError(f"more than {MAX_PATIENTS:,} patients", file=file)
 
-    pos = {c: header.index(c) for c in COLUMNS}
+    pos = {c: header.index(c) for c in COLUMNS if c in header}
     cols: dict[str, list] = {c: [] for c in COLUMNS}
     seen: dict[str, int] = {}
     for (line, _), row in zip(lines[1:], rows[1:], strict=True):
@@ -164,7 +180,7 @@ def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
         def fail(col: str, msg: str, line=line) -> None:
             raise InputError(msg, file=file, field=f"line {line}.{col}")
 
-        cell = {c: row[pos[c]].strip() for c in COLUMNS}
+        cell = {c: row[pos[c]].strip() if c in pos else DEFAULTS[c] for c in COLUMNS}
         pid = cell["patient_id"]
         if not pid:
             fail("patient_id", "empty patient id")
@@ -178,7 +194,8 @@ def parse_ipd(text: str, *, file: str, synthetic: bool = False) -> IPD:
         if cell["mll_status"] not in MLL_STATUSES:
             fail("mll_status", f"must be one of {', '.join(MLL_STATUSES)} "
                                f"(got {cell['mll_status']!r})")
-        age = _number(cell["age_at_diagnosis_days"], fail, "age_at_diagnosis_days")
+        age = (math.nan if cell["age_at_diagnosis_days"] == ""  # not known
+               else _number(cell["age_at_diagnosis_days"], fail, "age_at_diagnosis_days"))
         if age < 0:
             fail("age_at_diagnosis_days", f"negative age ({age:g} days)")
         if age > MAX_AGE_DAYS:
@@ -268,6 +285,11 @@ def landmark(ipd: IPD, subtypes: list[str] | tuple[str, ...], *, origin: str = "
         time = ipd.months_to_event
     else:
         raise ValueError(f"unknown time origin {origin!r}")
+    if origin == "sct" and not np.any(ipd.sct == 1):
+        raise InputError("no patient was transplanted (sct = 1), so there is no post-SCT "
+                         "landmark: analyse from diagnosis (--origin diagnosis, or "
+                         "data.time_origin = \"diagnosis\")", file=file or ipd.source,
+                         field="data.time_origin")
     if not np.any(keep):
         who = "transplanted patients" if origin == "sct" else "patients"
         raise InputError(f"no {who} of subtypes {', '.join(subtypes)} in the data",
