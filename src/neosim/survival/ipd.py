@@ -22,13 +22,13 @@ column                     meaning
 
 Rules checked on load (each failure is an :class:`~neosim.errors.InputError` naming the file,
 line and column): the file is parsed by the ``csv`` module (quoted fields may hold commas and
-newlines); the required columns present and no unknown ones; ids unique (at most 64 printable characters);
-numbers plain decimals and finite; times non-negative and at most :data:`MAX_MONTHS`; times to
-death or last follow-up at least :data:`MIN_MONTHS`; ages at most :data:`MAX_AGE_DAYS`; at most
-:data:`MAX_PATIENTS` rows; ``sct`` and ``event`` are 0 or 1; ``months_to_sct`` given exactly
-when ``sct`` is 1; the SCT happens strictly before death or last follow-up (``months_to_sct <
-months_to_event``, at least :data:`MIN_MONTHS` apart): a patient who died before (or without) a
-transplant is not transplanted.
+newlines); the required columns present and no unknown ones; ids unique (at most 64 printable
+characters); numbers plain decimals and finite; times non-negative and at most
+:data:`MAX_MONTHS`; times to death or last follow-up at least :data:`MIN_MONTHS`; ages at most
+:data:`MAX_AGE_DAYS`; at most :data:`MAX_PATIENTS` rows; ``sct`` and ``event`` are 0 or 1;
+``months_to_sct`` given exactly when ``sct`` is 1; the SCT happens strictly before death or last
+follow-up (``months_to_sct < months_to_event``, at least :data:`MIN_MONTHS` apart): a patient
+who died before (or without) a transplant is not transplanted.
 
 Post-SCT survival is measured from the SCT (a landmark analysis): only patients with ``sct = 1``
 enter, with time ``months_to_event - months_to_sct``. See ``docs/ipd_schema.md``.
