@@ -24,10 +24,12 @@ PWE_EXPOSURE = (53, 59.5, 6)
 AML = {"KM3": ([9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161], [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0]),
        "KM4": ([5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45], [1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1])}
 NAN = math.nan
-R_MEDIAN = {  # (case, conf.type): quantile(fit, 0.5) -> median, lower, upper
-    ("KM1", "log"): (3.5, 2, NAN), ("KM2", "log"): (3.5, 1, NAN),
+R_MEDIAN = {  # (case, conf.type): median, 0.95LCL, 0.95UCL of print.survfit ("print" lines)
+    ("KM1", "log"): (3.5, 2, NAN), ("KM2", "log"): (3.5, 1, NAN), ("KM5", "log"): (17, 17, NAN),
     ("KM3", "log"): (31, 18, NAN), ("KM4", "log"): (23, 8, NAN),
     ("KM3", "log-log"): (31, 13, NAN), ("KM4", "log-log"): (23, 5, 33)}
+R_QUANTILE = {  # quantile(fit, 0.5): equal to the printed median except on a last flat step
+    ("KM5", "log"): (31, 17, NAN), ("KM1", "log"): (3.5, 2, NAN), ("KM4", "log-log"): (23, 5, 33)}
 R_TIMES = {  # summary(fit, times = c(6, 12, 24)): surv, lower, upper, n.risk
     ("KM3", "log"): ((1, 0.909090909090909, 0.613636363636364),
                      (1, 0.754133845081525, 0.37686705950168), (1, 1, 0.999157600228473),
@@ -48,6 +50,8 @@ def _data(case):
         return np.arange(1.0, 7.0), np.ones(6, int)
     if case == "KM2":
         return np.array([1.0, 2, 3, 5]), np.array([1, 1, 0, 1])
+    if case == "KM5":
+        return np.array([17.0, 45.0]), np.array([1, 0])
     t, e = AML[case]
     return np.asarray(t, float), np.asarray(e, int)
 
@@ -74,6 +78,12 @@ def test_piecewise_likelihood_puts_a_death_at_a_cut_in_the_earlier_interval():
 def test_kaplan_meier_median_and_interval_match_r(case, conf_type):
     got = kaplan_meier(*_data(case)).median(0.95, conf_type)
     np.testing.assert_allclose(got, R_MEDIAN[case, conf_type], rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize(("case", "conf_type"), list(R_QUANTILE))
+def test_kaplan_meier_quantile_matches_r_quantile_survfit(case, conf_type):
+    got = kaplan_meier(*_data(case)).quantile(0.5, 0.95, conf_type)
+    np.testing.assert_allclose(got, R_QUANTILE[case, conf_type], rtol=1e-12, equal_nan=True)
 
 
 def test_median_on_a_flat_step_at_one_half_is_the_midpoint():

@@ -27,6 +27,11 @@ km <- function(tag, time, event, conf.type = "log", times = NULL) {
 km("KM1", 1:6, rep(1, 6))
 # KM2: S = 0.5 on [2, 5) with a censoring at 3: the midpoint of 2 and the next death 5
 km("KM2", c(1, 2, 3, 5), c(1, 1, 0, 1))
+# KM5/KM6: the two groups of the file in tests/test_cli_survival.py (months after SCT); KM5 sits
+# at 0.5 from 17 to its last time 45 (censored): print.survfit's median is 17, quantile()'s is
+# (17 + 45) / 2 (the one case where the two rules differ)
+km("KM5", c(17, 45), c(1, 0))
+km("KM6", c(2, 6, 26), c(1, 1, 0), times = c(1, 6, 12))
 # KM3/KM4: the aml data (Embury et al. 1977), maintained arm and non-maintained arm
 m <- aml[aml$x == "Maintained", ]
 n <- aml[aml$x == "Nonmaintained", ]

@@ -8,11 +8,14 @@ same time as a death counts as at risk for that death (the usual convention, as 
 Confidence bands, quantiles and S(t) at chosen times follow R's ``survival`` (``survfit``,
 ``quantile.survfit``, ``summary.survfit``): the band is pointwise, from the Greenwood standard
 error of the cumulative hazard, on the ``"log"`` scale by default (R's ``conf.type = "log"``) or
-on the ``"log-log"`` scale; a quantile is the first time the curve drops to or below ``1 - p``,
-and where the curve sits exactly at that level on a flat step (within ``sqrt(eps)``) it is the
-midpoint of the step's start and the next death time (the last observed time if none follows).
-The median's confidence interval is the same rule applied to the band: from the time its lower
-limit reaches 0.5 to the time its upper limit does (``nan``, "not reached", if it never does).
+on the ``"log-log"`` scale. The median is the one R prints (``print.survfit``): the first time
+the curve drops to or below 0.5, except that where it sits exactly at 0.5 (within ``sqrt(eps)``)
+on a flat step it is the midpoint of the step's start and the next death time; its confidence
+interval is the same rule applied to the band: from the time the band's lower limit reaches 0.5
+to the time its upper limit does (``nan``, "not reached", if it never does). Other quantiles
+follow ``quantile.survfit``, which differs from the printed median in one case only: a flat step
+at exactly ``1 - p`` that lasts to the last observed time (a censoring) gives the midpoint of the
+step's start and that last time, where ``print.survfit`` gives the step's start.
 ``tests/reference/survival_cases.R`` computes the pinned reference values with R.
 """
 
@@ -109,8 +112,10 @@ class KaplanMeier:
                      for curve in (self.survival, lower, upper))
 
     def median(self, prob: float = 0.95, conf_type: str = CONF_TYPE) -> tuple[float, ...]:
-        """The median survival time with its confidence interval (see :meth:`quantile`)."""
-        return self.quantile(0.5, prob, conf_type)
+        """The median survival time with its confidence interval, ``(estimate, lower, upper)``,
+        as R's ``print.survfit`` reports them (``nan`` where not reached)."""
+        lower, upper = self.band(prob, conf_type)
+        return tuple(_median(self.time, curve) for curve in (self.survival, lower, upper))
 
     def at_times(self, times, prob: float = 0.95,
                  conf_type: str = CONF_TYPE) -> dict[str, np.ndarray]:
@@ -130,6 +135,18 @@ class KaplanMeier:
         left = np.concatenate([[0.0], np.cumsum(self.events + self.censored)])
         i = np.searchsorted(self.time, np.asarray(t, float), side="left")
         return self.at_risk[0] - left[i]
+
+
+def _median(x: np.ndarray, y: np.ndarray) -> float:
+    """R ``survival``'s printed median of a step curve ``y`` at times ``x`` (``survmean``)."""
+    keep = ~np.isnan(y) & (y < 0.5 + _TOL)
+    if not keep.any():
+        return float("nan")
+    x, y = x[keep], y[keep]
+    lower = np.flatnonzero(y < y[0])
+    if abs(y[0] - 0.5) < _TOL and lower.size:
+        return (float(x[0]) + float(x[lower[0]])) / 2
+    return float(x[0])
 
 
 def _findq(x: np.ndarray, y: np.ndarray, p: float) -> float:
