@@ -1,6 +1,6 @@
 """``neosim survival``: check a patient-level (IPD) file and describe it nonparametrically.
 
-Light at import (click only); the work imports numpy/scipy when it runs.
+Light at import (click and numpy); the log-rank test imports SciPy when it runs.
 """
 
 from __future__ import annotations
@@ -8,11 +8,7 @@ from __future__ import annotations
 import click
 
 from neosim.cli.types import InputPath, Real, real_list
-
-#: R survfit's default scale of the Kaplan–Meier intervals, and the choices (kept in step with
-#: neosim.survival.nonparametric, which the command imports only when it runs)
-CONF_TYPE = "log"
-CONF_TYPES = ("log", "log-log")
+from neosim.survival.nonparametric import CONF_TYPE, CONF_TYPES
 
 
 @click.group()
