@@ -111,22 +111,41 @@ def _loo_each(fits: dict[str, Any]):
     return table
 
 
-def kaplan_meier_groups(data: sv.SurvivalData) -> dict[str, Any]:
-    """The Kaplan–Meier curve of each subtype as a Dataset over ``step``."""
+def risk_times(t_max: float) -> np.ndarray:
+    """Times of the at-risk table under a Kaplan–Meier figure: 0 to ``t_max`` in a round step
+    (months) giving at most 7 columns."""
+    step = next((s for s in (1, 2, 3, 6, 12, 24, 36, 60, 120, 240, 600) if t_max / s <= 6),
+                t_max / 6)
+    return np.arange(0.0, t_max + 1e-9, step)
+
+
+def kaplan_meier_groups(data: sv.SurvivalData, *, ci_prob: float = 0.95,
+                        t_max: float | None = None) -> dict[str, Any]:
+    """The Kaplan–Meier curve of each subtype as a Dataset over ``step``: ``survival`` with its
+    pointwise ``lower``/``upper`` confidence limits (R ``survfit``'s default ``log`` scale;
+    attributes ``ci_prob``, ``conf_type``), Greenwood ``variance`` and the risk table; and the
+    at-risk table of the figure, ``n_at_risk`` over ``risk_time`` (:func:`risk_times` up to
+    ``t_max``, default the last observed time)."""
     import xarray as xr
 
-    from neosim.survival.nonparametric import kaplan_meier
+    from neosim.survival.nonparametric import CONF_TYPE, kaplan_meier
 
+    ticks = risk_times(float(np.max(data.time)) if t_max is None else t_max)
     out = {}
     for i, sub in enumerate(data.subtypes):
         mine = data.subtype_index == i
         if not mine.any():
             continue
         km = kaplan_meier(data.time[mine], data.event[mine])
-        out[sub] = xr.Dataset({"time": ("step", km.time), "survival": ("step", km.survival),
-                               "variance": ("step", km.variance),
-                               "at_risk": ("step", km.at_risk), "events": ("step", km.events),
-                               "censored": ("step", km.censored)})
+        lower, upper = km.band(ci_prob, CONF_TYPE)
+        out[sub] = xr.Dataset(
+            {"time": ("step", km.time), "survival": ("step", km.survival),
+             "lower": ("step", lower), "upper": ("step", upper),
+             "variance": ("step", km.variance),
+             "at_risk": ("step", km.at_risk), "events": ("step", km.events),
+             "censored": ("step", km.censored),
+             "n_at_risk": ("risk_time", km.number_at_risk(ticks).astype(np.int64))},
+            coords={"risk_time": ticks}, attrs={"ci_prob": ci_prob, "conf_type": CONF_TYPE})
     return out
 
 

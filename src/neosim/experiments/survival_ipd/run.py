@@ -40,7 +40,8 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             fits[family.name] = dt
     with folder.timed("compare"), progress.stage("Comparing the models by PSIS-LOO"):
         loo = out.loo_table(fits)
-        km = out.kaplan_meier_groups(prep.data)
+        km = out.kaplan_meier_groups(prep.data, ci_prob=cfg.output.ci_prob,
+                                     t_max=cfg.report.curve_max_months)
         findings = out.findings(prep, fits, km, loo)
     summary = pd.concat(summaries, ignore_index=True)
     passed = all(r["passed"] for r in reports.values())
@@ -115,8 +116,10 @@ def _figures(prep: Prepared, folder, fits, km, loo, findings, synthetic: bool) -
         "survival_models", title="Survival by subtype under each model",
         caption=f"Posterior median survival S(t) and its {level} credible band under each "
                 "parametric model (rows, best PSIS-LOO first) over the Kaplan–Meier curve of "
-                "the data (black steps, ticks at censoring), by subtype (columns): a model fits "
-                "where the Kaplan–Meier curve stays inside its band.", synthetic=synthetic)
+                f"the data (black steps, ticks at censoring; dotted: its pointwise {level} "
+                "confidence interval on the log scale, as R's survfit), by subtype (columns), "
+                "with the numbers at risk under the bottom row: a model fits where the "
+                "Kaplan–Meier curve stays inside its band.", synthetic=synthetic)
 
 
 def sbc_models(prep: Prepared) -> list[str]:
