@@ -70,3 +70,20 @@ def test_figure_draws_km_band_and_at_risk_row(tmp_path, monkeypatch):
     dotted = [ln for ln in axes[0].lines if ln.get_linestyle() == ":"]
     assert len(dotted) == 2
     assert list(axes[0].get_xticks()) == [0, 6, 12, 18, 24]
+
+
+def test_findings_give_the_kaplan_meier_median_with_its_interval():
+    import pandas as pd
+
+    from neosim.survival.analysis import findings
+
+    data = sv.SurvivalData(np.asarray(TIME, float), np.asarray(EVENT), np.asarray(ARM),
+                           ("Maintained", "Nonmaintained"))
+    prep = SimpleNamespace(data=data, ipd=SimpleNamespace(synthetic=False), description="aml",
+                           spec=None)
+    out = findings(prep, {}, _groups(), pd.DataFrame(index=["exponential"]))
+    med = out["kaplan_meier_median_months"]
+    # R print(survfit(...)): 31 (18, NA) and 23 (8, NA)
+    assert med["Maintained"] == {"median": 31.0, "ci_lower": 18.0, "ci_upper": None}
+    assert med["Nonmaintained"] == {"median": 23.0, "ci_lower": 8.0, "ci_upper": None}
+    assert "print.survfit" in med["rule"]

@@ -151,7 +151,7 @@ def kaplan_meier_groups(data: sv.SurvivalData, *, ci_prob: float = 0.95,
 
 def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, Any]:
     """What tables of intervals hide: data counts, log-rank, medians not reached, truths."""
-    from neosim.survival.nonparametric import logrank
+    from neosim.survival.nonparametric import CONF_TYPE, kaplan_meier, logrank
 
     data = prep.data
     counts = {sub: {"patients": int(np.sum(data.subtype_index == i)),
@@ -167,6 +167,18 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
                                                                 strict=True)),
                                            "expected": dict(zip(lr.groups, lr.expected.tolist(),
                                                                 strict=True))}
+    level = next((float(k.attrs.get("ci_prob", 0.95)) for k in km.values()), 0.95)
+    km_medians = {}
+    for i, sub in enumerate(data.subtypes):
+        mine = data.subtype_index == i
+        if mine.any():
+            est = kaplan_meier(data.time[mine], data.event[mine]).median(level, CONF_TYPE)
+            km_medians[sub] = dict(zip(("median", "ci_lower", "ci_upper"),
+                                       [float(v) if np.isfinite(v) else None for v in est],
+                                       strict=True))
+    out["kaplan_meier_median_months"] = {
+        "rule": f"R survival print.survfit; {level:.0%} CI on the {CONF_TYPE} scale; "
+                "null = not reached", **km_medians}
     medians = {}
     for name, dt in fits.items():
         med = dt["posterior"]["median_survival_months"]
