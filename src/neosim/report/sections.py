@@ -59,17 +59,46 @@ def _verdict(diag: Any, prov: Any) -> str:
     passed = diag.get("passed") if isinstance(diag, dict) else None
     if passed is None and isinstance(prov, dict):
         passed = prov.get("checks_passed")
+    warned = _warnings(diag) if passed is True else []
+    if warned:
+        return (f'<div class="verdict warn">⚠ Passed with warnings: {escape(", ".join(warned))}'
+                " (see Diagnostics)</div>")
     if passed is True:
         return '<div class="verdict ok">✓ All checks passed</div>'
     if passed is False:
         failed = []
         checks = diag.get("checks") if isinstance(diag, dict) else None
         if isinstance(checks, dict):
-            failed = [k for k, c in checks.items() if isinstance(c, dict) and not c.get("passed")]
+            failed = [k for k, c in checks.items() if isinstance(c, dict) and not c.get("passed")
+                      and c.get("severity") != "warning"]
         what = f": {', '.join(failed)}" if failed else ""
         return (f'<div class="verdict bad">✗ Checks failed{escape(what)}: do not use these '
                 "results before reading the diagnostics</div>")
     return '<div class="verdict none">No checks recorded for this run</div>'
+
+
+def _warnings(diag: Any) -> list[str]:
+    """The warning checks that did not pass (``"severity": "warning"``), of the run or of each
+    fit of a run of several models (``"fit: check"``); also when only ``status`` says so."""
+    if not isinstance(diag, dict):
+        return []
+    named = list((diag.get("checks") or {}).items()) if isinstance(diag.get("checks"),
+                                                                    dict) else []
+    nested = _nested_checks(diag)
+    if nested:
+        named += [(f"{fit}: {name}", c) for fit, record in nested[1].items()
+                  for name, c in record["checks"].items()]
+    out = [name for name, c in named if isinstance(c, dict)
+           and c.get("severity") == "warning" and not c.get("passed")]
+    if not out and diag.get("status") == "passed with warnings":
+        out = ["see the diagnostics"]
+    return out
+
+
+def _result(c: dict[str, Any]) -> str:
+    if c.get("passed"):
+        return "PASS"
+    return "WARN" if c.get("severity") == "warning" else "FAIL"
 
 
 def data_section(run_dir: Path, prov: Any) -> str:
@@ -116,10 +145,10 @@ def diagnostics_section(diag: Any, prov: Any) -> str:
             named += [(f"{fit}: {name}", c) for fit, record in nested[1].items()
                       for name, c in record["checks"].items()]
         rows = [[name, c.get("value"), c.get("rule", c.get("threshold")),
-                 c.get("worst_parameter", ""), "PASS" if c.get("passed") else "FAIL"]
+                 c.get("worst_parameter", ""), _result(c)]
                 for name, c in named]
         out.append(html_table(["check", "value", "rule", "worst parameter", "result"], rows))
-        skip = ("checks", "passed", nested[0] if nested else None)
+        skip = ("checks", "passed", "warnings", nested[0] if nested else None)
         rest = {k: v for k, v in diag.items() if k not in skip}
         scalars = {k: v for k, v in rest.items() if is_scalar(v)}
         if scalars:

@@ -208,9 +208,13 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
 
 
 def combined_diagnostics(reports: dict[str, dict]) -> dict[str, Any]:
-    """One diagnostics record over the fits: the worst value of each check, and each fit's."""
+    """One diagnostics record over the fits: the worst value of each check, and each fit's; the
+    status is the worst of the fits' (failed, passed with warnings, passed)."""
+    passed = all(r["passed"] for r in reports.values())
+    warned = any(r.get("warnings") for r in reports.values())
     return {
-        "passed": all(r["passed"] for r in reports.values()),
+        "passed": passed,
+        "status": "failed" if not passed else "passed with warnings" if warned else "passed",
         "max_r_hat": max(r["max_r_hat"] for r in reports.values()),
         "min_ess_bulk": min(r["min_ess_bulk"] for r in reports.values()),
         "min_ess_tail": min(r["min_ess_tail"] for r in reports.values()),
