@@ -236,6 +236,14 @@ class RunFolder:
 
     def finish(self, *, argv: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """Write ``provenance.json`` (last, marking the run complete) and return it."""
+        record = self.provenance_record(argv=argv, extra=extra)
+        atomic_write_json(self.file(PROVENANCE), record)
+        return record
+
+    def provenance_record(self, *, argv: list[str],
+                          extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The record :meth:`finish` writes, as of now (the runner hands it to the report
+        before ``provenance.json`` exists, so the report of a run is complete)."""
         ended = time.time()
         record = {
             "neosim_version": package_versions()["neosim"],
@@ -253,7 +261,6 @@ class RunFolder:
             **({"data": self.data_sources} if self.data_sources is not None else {}),
             **(extra or {}),
         }
-        atomic_write_json(self.file(PROVENANCE), record)
         return record
 
 
