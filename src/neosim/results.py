@@ -240,12 +240,10 @@ class RunFolder:
         atomic_write_json(self.file(PROVENANCE), record)
         return record
 
-    def provenance_record(self, *, argv: list[str],
-                          extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The record :meth:`finish` writes, as of now (the runner hands it to the report
-        before ``provenance.json`` exists, so the report of a run is complete)."""
+    def provenance_record(self, *, argv: list[str], extra: dict | None = None) -> dict[str, Any]:
+        """The record :meth:`finish` writes, as of now (the report shows it before then)."""
         ended = time.time()
-        record = {
+        return {
             "neosim_version": package_versions()["neosim"],
             "config_sha256": self.config_sha256,
             "seed": self.seed,
@@ -254,14 +252,12 @@ class RunFolder:
             "ended_utc": _iso(ended),
             "wall_seconds": round(ended - self.started, 4),
             "timings_seconds": {k: round(v, 4) for k, v in self.timings.items()},
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
+            "python": sys.version.split()[0], "platform": platform.platform(),
             "host_cores": os.cpu_count(),
             "packages": package_versions(),
             **({"data": self.data_sources} if self.data_sources is not None else {}),
             **(extra or {}),
         }
-        return record
 
 
 def utc_now() -> str:
