@@ -120,8 +120,11 @@ def _estimate(prep: Prepared):
     check = budget.F8 * reps * biggest * 2.0 + budget.F8 * reps * 4.0
     pieces = 2.0 * len(cfg.sites) + 1.0
     mean = budget.F8 * 48.0 * draws * 4.0
-    seconds = (dates * (top + 1.0) * draws * 1e-7 + reps * sum(r.targets) * 1e-8
-               + len(r.targets) * pieces * 48.0 * draws * (1e-7 + len(cfg.sites) * 1e-9))
+    # a target MC SE recomputes with draws growing at least 1.1-fold a round (at most 7
+    # computes, see precision.py): together under 5.4 times the last, at the largest draws
+    rounds = 5.4 if mc_se_draws_cap(cfg.incidence) else 1.0
+    seconds = (rounds * dates * (top + 1.0) * draws * 1e-7 + reps * sum(r.targets) * 1e-8
+               + rounds * len(r.targets) * pieces * 48.0 * draws * (1e-7 + len(cfg.sites) * 1e-9))
     inc = cfg.incidence
     source = ("incidence.per_million_births" if inc.per_million_births is not None else
               "incidence.draws_file" if inc.from_counts is None else
