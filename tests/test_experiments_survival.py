@@ -165,3 +165,9 @@ def test_jilsg_survival_flagship_runs(tmp_path):
     assert set(post) == {str(t) for t in range(3, 9)}
     assert sum(post.values()) == pytest.approx(1.0)
     assert (res.path / "figures" / "survival_probability_sensitivity.png").is_file()
+    # the logit_sd chains' rank histograms leave the uniform band (chain 2 reaches 93 draws in a
+    # bin of 50 expected): a warning, not a green "All checks passed"
+    diag = json.loads((res.path / "diagnostics.json").read_text())
+    assert diag["status"] == "passed with warnings" and diag["warnings"] == ["rank_uniformity"]
+    assert diag["checks"]["rank_uniformity"]["worst_parameter"].startswith("logit_sd")
+    assert "Passed with warnings: rank_uniformity" in (res.path / "report.html").read_text()

@@ -77,7 +77,7 @@ def test_report_of_an_unknown_kind_shows_everything_and_stays_self_contained(fol
     assert "Unlisted extra" in text and "no caption recorded" in text
     assert text.index("Power against N") < text.index("Unlisted extra")
     assert "not_a_kind_yet" in text
-    assert "provenance.json is written after this report" in text
+    assert "has no provenance.json: the run did not complete" in text
 
 
 def test_report_after_the_run_completes_includes_provenance(folder):

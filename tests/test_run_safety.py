@@ -314,7 +314,7 @@ def test_failure_after_the_folder_exists_is_recorded_and_resumable(tmp_path, mon
                                                                    error, code):
     cfg, ref = sim
 
-    def broken(run_dir):
+    def broken(run_dir, provenance=None):
         raise error
 
     monkeypatch.setattr(runner, "write_report", broken)

@@ -69,6 +69,8 @@ CASES = [
      {"recruitment.targets": list(range(1, 101))}, "targets"),
     ("check.replicates", "consortium_accrual", {"check.replicates": 1_000_000}, "replicates"),
     ("incidence.draws", "consortium_accrual", {"incidence.draws": 100_000}, "draws"),
+    ("incidence.mc_se_target", "consortium_accrual", {"incidence.mc_se_target": 1e-5},
+     "mc_se_max_draws"),
     ("recruitment.horizon_months", "consortium_accrual",
      {"recruitment.horizon_months": 1200.0, "recruitment.step_months": 0.012}, "months"),
     ("tradeoff.accrual_months", "consortium_accrual",

@@ -191,7 +191,9 @@ class SamplerSection(Strict):
 
 
 class DiagnosticsSection(Strict):
-    """Convergence gate thresholds; a failed gate makes ``neosim run`` exit with status 1."""
+    """Convergence gate thresholds; a failed gate makes ``neosim run`` exit with status 1. The
+    rank-uniformity and Pareto k-hat checks are warnings: the verdict reads "passed with
+    warnings" and the run exits 0."""
 
     r_hat_max: Annotated[float, Field(ge=1.0, le=100.0, allow_inf_nan=False)] = constants.R_HAT_MAX
     ess_bulk_min: Annotated[float, Field(ge=0.0, le=1e9, allow_inf_nan=False)] = \
@@ -199,6 +201,14 @@ class DiagnosticsSection(Strict):
     ess_tail_min: Annotated[float, Field(ge=0.0, le=1e9, allow_inf_nan=False)] = \
         constants.ESS_TAIL_MIN
     max_divergences: Annotated[int, Field(ge=0, le=10**9)] = constants.MAX_DIVERGENCES
+    #: warnings (never a failed gate): bins of each chain's rank histogram, the family-wise
+    #: level of the chi-square tests of their uniformity, and the largest PSIS-LOO Pareto k-hat
+    #: accepted where a run computes a LOO
+    rank_bins: Annotated[int, Field(ge=2, le=1000)] = constants.RANK_BINS
+    rank_uniformity_alpha: Annotated[float, Field(ge=1e-12, le=0.5, allow_inf_nan=False)] = \
+        constants.RANK_UNIFORMITY_ALPHA
+    pareto_k_max: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = \
+        constants.PARETO_K_MAX
 
 
 class OutputSection(Strict):

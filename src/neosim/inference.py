@@ -1,8 +1,11 @@
 """Checking fits: the summary table of the contract and the convergence gate (sampling itself is
-:mod:`neosim.sampling`)."""
+:mod:`neosim.sampling`). The gate (R-hat, ESS, divergences) can fail a run; the warning checks
+(rank uniformity of the chains, PSIS-LOO Pareto k-hat where a run computes a LOO) never do, but
+turn the verdict into "passed with warnings" in ``diagnostics.json`` and the report."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -50,11 +53,16 @@ def summarize(
 
 
 def convergence_report(dt: Any, summary, thresholds: Any) -> dict[str, Any]:
-    """Check R-hat, bulk/tail ESS and divergences against ``thresholds``.
+    """Check R-hat, bulk/tail ESS and divergences against ``thresholds``, and warn on chains whose
+    rank histograms are not uniform.
 
-    ``thresholds`` has ``r_hat_max``, ``ess_bulk_min``, ``ess_tail_min`` and ``max_divergences``.
-    Deterministic quantities that are constant across draws (ESS undefined) are ignored.
-    Returns a JSON-ready dict with each check's value, threshold and verdict, and ``passed``.
+    ``thresholds`` has ``r_hat_max``, ``ess_bulk_min``, ``ess_tail_min`` and ``max_divergences``
+    (the gate) and optionally ``rank_bins`` and ``rank_uniformity_alpha`` (the warning check
+    ``rank_uniformity``: see :func:`rank_uniformity`). Deterministic quantities that are constant
+    across draws (ESS undefined) are ignored. Returns a JSON-ready dict with each check's value,
+    threshold and verdict (warning checks carry ``"severity": "warning"``), ``passed`` (the gate:
+    warnings never fail it) and ``status`` (``"passed"``, ``"passed with warnings"`` or
+    ``"failed"``).
     """
     finite = summary[np.isfinite(summary["r_hat"].to_numpy(float))]
     div = dt["sample_stats"]["diverging"].values if "sample_stats" in dt else np.zeros(0)
@@ -74,9 +82,14 @@ def convergence_report(dt: Any, summary, thresholds: Any) -> dict[str, Any]:
     }
     for key, param in worst.items():
         checks[key]["worst_parameter"] = param
-    passed = all(c["passed"] for c in checks.values())
-    return {
-        "passed": passed,
+    variables = list(dict.fromkeys(str(p).split("[", 1)[0] for p in finite["parameter"]))
+    rank = rank_uniformity(
+        dt, variables, bins=getattr(thresholds, "rank_bins", constants.RANK_BINS),
+        alpha=getattr(thresholds, "rank_uniformity_alpha", constants.RANK_UNIFORMITY_ALPHA))
+    if rank is not None:
+        checks["rank_uniformity"] = rank
+    report = {
+        "passed": True,
         "chains": chains,
         "draws_per_chain": draws,
         "max_r_hat": checks["r_hat"]["value"],
@@ -85,6 +98,108 @@ def convergence_report(dt: Any, summary, thresholds: Any) -> dict[str, Any]:
         "divergences": n_div,
         "checks": checks,
     }
+    return with_status(report)
+
+
+def rank_uniformity(dt: Any, variables: list[str], *, bins: int = constants.RANK_BINS,
+                    alpha: float = constants.RANK_UNIFORMITY_ALPHA) -> dict[str, Any] | None:
+    """Warning check: are the chains' rank histograms uniform (the rank plots' question)?
+
+    Every draw of every chain is ranked among all draws of a scalar quantity (each element of
+    ``variables`` in the posterior; constants skipped); each chain's ranks are binned in ``bins``
+    equal bins, as the rank plots draw them, and compared with the uniform counts by a
+    chi-square test on ``bins - 1`` degrees of freedom. The value is the smallest
+    Bonferroni-adjusted p-value over all chain × quantity tests (the family-wise level is
+    ``alpha``); the check warns below ``alpha`` and names the quantity and chain. ``None`` when
+    nothing varies or there is a single chain.
+    """
+    from scipy import stats
+
+    post = dt["posterior"]
+    tests: list[tuple[float, str]] = []
+    for name in variables:
+        if name not in post.data_vars:
+            continue
+        arr = post[name]
+        extra = [d for d in arr.dims if d not in ("chain", "draw")]
+        x = arr.transpose("chain", "draw", *extra).values
+        x = x.reshape(x.shape[0], x.shape[1], -1)
+        labels = _element_labels(arr, extra)
+        for k in range(x.shape[2]):
+            for c, p in enumerate(_chain_rank_p_values(x[:, :, k], bins, stats)):
+                tests.append((p, f"{labels[k] if labels else name} (chain {c})"))
+    if not tests:
+        return None
+    p_min, where = min(tests, key=lambda t: t[0])
+    adjusted = min(1.0, p_min * len(tests))
+    check = _check(adjusted, alpha, "min")
+    check["rule"] = (f"min {alpha} (chi-square of each chain's rank histogram, {bins} bins, "
+                     f"Bonferroni over {len(tests)} tests)")
+    check["worst_parameter"] = where
+    check["severity"] = "warning"
+    return check
+
+
+def _element_labels(arr: Any, extra: list[str]) -> list[str]:
+    if not extra:
+        return []
+    coords = [[str(v) for v in arr.coords[d].values] if d in arr.coords
+              else [str(i) for i in range(arr.sizes[d])] for d in extra]
+    return [f"{arr.name}[{', '.join(parts)}]" for parts in itertools.product(*coords)]
+
+
+def _chain_rank_p_values(x: np.ndarray, bins: int, stats: Any) -> list[float]:
+    """Chi-square p-value of each chain's rank histogram (``x``: chain × draw)."""
+    n_chains, n_draws = x.shape
+    if n_chains < 2 or not np.ptp(x) > 0:
+        return []
+    b = min(bins, n_draws)
+    ranks = np.empty(x.size, dtype=np.int64)
+    ranks[np.argsort(x.ravel(), kind="stable")] = np.arange(x.size)
+    edges = np.round(np.linspace(0, x.size, b + 1)).astype(np.int64)
+    expected = n_draws * np.diff(edges) / x.size
+    out = []
+    for c in range(n_chains):
+        counts = np.bincount(np.searchsorted(edges, ranks[c * n_draws:(c + 1) * n_draws],
+                                             side="right") - 1, minlength=b)[:b]
+        chi2 = float(np.sum((counts - expected) ** 2 / expected))
+        out.append(float(stats.chi2.sf(chi2, b - 1)))
+    return out
+
+
+def pareto_k_check(max_k: float, threshold: float = constants.PARETO_K_MAX) -> dict[str, Any]:
+    """Warning check of a PSIS-LOO: the largest Pareto k-hat of the pointwise log-likelihood
+    against ``threshold`` (``nan``, when PSIS could not score the fit, warns too)."""
+    check = _check(float(max_k), threshold, "max")
+    check["passed"] = bool(np.isfinite(max_k) and check["passed"])
+    check["rule"] = f"max {threshold} (PSIS-LOO Pareto k-hat)"
+    check["severity"] = "warning"
+    return check
+
+
+def with_status(report: dict[str, Any]) -> dict[str, Any]:
+    """Set ``passed`` (every check that is not a warning passed), ``warnings`` (the failed
+    warning checks) and ``status`` from ``report["checks"]``; returns ``report``."""
+    checks = report["checks"]
+    gate = [c["passed"] for c in checks.values() if c.get("severity") != "warning"]
+    report["passed"] = all(gate)
+    report["warnings"] = [k for k, c in checks.items()
+                          if c.get("severity") == "warning" and not c["passed"]]
+    report["status"] = ("failed" if not report["passed"]
+                        else "passed with warnings" if report["warnings"] else "passed")
+    return report
+
+
+def checks_message(report: dict[str, Any]) -> str:
+    """The verdict in one sentence: passed, passed with warnings (naming them), or the failed
+    checks (:func:`failed_checks_message`)."""
+    if not report["passed"]:
+        return failed_checks_message(report)
+    warned = [_describe(k, c) for k, c in report["checks"].items()
+              if c.get("severity") == "warning" and not c["passed"]]
+    if warned:
+        return "convergence checks passed with warnings: " + "; ".join(warned)
+    return "convergence checks passed"
 
 
 def _check(value: float, threshold: float, kind: str) -> dict[str, Any]:
@@ -94,10 +209,12 @@ def _check(value: float, threshold: float, kind: str) -> dict[str, Any]:
 
 def failed_checks_message(report: dict[str, Any]) -> str:
     """One sentence naming each failed check, e.g. for the command line."""
-    parts = []
-    for name, c in report["checks"].items():
-        if not c["passed"]:
-            where = f" ({c['worst_parameter']})" if "worst_parameter" in c else ""
-            op = "above" if c["rule"].startswith("max") else "below"
-            parts.append(f"{name} {c['value']:.4g}{where} is {op} the threshold {c['threshold']}")
+    parts = [_describe(name, c) for name, c in report["checks"].items()
+             if not c["passed"] and c.get("severity") != "warning"]
     return "convergence check failed: " + "; ".join(parts)
+
+
+def _describe(name: str, c: dict[str, Any]) -> str:
+    where = f" ({c['worst_parameter']})" if "worst_parameter" in c else ""
+    op = "above" if c["rule"].startswith("max") else "below"
+    return f"{name} {c['value']:.4g}{where} is {op} the threshold {c['threshold']}"

@@ -236,8 +236,14 @@ class RunFolder:
 
     def finish(self, *, argv: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """Write ``provenance.json`` (last, marking the run complete) and return it."""
+        record = self.provenance_record(argv=argv, extra=extra)
+        atomic_write_json(self.file(PROVENANCE), record)
+        return record
+
+    def provenance_record(self, *, argv: list[str], extra: dict | None = None) -> dict[str, Any]:
+        """The record :meth:`finish` writes, as of now (the report shows it before then)."""
         ended = time.time()
-        record = {
+        return {
             "neosim_version": package_versions()["neosim"],
             "config_sha256": self.config_sha256,
             "seed": self.seed,
@@ -246,15 +252,12 @@ class RunFolder:
             "ended_utc": _iso(ended),
             "wall_seconds": round(ended - self.started, 4),
             "timings_seconds": {k: round(v, 4) for k, v in self.timings.items()},
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
+            "python": sys.version.split()[0], "platform": platform.platform(),
             "host_cores": os.cpu_count(),
             "packages": package_versions(),
             **({"data": self.data_sources} if self.data_sources is not None else {}),
             **(extra or {}),
         }
-        atomic_write_json(self.file(PROVENANCE), record)
-        return record
 
 
 def utc_now() -> str:

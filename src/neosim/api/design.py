@@ -209,14 +209,15 @@ def accrual(experiment: str | Path, *, seed: int | None = None) -> dict[str, Any
     -------
     dict
         ``incidence`` (a label), ``time_to_n``, ``count_by_date`` and ``tradeoff`` (lists of
-        records).
+        records, each probability with its Monte-Carlo SE), and ``monte_carlo`` (draws used,
+        largest MC SE, target).
 
     Examples
     --------
     >>> import neosim as ns
     >>> p = ns.accrual("experiments/consortium_accrual.toml")
     >>> sorted(p)
-    ['count_by_date', 'incidence', 'time_to_n', 'tradeoff']
+    ['count_by_date', 'incidence', 'monte_carlo', 'time_to_n', 'tradeoff']
     >>> row = p["time_to_n"][0]
     >>> row["q0025"] < row["q0500"] < row["q0975"]
     True

@@ -8,7 +8,7 @@ import json
 import click
 
 from neosim.cli.design import check_finite
-from neosim.cli.types import InputPath, Int
+from neosim.cli.types import InputPath, Int, Real
 from neosim.errors import InputError
 
 
@@ -16,8 +16,15 @@ from neosim.errors import InputError
 @click.argument("experiment", type=InputPath(dir_okay=False))
 @click.option("--seed", type=Int(0, 2**63 - 1), help="Override experiment.seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the projection as one JSON object.")
-def accrual(experiment: str, seed: int | None, as_json: bool) -> None:
-    """Project consortium accrual from EXPERIMENT (an `accrual` experiment); writes nothing."""
+@click.option("--mc-se", "mc_se", type=Real(1e-5, 0.5), default=None,
+              help="Target Monte-Carlo standard error of the printed probabilities: incidence "
+                   "draws from counts are raised until the largest MC SE is below it "
+                   "(overrides incidence.mc_se_target).")
+def accrual(experiment: str, seed: int | None, as_json: bool, mc_se: float | None) -> None:
+    """Project consortium accrual from EXPERIMENT (an `accrual` experiment); writes nothing.
+
+    Probabilities are means over the incidence draws; each is printed with its Monte-Carlo
+    standard error, and the last line gives the largest one."""
     from neosim.experiments import accrual as kind
     from neosim.experiments import load_experiment
 
@@ -25,6 +32,9 @@ def accrual(experiment: str, seed: int | None, as_json: bool) -> None:
     if cfg.experiment.kind != "accrual":
         raise InputError(f"expected an experiment of kind 'accrual' (got "
                          f"{cfg.experiment.kind!r})", file=experiment, field="experiment.kind")
+    if mc_se is not None:
+        cfg = cfg.model_copy(update={"incidence": cfg.incidence.model_copy(
+            update={"mc_se_target": mc_se})})
     prepared = kind.prepare(cfg, experiment)
     tables = kind.compute(prepared)
     try:

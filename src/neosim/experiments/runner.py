@@ -258,13 +258,8 @@ def _execute(module, cfg, prepared, folder, *, quiet, argv, source, address, ext
     try:
         with use_scheduler(address), Progress(quiet=quiet) as progress:
             outcome = module.execute(prepared, folder, progress)
-            with folder.timed("report"), progress.stage("Writing report.html"):
-                write_report(folder.path)  # from the files alone, as `neosim report` would
-        results.remove_temporaries(folder.path)
-        _set_status(folder.path, state, "complete")
-        folder.finish(
-            argv=list(argv if argv is not None else sys.argv),
-            extra={
+            command = list(argv if argv is not None else sys.argv)
+            record = {
                 "experiment": cfg.experiment.name,
                 "kind": cfg.experiment.kind,
                 "config_file": source,
@@ -274,8 +269,15 @@ def _execute(module, cfg, prepared, folder, *, quiet, argv, source, address, ext
                 **({"discarded_checkpoints": sorted(folder.discarded_checkpoints)}
                    if folder.discarded_checkpoints else {}),
                 **outcome.provenance,  # kind-specific, e.g. synthetic_data
-            },
-        )
+            }
+            with folder.timed("report"), progress.stage("Writing report.html"):
+                # from the files alone, as `neosim report` would, plus the provenance record
+                # that provenance.json will hold (written last): the report is complete
+                write_report(folder.path,
+                             provenance=folder.provenance_record(argv=command, extra=record))
+        results.remove_temporaries(folder.path)
+        _set_status(folder.path, state, "complete")
+        folder.finish(argv=command, extra=record)
     except Exception as exc:
         message, code = _describe(exc)
         try:  # best effort: with the disk full even this may fail; the folder still lacks

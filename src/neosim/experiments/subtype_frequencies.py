@@ -234,10 +234,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             "rank", title="Rank plots (sampler diagnostics)",
             caption="Each chain's draws ranked among all draws: flat histograms inside the grey "
                     "99% band of uniform ranks mean the chains sampled the same distribution.")
-    if report["passed"]:
-        msg = "convergence checks passed"
-    else:
-        msg = inference.failed_checks_message(report)
+    msg = inference.checks_message(report)
     return Outcome(passed=report["passed"], message=msg, headline=_headline(summary))
 
 

@@ -251,8 +251,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         folder.write_data_sources([prep.cohort.data_source()])
     with folder.timed("figures"), progress.stage("Drawing figures"):
         _figures(prep, folder, dt, summary, sensitivity, caption)
-    msg = ("convergence checks passed" if report["passed"]
-           else inference.failed_checks_message(report))
+    msg = inference.checks_message(report)
     return Outcome(report["passed"], msg, _headline(summary, findings),
                    provenance={"synthetic_data": synthetic})
 

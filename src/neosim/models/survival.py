@@ -212,7 +212,8 @@ def conjugate_gamma_posterior(family: Family, data: SurvivalData,
 
     Keys are summary names: ``hazard_per_month[ALL]`` or ``hazard_per_month[ALL, 0-6]``. Each
     hazard's posterior is ``Gamma(a + events, b + exposure)`` with the events and the time at
-    risk inside its subtype (and interval).
+    risk inside its subtype (and interval). Intervals are closed on the right as in R's
+    ``survSplit``: a death exactly at a cut counts in the interval that ends at the cut.
     """
     if not family.conjugate:
         raise ValueError("conjugate posteriors exist for the exponential and piecewise families")
@@ -222,7 +223,9 @@ def conjugate_gamma_posterior(family: Family, data: SurvivalData,
     lower, upper = family.exposure_bounds()
     labels = family.coords().get("interval")
     exposure = np.clip(t[:, None] - lower, 0.0, upper - lower)
-    in_interval = (t[:, None] >= lower) & (t[:, None] < upper)
+    # a death exactly at a cut counts in the interval ending there (R's survSplit)
+    in_interval = (family.event_intervals(t) if labels is not None
+                   else np.ones((t.size, 1), bool))
     out = {}
     for s, label in enumerate(data.subtypes):
         mine = idx == s

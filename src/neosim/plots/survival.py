@@ -21,9 +21,12 @@ def plot_survival_models(
 
     ``curves`` maps a model name to its ``survival_curve`` Dataset (``median``, ``lower``,
     ``upper`` over ``(subtype, time)``, attribute ``ci_prob``), in the order of the rows; ``km``
-    maps a subtype to a Dataset with ``time``, ``survival`` and ``censored`` over ``step`` (the
-    Kaplan–Meier curve and its censoring counts). ``row_notes`` adds a note to a row's label
-    (e.g. its LOO rank); ``counts`` maps a subtype to ``{"patients", "deaths"}`` (column titles).
+    maps a subtype to a Dataset with ``time``, ``survival``, ``lower``, ``upper`` and
+    ``censored`` over ``step`` (the Kaplan–Meier curve, its pointwise confidence limits, drawn
+    dotted, and its censoring counts) and ``n_at_risk`` over ``risk_time`` (the at-risk table
+    drawn under the bottom row, whose times become the x ticks). ``row_notes`` adds a note to a
+    row's label (e.g. its LOO rank); ``counts`` maps a subtype to ``{"patients", "deaths"}``
+    (column titles).
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -50,6 +53,10 @@ def plot_survival_models(
                     k = km[sub]
                     kt, ks = k["time"].values, k["survival"].values
                     ax.step(kt, ks, where="post", color="black", lw=0.9)
+                    for band in ("lower", "upper"):
+                        if band in k:
+                            ax.step(kt, k[band].values, where="post", color="black", lw=0.6,
+                                    ls=":")
                     cens = k["censored"].values > 0
                     ax.plot(kt[cens], ks[cens], "|", color="black", ms=5)
                 ax.set_ylim(0, 1.02)
@@ -62,16 +69,36 @@ def plot_survival_models(
                                              "deaths)" if n else ""), fontsize=8.5)
                 if r == len(models) - 1:
                     ax.set_xlabel(time_label, fontsize=8)
+                    if sub in km and "n_at_risk" in km[sub]:
+                        _at_risk_row(ax, km[sub], first_column=j == 0)
                 if j == 0:
                     note = (row_notes or {}).get(model, "")
                     label = "\n".join(x for x in (model, note, "S(t)") if x)
                     ax.set_ylabel(label, fontsize=7.5)
+        km_level = next((float(k.attrs.get("ci_prob", level)) for k in km.values()), level)
         handles = [Patch(color="#888888", alpha=0.35, label=f"{level:.0%} credible band"),
                    Line2D([], [], color="#555555", lw=1.4, label="posterior median"),
                    Line2D([], [], color="black", lw=0.9, marker="|", ms=5,
-                          label="Kaplan–Meier (| censored)")]
+                          label="Kaplan–Meier (| censored)"),
+                   Line2D([], [], color="black", lw=0.6, ls=":",
+                          label=f"Kaplan–Meier {km_level:.0%} CI")]
         axes[0, 0].legend(handles=handles, loc="best", fontsize=6.5, framealpha=0.9)
     return Path(path)
+
+
+def _at_risk_row(ax: Any, k: Any, *, first_column: bool) -> None:
+    """The numbers at risk at the x ticks, written under the axis label of a bottom-row panel."""
+    from matplotlib.transforms import blended_transform_factory
+
+    times = k.coords["risk_time"].values
+    ax.set_xticks(times)
+    where = blended_transform_factory(ax.transData, ax.transAxes)
+    for t, n in zip(times, k["n_at_risk"].values, strict=True):
+        ax.annotate(f"{int(n)}", (t, 0.0), xycoords=where, xytext=(0, -30),
+                    textcoords="offset points", ha="center", va="top", fontsize=6.5)
+    if first_column:
+        ax.annotate("at risk", (0.0, 0.0), xycoords="axes fraction", xytext=(-10, -30),
+                    textcoords="offset points", ha="right", va="top", fontsize=6.5)
 
 
 def plot_aggregate_sensitivity(

@@ -48,8 +48,14 @@ from neosim.report.sections import (
 # --------------------------------------------------------------------------------------------
 
 
-def build_report(run_dir: str | Path) -> str:
+def build_report(run_dir: str | Path, provenance: dict[str, Any] | None = None) -> str:
     """The HTML text of the report of ``run_dir`` (read from its files; nothing is written).
+
+    ``provenance`` is the record ``provenance.json`` will hold, for a report written at the end
+    of a run before that file exists (the runner); by default the file is read. The report shows
+    what provenance says about the run's reproducibility (versions, hashes, seed, platform,
+    packages, data), not its times or command line (those stay in ``provenance.json``), so a
+    run's report, a rebuilt one and a resumed run's are the same page.
 
     Raises
     ------
@@ -65,7 +71,8 @@ def build_report(run_dir: str | Path) -> str:
                          "diagnostics.json)", file=str(run_dir), field="DIR")
     cfg_text, cfg = read_config(run_dir)
     diag = read_json_or_none(run_dir / results.DIAGNOSTICS)
-    prov = read_json_or_none(run_dir / results.PROVENANCE)
+    prov = provenance if provenance is not None else read_json_or_none(
+        run_dir / results.PROVENANCE)
     exp = cfg.get("experiment", {}) if isinstance(cfg.get("experiment"), dict) else {}
     title = str(exp.get("title") or exp.get("name") or run_dir.name)
     sections = [
@@ -113,7 +120,9 @@ def _version(prov: Any) -> str:
         return "unknown"
 
 
-def write_report(run_dir: str | Path) -> Path:
-    """Build the report of ``run_dir`` and write it, atomically, as ``report.html`` there."""
+def write_report(run_dir: str | Path, provenance: dict[str, Any] | None = None) -> Path:
+    """Build the report of ``run_dir`` and write it, atomically, as ``report.html`` there
+    (``provenance``: see :func:`build_report`)."""
     run_dir = Path(run_dir)
-    return results.atomic_write_text(run_dir / results.REPORT, build_report(run_dir))
+    return results.atomic_write_text(run_dir / results.REPORT,
+                                     build_report(run_dir, provenance))

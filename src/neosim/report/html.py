@@ -49,6 +49,7 @@ h3 { font-size:1.05em; margin:22px 0 8px; }
            color:#fff; margin:6px 0; }
 .verdict.ok { background:var(--ok); } .verdict.bad { background:var(--bad); }
 .verdict.none { background:var(--muted); }
+.verdict.warn { background:#8a5a00; }
 .badge { display:inline-block; font-size:0.75em; font-weight:700; color:#fff;
          background:var(--bad); padding:1px 6px; border-radius:3px; vertical-align:middle; }
 nav { font-size:0.9em; margin:8px 0 0; }

@@ -46,8 +46,6 @@ def page_header(run_dir: Path, cfg: dict[str, Any], diag: Any, prov: Any) -> str
     if "seed" in exp:
         meta.append(f"seed {escape(str(exp['seed']))}")
     meta.append(f"run folder <code>{escape(run_dir.name)}</code>")
-    if isinstance(prov, dict) and prov.get("ended_utc"):
-        meta.append(f"finished {escape(str(prov['ended_utc']))}")
     out = [f"<h1>{escape(title)}</h1>", f'<p class="meta">{" · ".join(meta)}</p>']
     if exp.get("question"):
         out.append(f'<p class="question"><b>Question.</b> {escape(str(exp["question"]))}</p>')
@@ -59,17 +57,46 @@ def _verdict(diag: Any, prov: Any) -> str:
     passed = diag.get("passed") if isinstance(diag, dict) else None
     if passed is None and isinstance(prov, dict):
         passed = prov.get("checks_passed")
+    warned = _warnings(diag) if passed is True else []
+    if warned:
+        return (f'<div class="verdict warn">⚠ Passed with warnings: {escape(", ".join(warned))}'
+                " (see Diagnostics)</div>")
     if passed is True:
         return '<div class="verdict ok">✓ All checks passed</div>'
     if passed is False:
         failed = []
         checks = diag.get("checks") if isinstance(diag, dict) else None
         if isinstance(checks, dict):
-            failed = [k for k, c in checks.items() if isinstance(c, dict) and not c.get("passed")]
+            failed = [k for k, c in checks.items() if isinstance(c, dict) and not c.get("passed")
+                      and c.get("severity") != "warning"]
         what = f": {', '.join(failed)}" if failed else ""
         return (f'<div class="verdict bad">✗ Checks failed{escape(what)}: do not use these '
                 "results before reading the diagnostics</div>")
     return '<div class="verdict none">No checks recorded for this run</div>'
+
+
+def _warnings(diag: Any) -> list[str]:
+    """The warning checks that did not pass (``"severity": "warning"``), of the run or of each
+    fit of a run of several models (``"fit: check"``); also when only ``status`` says so."""
+    if not isinstance(diag, dict):
+        return []
+    named = list((diag.get("checks") or {}).items()) if isinstance(diag.get("checks"),
+                                                                    dict) else []
+    nested = _nested_checks(diag)
+    if nested:
+        named += [(f"{fit}: {name}", c) for fit, record in nested[1].items()
+                  for name, c in record["checks"].items()]
+    out = [name for name, c in named if isinstance(c, dict)
+           and c.get("severity") == "warning" and not c.get("passed")]
+    if not out and diag.get("status") == "passed with warnings":
+        out = ["see the diagnostics"]
+    return out
+
+
+def _result(c: dict[str, Any]) -> str:
+    if c.get("passed"):
+        return "PASS"
+    return "WARN" if c.get("severity") == "warning" else "FAIL"
 
 
 def data_section(run_dir: Path, prov: Any) -> str:
@@ -116,10 +143,10 @@ def diagnostics_section(diag: Any, prov: Any) -> str:
             named += [(f"{fit}: {name}", c) for fit, record in nested[1].items()
                       for name, c in record["checks"].items()]
         rows = [[name, c.get("value"), c.get("rule", c.get("threshold")),
-                 c.get("worst_parameter", ""), "PASS" if c.get("passed") else "FAIL"]
+                 c.get("worst_parameter", ""), _result(c)]
                 for name, c in named]
         out.append(html_table(["check", "value", "rule", "worst parameter", "result"], rows))
-        skip = ("checks", "passed", nested[0] if nested else None)
+        skip = ("checks", "passed", "warnings", nested[0] if nested else None)
         rest = {k: v for k, v in diag.items() if k not in skip}
         scalars = {k: v for k, v in rest.items() if is_scalar(v)}
         if scalars:
@@ -225,23 +252,28 @@ def config_section(text: str | None) -> str:
 def provenance_section(run_dir: Path, prov: Any) -> str:
     out = []
     if isinstance(prov, dict):
-        keep = ["neosim_version", "config_sha256", "seed", "started_utc", "ended_utc",
-                "wall_seconds", "python", "platform", "host_cores", "config_file"]
+        keep = ["neosim_version", "config_sha256", "seed", "experiment", "kind", "config_file",
+                "python", "platform", "host_cores", "checks_passed", "checks_message",
+                "synthetic_data"]
         out.append(html_table(["", "value"], [[k, prov[k]] for k in keep if k in prov]))
-        if isinstance(prov.get("timings_seconds"), dict):
-            out.append("<h4>Timings (seconds)</h4>" + json_block(prov["timings_seconds"]))
+        if isinstance(prov.get("input_files"), dict) and prov["input_files"]:
+            out.append("<h4>Input files (SHA-256)</h4>" + html_table(
+                ["file", "sha256"], [[k, v] for k, v in prov["input_files"].items()]))
         if isinstance(prov.get("packages"), dict):
             out.append("<h4>Package versions</h4>" + json_block(prov["packages"]))
+        out.append('<p class="muted">Times, timings and the command line of the run are in '
+                   "<code>provenance.json</code>.</p>")
     else:
-        out.append('<p class="muted">provenance.json is written after this report, when the run '
-                   "completes; it holds package versions, timings and the command line. Rebuild "
-                   "this page with <code>neosim report DIR</code> to include it.</p>")
+        out.append('<p class="muted">This run folder has no provenance.json: the run did not '
+                   "complete (finish it with <code>neosim run --resume DIR</code>).</p>")
     rows = []
     for path in sorted(run_dir.rglob("*")):
-        # run.json is this invocation's record (command line, times), not a result: left out so
-        # a resumed run's report equals an uninterrupted one's
+        # run.json and provenance.json record this invocation (command line, times), not a
+        # result: left out so that a resumed run's report equals an uninterrupted one's, and
+        # the report written by the run equals one rebuilt by `neosim report`
         if (path.is_file() and not path.name.startswith(".")
-                and path.relative_to(run_dir).as_posix() not in (results.REPORT, "run.json")):
+                and path.relative_to(run_dir).as_posix() not in (
+                    results.REPORT, "run.json", results.PROVENANCE)):
             rows.append([str(path.relative_to(run_dir)), human_size(path.stat().st_size)])
     if rows:
         out.append("<h4>Files in the run folder</h4>" + html_table(["file", "size"], rows))

@@ -111,28 +111,47 @@ def _loo_each(fits: dict[str, Any]):
     return table
 
 
-def kaplan_meier_groups(data: sv.SurvivalData) -> dict[str, Any]:
-    """The Kaplan–Meier curve of each subtype as a Dataset over ``step``."""
+def risk_times(t_max: float) -> np.ndarray:
+    """Times of the at-risk table under a Kaplan–Meier figure: 0 to ``t_max`` in a round step
+    (months) giving at most 7 columns."""
+    step = next((s for s in (1, 2, 3, 6, 12, 24, 36, 60, 120, 240, 600) if t_max / s <= 6),
+                t_max / 6)
+    return np.arange(0.0, t_max + 1e-9, step)
+
+
+def kaplan_meier_groups(data: sv.SurvivalData, *, ci_prob: float = 0.95,
+                        t_max: float | None = None) -> dict[str, Any]:
+    """The Kaplan–Meier curve of each subtype as a Dataset over ``step``: ``survival`` with its
+    pointwise ``lower``/``upper`` confidence limits (R ``survfit``'s default ``log`` scale;
+    attributes ``ci_prob``, ``conf_type``), Greenwood ``variance`` and the risk table; and the
+    at-risk table of the figure, ``n_at_risk`` over ``risk_time`` (:func:`risk_times` up to
+    ``t_max``, default the last observed time)."""
     import xarray as xr
 
-    from neosim.survival.nonparametric import kaplan_meier
+    from neosim.survival.nonparametric import CONF_TYPE, kaplan_meier
 
+    ticks = risk_times(float(np.max(data.time)) if t_max is None else t_max)
     out = {}
     for i, sub in enumerate(data.subtypes):
         mine = data.subtype_index == i
         if not mine.any():
             continue
         km = kaplan_meier(data.time[mine], data.event[mine])
-        out[sub] = xr.Dataset({"time": ("step", km.time), "survival": ("step", km.survival),
-                               "variance": ("step", km.variance),
-                               "at_risk": ("step", km.at_risk), "events": ("step", km.events),
-                               "censored": ("step", km.censored)})
+        lower, upper = km.band(ci_prob, CONF_TYPE)
+        out[sub] = xr.Dataset(
+            {"time": ("step", km.time), "survival": ("step", km.survival),
+             "lower": ("step", lower), "upper": ("step", upper),
+             "variance": ("step", km.variance),
+             "at_risk": ("step", km.at_risk), "events": ("step", km.events),
+             "censored": ("step", km.censored),
+             "n_at_risk": ("risk_time", km.number_at_risk(ticks).astype(np.int64))},
+            coords={"risk_time": ticks}, attrs={"ci_prob": ci_prob, "conf_type": CONF_TYPE})
     return out
 
 
 def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, Any]:
     """What tables of intervals hide: data counts, log-rank, medians not reached, truths."""
-    from neosim.survival.nonparametric import logrank
+    from neosim.survival.nonparametric import CONF_TYPE, kaplan_meier, logrank
 
     data = prep.data
     counts = {sub: {"patients": int(np.sum(data.subtype_index == i)),
@@ -148,6 +167,18 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
                                                                 strict=True)),
                                            "expected": dict(zip(lr.groups, lr.expected.tolist(),
                                                                 strict=True))}
+    level = next((float(k.attrs.get("ci_prob", 0.95)) for k in km.values()), 0.95)
+    km_medians = {}
+    for i, sub in enumerate(data.subtypes):
+        mine = data.subtype_index == i
+        if mine.any():
+            est = kaplan_meier(data.time[mine], data.event[mine]).median(level, CONF_TYPE)
+            km_medians[sub] = dict(zip(("median", "ci_lower", "ci_upper"),
+                                       [float(v) if np.isfinite(v) else None for v in est],
+                                       strict=True))
+    out["kaplan_meier_median_months"] = {
+        "rule": f"R survival print.survfit; {level:.0%} CI on the {CONF_TYPE} scale; "
+                "null = not reached", **km_medians}
     medians = {}
     for name, dt in fits.items():
         med = dt["posterior"]["median_survival_months"]
@@ -177,9 +208,13 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
 
 
 def combined_diagnostics(reports: dict[str, dict]) -> dict[str, Any]:
-    """One diagnostics record over the fits: the worst value of each check, and each fit's."""
+    """One diagnostics record over the fits: the worst value of each check, and each fit's; the
+    status is the worst of the fits' (failed, passed with warnings, passed)."""
+    passed = all(r["passed"] for r in reports.values())
+    warned = any(r.get("warnings") for r in reports.values())
     return {
-        "passed": all(r["passed"] for r in reports.values()),
+        "passed": passed,
+        "status": "failed" if not passed else "passed with warnings" if warned else "passed",
         "max_r_hat": max(r["max_r_hat"] for r in reports.values()),
         "min_ess_bulk": min(r["min_ess_bulk"] for r in reports.values()),
         "min_ess_tail": min(r["min_ess_tail"] for r in reports.values()),

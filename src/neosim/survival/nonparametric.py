@@ -4,13 +4,32 @@ Both work on the table of distinct observed times: at each time, the number at r
 it, the deaths and the censorings. Ties between deaths are grouped at one time; a censoring at the
 same time as a death counts as at risk for that death (the usual convention, as in R's
 ``survival`` and lifelines).
+
+Confidence bands, quantiles and S(t) at chosen times follow R's ``survival`` (``survfit``,
+``quantile.survfit``, ``summary.survfit``): the band is pointwise, from the Greenwood standard
+error of the cumulative hazard, on the ``"log"`` scale by default (R's ``conf.type = "log"``) or
+on the ``"log-log"`` scale. The median is the one R prints (``print.survfit``): the first time
+the curve drops to or below 0.5, except that where it sits exactly at 0.5 (within ``sqrt(eps)``)
+on a flat step it is the midpoint of the step's start and the next death time; its confidence
+interval is the same rule applied to the band: from the time the band's lower limit reaches 0.5
+to the time its upper limit does (``nan``, "not reached", if it never does). Other quantiles
+follow ``quantile.survfit``, which differs from the printed median in one case only: a flat step
+at exactly ``1 - p`` that lasts to the last observed time (a censoring) gives the midpoint of the
+step's start and that last time, where ``print.survfit`` gives the step's start.
+``tests/reference/survival_cases.R`` computes the pinned reference values with R.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
+
+#: R's ``survfit`` default scale of the pointwise confidence band; the other is ``"log-log"``
+CONF_TYPE = "log"
+CONF_TYPES = ("log", "log-log")
+_TOL = float(np.sqrt(np.finfo(float).eps))  # R's quantile.survfit tolerance
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,104 @@ class KaplanMeier:
         """``S(t)`` at arbitrary times (right-continuous step function)."""
         i = np.searchsorted(self.time, np.asarray(t, float), side="right") - 1
         return self.survival[i]
+
+    def band(self, prob: float = 0.95, conf_type: str = CONF_TYPE) -> tuple[np.ndarray, ...]:
+        """Pointwise ``(lower, upper)`` confidence limits of ``S`` at ``time`` (as R's
+        ``survfit(conf.type=conf_type, conf.int=prob)``): ``"log"`` is
+        ``S exp(±z se)`` with the upper limit capped at 1, ``"log-log"`` is
+        ``S^exp(±z se / log S)``, ``se`` the Greenwood standard error of the cumulative hazard.
+        Where ``S = 1`` (before the first death) both limits are 1; where ``S = 0`` they are
+        ``nan``."""
+        if conf_type not in CONF_TYPES:
+            raise ValueError(f"conf_type must be one of {CONF_TYPES}")
+        z = NormalDist().inv_cdf(1 - (1 - prob) / 2)
+        s = self.survival
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = np.sqrt(self.variance) / s
+            if conf_type == "log":
+                lower, upper = s * np.exp(-z * se), np.minimum(s * np.exp(z * se), 1.0)
+            else:
+                shift = z * se / np.log(s)
+                lower = np.exp(-np.exp(np.log(-np.log(s)) - shift))
+                upper = np.exp(-np.exp(np.log(-np.log(s)) + shift))
+        top, gone = s >= 1.0, s <= 0.0
+        return (np.where(top, 1.0, np.where(gone, np.nan, lower)),
+                np.where(top, 1.0, np.where(gone, np.nan, upper)))
+
+    def quantile(self, p: float = 0.5, prob: float = 0.95,
+                 conf_type: str = CONF_TYPE) -> tuple[float, float, float]:
+        """The time by which a fraction ``p`` has died, with its confidence interval:
+        ``(estimate, lower, upper)``, ``nan`` where not reached (R's ``quantile.survfit``)."""
+        x = np.concatenate([[0.0], self.time])
+        lower, upper = self.band(prob, conf_type)
+        return tuple(_findq(x, np.concatenate([[0.0], 1.0 - curve]), p)
+                     for curve in (self.survival, lower, upper))
+
+    def median(self, prob: float = 0.95, conf_type: str = CONF_TYPE) -> tuple[float, ...]:
+        """The median survival time with its confidence interval, ``(estimate, lower, upper)``,
+        as R's ``print.survfit`` reports them (``nan`` where not reached)."""
+        lower, upper = self.band(prob, conf_type)
+        return tuple(_median(self.time, curve) for curve in (self.survival, lower, upper))
+
+    def at_times(self, times, prob: float = 0.95,
+                 conf_type: str = CONF_TYPE) -> dict[str, np.ndarray]:
+        """``S(t)`` with its confidence limits and the number at risk at each of ``times`` (R's
+        ``summary(fit, times=)``); ``nan`` after the last observed time, where R reports none."""
+        t = np.asarray(times, float)
+        i = np.searchsorted(self.time, t, side="right") - 1
+        lower, upper = self.band(prob, conf_type)
+        beyond = t > self.time[-1]
+        def cut(a):
+            return np.where(beyond, np.nan, a[i])
+        return {"time": t, "survival": cut(self.survival), "lower": cut(lower),
+                "upper": cut(upper), "at_risk": self.number_at_risk(t)}
+
+    def number_at_risk(self, t) -> np.ndarray:
+        """Patients still at risk at each time in ``t`` (observed time ``>= t``)."""
+        left = np.concatenate([[0.0], np.cumsum(self.events + self.censored)])
+        i = np.searchsorted(self.time, np.asarray(t, float), side="left")
+        return self.at_risk[0] - left[i]
+
+
+def _median(x: np.ndarray, y: np.ndarray) -> float:
+    """R ``survival``'s printed median of a step curve ``y`` at times ``x`` (``survmean``)."""
+    keep = ~np.isnan(y) & (y < 0.5 + _TOL)
+    if not keep.any():
+        return float("nan")
+    x, y = x[keep], y[keep]
+    lower = np.flatnonzero(y < y[0])
+    if abs(y[0] - 0.5) < _TOL and lower.size:
+        return (float(x[0]) + float(x[lower[0]])) / 2
+    return float(x[0])
+
+
+def _findq(x: np.ndarray, y: np.ndarray, p: float) -> float:
+    """R ``survival``'s quantile of a step curve: ``y`` = 1 - S at times ``x`` (``nan`` where
+    undefined). The first time ``y >= p``; on a flat step at ``y == p`` (within the tolerance) the
+    midpoint of that step's start and the next jump (or the last time)."""
+    if np.all(np.isnan(y)) or np.nanmax(y) < p:
+        return float("nan")
+    xmax = float(x[-1])
+    # R's duplicated(): keep the first of equal values; the curve never decreases and its
+    # undefined (nan) limits form one tail, so equal values are neighbours
+    keep = np.ones(len(y), bool)
+    keep[1:] = ~((y[1:] == y[:-1]) | (np.isnan(y[1:]) & np.isnan(y[:-1])))
+    x, y = x[keep], y[keep]
+
+    def first(shift: float) -> int | None:
+        ok = np.flatnonzero(~np.isnan(y))
+        v = y[ok] + shift
+        if p < v[0] or p > v[-1]:
+            return None
+        return int(ok[np.searchsorted(v, p, side="left")])
+
+    i1, i2 = first(_TOL), first(-_TOL)
+    if i1 is None:
+        return float("nan")
+    if not np.isnan(y[-1]) and abs(p - y[-1]) < _TOL:
+        return (float(x[i1]) + xmax) / 2
+    return float("nan") if i2 is None else (float(x[i1]) + float(x[i2])) / 2
+
 
 
 def kaplan_meier(time, event) -> KaplanMeier:

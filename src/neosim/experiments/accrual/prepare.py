@@ -33,7 +33,17 @@ class Prepared:
     incidence_label: str
 
 
-def _incidence_draws(inc: IncidenceSection, seed: int, source_file: str) -> tuple[np.ndarray, str]:
+def mc_se_draws_cap(inc: IncidenceSection) -> int:
+    """The most incidence draws a run may use: ``mc_se_max_draws`` where a target MC SE can
+    raise them (draws from counts), else the draws it has (0: use the draws loaded)."""
+    if inc.mc_se_target is not None and inc.from_counts is not None:
+        return inc.mc_se_max_draws
+    return 0
+
+
+def incidence_draws(inc: IncidenceSection, seed: int, source_file: str) -> tuple[np.ndarray, str]:
+    """The incidence draws and their label (a number, ``inc.draws`` draws from counts under the
+    seed's stream 1, or a prior file's draws)."""
     if inc.per_million_births is not None:
         return np.array([inc.per_million_births]), f"{inc.per_million_births:g} per 10^6 births"
     if inc.from_counts is not None:
@@ -77,7 +87,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         tables.append(table)
         sites.append(Site(table.name, float(table.annual_live_births), s.participation,
                           s.activation_month, s.ramp_up_months))
-    lam, label = _incidence_draws(cfg.incidence, cfg.experiment.seed, source_file)
+    lam, label = incidence_draws(cfg.incidence, cfg.experiment.seed, source_file)
     if cfg.tradeoff is not None and cfg.tradeoff.design.power is None:
         raise InputError("tradeoff.design needs power", file=source_file,
                          field="tradeoff.design.power")
@@ -100,7 +110,7 @@ def _estimate(prep: Prepared):
     from neosim import budget
 
     cfg, r = prep.cfg, prep.cfg.recruitment
-    draws = float(prep.incidence.size)
+    draws = float(max(prep.incidence.size, mc_se_draws_cap(cfg.incidence)))
     dates = r.horizon_months / r.step_months + 1.0
     mu = float(prep.consortium.unit_intensity(np.array([r.horizon_months]))[0]) * float(
         np.max(prep.incidence))
@@ -110,11 +120,15 @@ def _estimate(prep: Prepared):
     check = budget.F8 * reps * biggest * 2.0 + budget.F8 * reps * 4.0
     pieces = 2.0 * len(cfg.sites) + 1.0
     mean = budget.F8 * 48.0 * draws * 4.0
-    seconds = (dates * (top + 1.0) * draws * 1e-7 + reps * sum(r.targets) * 1e-8
-               + len(r.targets) * pieces * 48.0 * draws * (1e-7 + len(cfg.sites) * 1e-9))
+    # a target MC SE recomputes with draws growing at least 1.1-fold a round (at most 7
+    # computes, see precision.py): together under 5.4 times the last, at the largest draws
+    rounds = 5.4 if mc_se_draws_cap(cfg.incidence) else 1.0
+    seconds = (rounds * dates * (top + 1.0) * draws * 1e-7 + reps * sum(r.targets) * 1e-8
+               + rounds * len(r.targets) * pieces * 48.0 * draws * (1e-7 + len(cfg.sites) * 1e-9))
     inc = cfg.incidence
     source = ("incidence.per_million_births" if inc.per_million_births is not None else
-              "incidence.draws" if inc.from_counts is not None else "incidence.draws_file")
+              "incidence.draws_file" if inc.from_counts is None else
+              "incidence.mc_se_max_draws" if mc_se_draws_cap(inc) else "incidence.draws")
     drivers = budget.ranked({("check.replicates", "recruitment.targets"): check,
                              (source, "recruitment.horizon_months", "sites"): counts})
     return budget.Estimate(budget.BASE_NUMPY + max(counts, check) + mean, seconds, drivers)

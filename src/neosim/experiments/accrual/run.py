@@ -10,6 +10,7 @@ import numpy as np
 
 from neosim import seeds
 from neosim.experiments import Outcome
+from neosim.experiments.accrual import precision
 from neosim.experiments.accrual.prepare import Prepared
 
 
@@ -35,18 +36,36 @@ def _tradeoff(prep: Prepared) -> list[dict[str, Any]]:
         res = survival.sample_size(design, t.method)
         mu = prep.incidence * float(c.unit_intensity(np.array([months]))[0])
         # P(N(months) >= n) = 1 - P(Poisson(mu) <= n - 1) = P(n, mu) (regularised)
-        p_reach = float(1.0 - gammaincc(res.subjects_ceil, mu).mean())
+        below = gammaincc(res.subjects_ceil, mu)
+        p_reach = float(1.0 - below.mean())
         rows.append({"accrual_months": months, "study_duration_months":
                      res.study_duration_months, "events": res.events,
                      "events_ceil": res.events_ceil, "subjects": res.subjects,
                      "subjects_ceil": res.subjects_ceil,
                      "expected_enrolled": float(mu.mean()),
-                     "probability_enrolled_in_time": p_reach})
+                     "probability_enrolled_in_time": p_reach,
+                     "probability_enrolled_in_time_mc_se": float(precision.mc_se(below))})
     return rows
 
 
 def compute(prep: Prepared) -> dict[str, Any]:
-    """All statistics of the projection (no files written)."""
+    """All statistics of the projection (no files written), with the Monte-Carlo error of its
+    probabilities; with a target MC SE, the incidence redrawn with more draws until it is met
+    (:mod:`.precision`). ``prepared`` in the result holds the draws used."""
+    res = _tables(prep)
+    rounds = 0
+    while (precision.target(prep) is not None and res["mc_se_max"] > precision.target(prep)
+           and precision.can_raise(prep) and rounds < precision.MAX_ROUNDS):
+        prep = precision.more_draws(prep, res["mc_se_max"])
+        res = _tables(prep)
+        rounds += 1
+    rec = precision.record(prep, res["mc_se_max"])
+    res["headline"].append(precision.line(rec, prep))
+    res["json"]["monte_carlo"] = rec
+    return {**res, "monte_carlo": rec, "prepared": prep}
+
+
+def _tables(prep: Prepared) -> dict[str, Any]:
     from neosim.design import accrual as A
 
     r = prep.cfg.recruitment
@@ -62,6 +81,7 @@ def compute(prep: Prepared) -> dict[str, Any]:
                   for d, m, q in zip(proj.dates, proj.count_mean, proj.count_quantiles,
                                      strict=True)]
     trade = _tradeoff(prep) if prep.cfg.tradeoff is not None else []
+    precision.annotate(prep, proj, time_rows, count_rows)
     rate = float(prep.consortium.unit_rate(np.array([1e9]))[0] * np.mean(prep.incidence) * 12)
     headline = [f"incidence: {prep.incidence_label}; full-speed enrolment "
                 f"{rate:.2f} patients/year"]
@@ -74,9 +94,11 @@ def compute(prep: Prepared) -> dict[str, Any]:
         headline.append(
             f"accrual {row['accrual_months']:g} months: {row['subjects_ceil']} subjects needed "
             f"({row['events_ceil']} events), P(enrolled in time) = "
-            f"{row['probability_enrolled_in_time']:.3f}")
+            f"{row['probability_enrolled_in_time']:.3f} "
+            f"(MC SE {row['probability_enrolled_in_time_mc_se']:.4f})")
     return {"projection": proj, "time_to_n": time_rows, "count_by_date": count_rows,
             "tradeoff": trade, "headline": headline,
+            "mc_se_max": precision.largest(time_rows, count_rows, trade),
             "json": {"incidence": prep.incidence_label, "time_to_n": time_rows,
                      "count_by_date": count_rows, "tradeoff": trade}}
 
@@ -173,6 +195,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
 
     with folder.timed("project"), progress.stage("Projecting accrual"):
         res = compute(prep)
+        prep = res["prepared"]  # the incidence draws used (more where a target MC SE asked)
     with folder.timed("check"), progress.stage("Checking bands against simulation"):
         check = simulation_check(prep, res["projection"])
     with folder.timed("write"), progress.stage("Writing results"):

@@ -95,6 +95,12 @@ class IncidenceSection(Strict):
     draws_file: str | None = None
     quantity: str = ""
     draws: Annotated[int, Field(ge=1, le=100_000)] = 2000
+    #: target Monte-Carlo standard error of the reported probabilities (P(enrolled in time),
+    #: the probability levels of the bands): with incidence drawn from counts, the draws are
+    #: raised (deterministically for a seed) until the largest MC SE is below it, up to
+    #: ``mc_se_max_draws``; ``neosim accrual --mc-se`` sets it from the command line
+    mc_se_target: Annotated[float, Field(ge=1e-5, le=0.5, allow_inf_nan=False)] | None = None
+    mc_se_max_draws: Annotated[int, Field(ge=1, le=100_000)] = 100_000
     note: str = ""
 
     @model_validator(mode="after")
@@ -105,6 +111,8 @@ class IncidenceSection(Strict):
             raise ValueError("give exactly one of per_million_births, from_counts, draws_file")
         if self.draws_file is not None and not self.quantity:
             raise ValueError("draws_file needs quantity (the name of the draws in the file)")
+        if self.mc_se_max_draws < self.draws:
+            raise FieldError("mc_se_max_draws", "must be at least draws")
         return self
 
 

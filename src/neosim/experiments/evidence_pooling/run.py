@@ -169,6 +169,7 @@ def _run(prep, folder, progress, outcome_type):
         diagnostics = {**report, "quadrature_agreement": agreement,
                        "mixture_quantile_check": check}
         diagnostics["passed"] = bool(report["passed"] and agreement["passed"] and check["passed"])
+        diagnostics["status"] = report["status"] if diagnostics["passed"] else "failed"
         folder.write_json("diagnostics.json", diagnostics)
         pf = cfg.prior_file
         ess_r, ess_m = ess_table["robust_mixture"], ess_table["map_mixture"]
@@ -235,6 +236,8 @@ def _run(prep, folder, progress, outcome_type):
     passed = diagnostics["passed"]
     if passed:
         msg = "convergence, quadrature agreement and mixture quantile checks passed"
+        if report["warnings"]:
+            msg += "; " + inference.checks_message(report)
     else:
         parts = []
         if not report["passed"]:

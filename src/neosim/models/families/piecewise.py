@@ -1,6 +1,11 @@
 """Piecewise-exponential family: hazards ``hazard_per_month`` λ_j, constant between the cut
 points ``cuts`` (months, after 0): ``log S = -Σ_j λ_j |[c_{j-1}, c_j) ∩ [0, t)|``.
 
+Ties at a cut follow R's ``survival`` (``survSplit``): intervals are closed on the right,
+``(c_{j-1}, c_j]`` (the first is ``[0, c_1]``), so a death exactly at a cut counts in the interval
+that ends at the cut, where the patient was at risk, never in the next one (where the patient
+has no exposure). Exposure is the same either way.
+
 ``cuts`` is the one name of the piecewise boundary in code and, as ``cuts_months``, in configs.
 """
 
@@ -73,6 +78,15 @@ class PiecewiseExponential(SurvivalFamily):
 
     exposure_bounds = _bounds
 
+    def event_intervals(self, t, xp=np):
+        """One-hot membership ``(..., n_intervals)`` of event times in the right-closed intervals
+        ``[0, c_1], (c_1, c_2], …, (c_k, ∞)`` (R ``survSplit``: a death at a cut belongs to the
+        interval ending there)."""
+        lower, upper = self._bounds()
+        lower = np.concatenate([[-np.inf], lower[1:]])
+        tt = t[..., None]
+        return (tt > lower) * (tt <= upper)
+
     @property
     def interval_labels(self) -> list[str]:
         """Labels of the intervals, e.g. ``["0-6", "6-24", "24+"]``."""
@@ -94,9 +108,7 @@ class PiecewiseExponential(SurvivalFamily):
 
     # ---- maths --------------------------------------------------------------------------------
     def log_hazard(self, t, p=None, xp=np):
-        lower, upper = self._bounds()
-        tt = t[..., None]
-        inside = (tt >= lower) * (tt < upper)
+        inside = self.event_intervals(t, xp)
         return xp.sum(inside * xp.log(self._p(p)["hazard_per_month"]), axis=-1)
 
     def log_survival(self, t, p=None, xp=np):
