@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 
-from neosim.simulate import Accrual, Exponential, TrialScenario
+from neosim.simulator import Accrual, Exponential, TrialScenario
 
 #: The acceptance design: 100 patients 1:1, median 12 months on control, HR 0.7, uniform accrual
 #: over 24 months, 1 % dropout a month, event-driven analysis at 70 events.

@@ -18,10 +18,10 @@ import math
 
 from _common import DESIGN, timed
 from neosim.priors import Mixture
-from neosim.simulate.analyses import BayesHazardRatio
-from neosim.simulate.engine import simulate
-from neosim.simulate.oc import simulate_power
-from neosim.simulate.validation import validate_against_mcmc
+from neosim.simulator.analyses import BayesHazardRatio
+from neosim.simulator.engine import simulate
+from neosim.simulator.oc import simulate_power
+from neosim.simulator.validation import validate_against_mcmc
 
 RATE = DESIGN.control.rate
 RULE = BayesHazardRatio(Mixture("gamma", [0.8, 0.2], [20.0, 1.0], [20.0 / RATE, 12.0]),

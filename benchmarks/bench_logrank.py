@@ -17,9 +17,9 @@ import math
 import numpy as np
 
 from _common import DESIGN, timed
-from neosim.simulate.analyses import LogRank
-from neosim.simulate.engine import default_workers
-from neosim.simulate.oc import simulate_power
+from neosim.simulator.analyses import LogRank
+from neosim.simulator.engine import default_workers
+from neosim.simulator.oc import simulate_power
 
 
 def lifelines_loop(n_trials: int, seed: int) -> float:

@@ -14,8 +14,8 @@ import json
 import resource
 
 from _common import DESIGN
-from neosim.simulate.analyses import CoxWald, LogRank
-from neosim.simulate.oc import simulate_power
+from neosim.simulator.analyses import CoxWald, LogRank
+from neosim.simulator.oc import simulate_power
 
 
 def peak_mib() -> float:

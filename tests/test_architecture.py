@@ -44,7 +44,7 @@ def test_import_contract_holds():
     # an upward import (prior files reaching for plots), even inside a function
     ("priors.py", "def _up():\n    from neosim.plots import style  # noqa: F401\n", "layers"),
     # a circle between two modules of one package
-    ("simulate/models.py", "from neosim.simulate import oc  # noqa: F401\n", "no import circles"),
+    ("simulator/models.py", "from neosim.simulator import oc  # noqa: F401\n", "no import circles"),
 ])
 def test_import_contract_catches_violations(tmp_path, module, line, broken):
     src = tmp_path / "src"

@@ -75,8 +75,8 @@ def test_simulator_takes_it_as_the_true_control(tmp_path):
     (before censoring), and the ``trial_simulation`` kind builds it from ``[trial.control]``."""
     from neosim.experiments import load_experiment
     from neosim.experiments import trial_simulation as ts
-    from neosim.simulate import Accrual, TrialScenario
-    from neosim.simulate.engine import draw_block
+    from neosim.simulator import Accrual, TrialScenario
+    from neosim.simulator.engine import draw_block
 
     sc = TrialScenario(n=400, control=LogNormal(20.0, 1.3), accrual=Accrual.uniform(400, 12.0),
                        hazard_ratio=0.6, events=200)

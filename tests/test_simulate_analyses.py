@@ -10,8 +10,8 @@ from scipy import integrate, stats
 
 from neosim.errors import InputError
 from neosim.priors import Mixture, PriorFile, read_prior, write_prior
-from neosim.simulate import prior_io
-from neosim.simulate.analyses import (
+from neosim.simulator import prior_io
+from neosim.simulator.analyses import (
     BayesHazardRatio,
     BayesLandmark,
     BayesLogHR,
@@ -24,7 +24,7 @@ from neosim.simulate.analyses import (
     prob_normal_below,
     prob_ratio_below,
 )
-from neosim.simulate.oc import estimator_oc, smallest_meeting
+from neosim.simulator.oc import estimator_oc, smallest_meeting
 
 ROBUST = Mixture("gamma", [0.7, 0.3], [20.0, 1.0], [400.0, 10.0])  # informative + vague
 VAGUE = Mixture("gamma", [1.0], [0.01], [0.01])
@@ -168,7 +168,7 @@ def test_estimator_summaries_and_their_mc_errors():
 
 
 def test_analyses_must_fit_the_design():
-    from neosim.simulate import Accrual, Exponential, TrialScenario
+    from neosim.simulator import Accrual, Exponential, TrialScenario
 
     two = TrialScenario(n=40, control=Exponential(0.05), accrual=Accrual.uniform(40, 12),
                         events=20)
@@ -193,8 +193,13 @@ def test_exposure_analyses_refuse_rounded_times():
     when time_resolution > 0, while the rank-based log-rank is allowed."""
     from neosim.errors import InputError
     from neosim.priors import Mixture
-    from neosim.simulate import Accrual, Exponential, TrialScenario
-    from neosim.simulate.analyses import BayesHazardRatio, LogRank, OneSampleLogRank, check_analyses
+    from neosim.simulator import Accrual, Exponential, TrialScenario
+    from neosim.simulator.analyses import (
+        BayesHazardRatio,
+        LogRank,
+        OneSampleLogRank,
+        check_analyses,
+    )
 
     def scenario(design):
         return TrialScenario(n=40, control=Exponential(0.05), accrual=Accrual.uniform(40, 12.0),

@@ -9,9 +9,9 @@ import pytest
 
 from neosim.errors import InputError
 from neosim.priors import Mixture
-from neosim.simulate import Accrual, DesignPrior, Exponential, TrialScenario, Weibull
-from neosim.simulate.analyses import LogRank
-from neosim.simulate.oc import sample_size_search, simulate_power
+from neosim.simulator import Accrual, DesignPrior, Exponential, TrialScenario, Weibull
+from neosim.simulator.analyses import LogRank
+from neosim.simulator.oc import sample_size_search, simulate_power
 
 RATE = math.log(2) / 12
 

@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 from neosim.priors import Mixture
-from neosim.simulate import Accrual, Exponential, TrialScenario
-from neosim.simulate.analyses import (
+from neosim.simulator import Accrual, Exponential, TrialScenario
+from neosim.simulator.analyses import (
     BayesHazardRatio,
     BayesLandmark,
     BayesLogHR,
@@ -19,7 +19,7 @@ from neosim.simulate.analyses import (
     LogRank,
     OneSampleLogRank,
 )
-from neosim.simulate.oc import simulate_power
+from neosim.simulator.oc import simulate_power
 
 pytestmark = pytest.mark.slow
 

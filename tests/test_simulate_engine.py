@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from neosim.errors import InputError
-from neosim.simulate import (
+from neosim.simulator import (
     Accrual,
     Cure,
     Exponential,
@@ -16,7 +16,7 @@ from neosim.simulate import (
     TrialScenario,
     Weibull,
 )
-from neosim.simulate.engine import BLOCK, block_rng, draw_block, simulate, simulate_blocks
+from neosim.simulator.engine import BLOCK, block_rng, draw_block, simulate, simulate_blocks
 
 MEDIAN12 = Exponential(math.log(2) / 12)
 

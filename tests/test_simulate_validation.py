@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from neosim.priors import Mixture
-from neosim.simulate import Accrual, Exponential, TrialScenario
-from neosim.simulate.analyses import BayesHazardRatio, BayesLandmark, BayesLogHR
-from neosim.simulate.engine import simulate
-from neosim.simulate.validation import validate_against_mcmc
+from neosim.simulator import Accrual, Exponential, TrialScenario
+from neosim.simulator.analyses import BayesHazardRatio, BayesLandmark, BayesLogHR
+from neosim.simulator.engine import simulate
+from neosim.simulator.validation import validate_against_mcmc
 
 pytestmark = pytest.mark.slow
 

@@ -30,7 +30,7 @@ _LAZY = {
     "power": "neosim.api.design",
     "EventPower": "neosim.api.design",
     "accrual": "neosim.api.design",
-    "simulate": "neosim",  # the callable package neosim.simulate (see its docstring)
+    "simulate": "neosim.api.simulation",
     "analyses": "neosim.api.simulation",
     "fit_proportions": "neosim.api.fit",
     "fit_survival": "neosim.api.fit",
@@ -64,8 +64,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'neosim' has no attribute {name!r}")
-    value = (import_module(f"neosim.{name}") if module == "neosim"
-             else getattr(import_module(module), name))
+    value = getattr(import_module(module), name)
     globals()[name] = value  # later look-ups skip this function
     return value
 

@@ -1,9 +1,9 @@
 """Simulated operating characteristics of a :class:`TrialDesign`, as an ``xarray.Dataset``.
 
-Thin over :mod:`neosim.simulate`: the design becomes a
-:class:`~neosim.simulate.TrialScenario` (:meth:`~neosim.simulate.TrialScenario.from_design`), the
-vectorised engine draws the trials (:func:`neosim.simulate.oc.simulate_trials`, seeded blocks of
-1024 trials, bit-identical for any number of threads) and :func:`neosim.simulate.oc.power_summary`
+Thin over :mod:`neosim.simulator`: the design becomes a
+:class:`~neosim.simulator.TrialScenario` (:meth:`~neosim.simulator.TrialScenario.from_design`), the
+vectorised engine draws the trials (:func:`neosim.simulator.oc.simulate_trials`, seeded blocks of
+1024 trials, bit-identical for any number of threads) and :func:`neosim.simulator.oc.power_summary`
 gives every number its Monte-Carlo standard error: the numbers of ``neosim power --simulate``.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from neosim.design.spec import TrialDesign
 from neosim.errors import InputError
-from neosim.simulate import analyses
+from neosim.simulator import analyses
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -42,7 +42,7 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         (relative intensities scaled to ``subjects``), dropout per arm, and the analysis timing
         of ``design.analysis`` (by default at the end of accrual plus follow-up).
     analyses : sequence, optional
-        Decision rules from :mod:`neosim.analyses <neosim.simulate.analyses>` (``LogRank``,
+        Decision rules from :mod:`neosim.analyses <neosim.simulator.analyses>` (``LogRank``,
         ``CoxWald``, ``BayesHazardRatio``, ``BayesLogHR``, ``BayesLandmark``); default the
         log-rank test at the design's ``alpha`` in the design's direction: two-sided when
         ``sided = 2`` (``alpha / 2`` per tail), else on the side of the design's hazard ratio
@@ -92,9 +92,9 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
     import numpy as np
     import xarray as xr
 
-    from neosim.simulate import TrialScenario
-    from neosim.simulate.engine import BLOCK
-    from neosim.simulate.oc import power_summary, simulate_trials
+    from neosim.simulator import TrialScenario
+    from neosim.simulator.engine import BLOCK
+    from neosim.simulator.oc import power_summary, simulate_trials
 
     if not isinstance(design, TrialDesign):
         raise InputError(f"expected a neosim.TrialDesign (got {type(design).__name__})",
@@ -109,7 +109,7 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         subjects = math.ceil(design.subjects)
     _check_int(subjects, "subjects", 2, MAX_SUBJECTS)
     if analyses is None:
-        from neosim.simulate.analyses import LogRank, direction_of
+        from neosim.simulator.analyses import LogRank, direction_of
 
         analyses = [LogRank(design.alpha,
                             direction=direction_of(design.hazard_ratio, design.sided))]

@@ -1,8 +1,8 @@
 """``neosim power ... --simulate N``: power of the analytic design by simulation.
 
 The design flags are those of ``neosim power`` (:mod:`neosim.cli.design`); the same
-:class:`~neosim.design.spec.TrialDesign` becomes a :class:`~neosim.simulate.TrialScenario`
-(:meth:`~neosim.simulate.TrialScenario.from_design`), so analytic and simulated power describe one
+:class:`~neosim.design.spec.TrialDesign` becomes a :class:`~neosim.simulator.TrialScenario`
+(:meth:`~neosim.simulator.TrialScenario.from_design`), so analytic and simulated power describe one
 design. Imports stay light: numpy/numba load only when a simulation runs.
 """
 
@@ -26,7 +26,7 @@ REJECTS = {"lower": "one-sided, for HR < 1", "upper": "one-sided, for HR > 1",
 
 def simulate_design(design: Any, *, n_trials: int, seed: int, events: int | None,
                     workers: int | None = None, progress: bool = False) -> dict[str, Any]:
-    """Simulate ``design`` through the public :func:`neosim.simulate` at its ``subjects``
+    """Simulate ``design`` through the public :func:`neosim.simulator` at its ``subjects``
     (rounded up) with its default analysis, the one-sided log-rank test at the design's level
     (α/2 per tail when two-sided); returns the JSON-ready numbers and their MC errors."""
     import time

@@ -50,7 +50,7 @@ def _read_prior(path: str, source_file: str, field: str):
 def _control_hazard(path: str, source_file: str, sources: dict) -> float:
     """The constant control hazard a prior file sets: ``-log(E[S]) / T`` for a beta mixture on
     ``survival_probability_<T>m``, else the mean of the gamma mixture or hazard draws."""
-    from neosim.simulate.prior_io import SurvivalToHazard, design_rate_prior
+    from neosim.simulator.prior_io import SurvivalToHazard, design_rate_prior
 
     prior = _read_prior(path, source_file, "design.control.prior")
     sources["control_truth"] = f"{path} ({prior.name} v{prior.version})"
@@ -62,7 +62,7 @@ def _control_hazard(path: str, source_file: str, sources: dict) -> float:
 
 def _gamma(spec, source_file: str, field: str, sources: dict):
     from neosim.priors import Mixture
-    from neosim.simulate.prior_io import hazard_prior
+    from neosim.simulator.prior_io import hazard_prior
 
     if isinstance(spec, GammaSpec):
         return Mixture("gamma", [1.0], [spec.a], [spec.b])
@@ -73,8 +73,8 @@ def _gamma(spec, source_file: str, field: str, sources: dict):
 
 def _analysis(i: int, spec: AnalysisSpec, design, source_file: str, sources: dict):
     from neosim.priors import Mixture
-    from neosim.simulate import analyses as an
-    from neosim.simulate.prior_io import log_hr_prior
+    from neosim.simulator import analyses as an
+    from neosim.simulator.prior_io import log_hr_prior
 
     field = f"analyses[{i}]"
     name = {"name": spec.name} if spec.name else {}
@@ -154,9 +154,9 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
             "each); use fewer trials or split the grid", file=source_file,
             field="simulation.n_trials")
     from neosim.priors import Mixture
-    from neosim.simulate.analyses import check_analyses
-    from neosim.simulate.prior_io import design_rate_prior
-    from neosim.simulate.scenario import DesignPrior, TrialScenario
+    from neosim.simulator.analyses import check_analyses
+    from neosim.simulator.prior_io import design_rate_prior
+    from neosim.simulator.scenario import DesignPrior, TrialScenario
 
     sources: dict[str, str] = {}
     d = cfg.design
@@ -237,7 +237,7 @@ def _estimate(cfg: Config, scenarios_total: int):
     float64 arrays; the run keeps about 120 bytes of statistics per trial (three copies on the
     way to simulation.nc). Duration: n log n per trial and analysis."""
     from neosim import budget
-    from neosim.simulate.engine import BLOCK, default_workers
+    from neosim.simulator.engine import BLOCK, default_workers
 
     c, n_max = cfg.compute, max(cfg.grid.subjects)
     if c.backend == "dask":

@@ -19,8 +19,8 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
 
     import numpy as np
 
-    from neosim.simulate.engine import BLOCK
-    from neosim.simulate.oc import smallest_meeting
+    from neosim.simulator.engine import BLOCK
+    from neosim.simulator.oc import smallest_meeting
 
     cfg = prep.cfg
     sim = cfg.simulation
@@ -122,8 +122,8 @@ def _run_jobs(prep: Prepared, jobs: list, folder, progress) -> list[dict]:
     """Simulate every (scenario index, scenario, design prior, label) job in chunks of whole
     blocks on the configured backend, checkpointing each chunk; summarise each scenario."""
     from neosim import compute
-    from neosim.simulate.engine import chunk_task, chunks_of, default_workers
-    from neosim.simulate.oc import power_summary
+    from neosim.simulator.engine import chunk_task, chunks_of, default_workers
+    from neosim.simulator.oc import power_summary
 
     cfg = prep.cfg
     n_trials, seed = cfg.simulation.n_trials, cfg.experiment.seed

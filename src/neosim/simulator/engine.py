@@ -24,7 +24,7 @@ import numpy as np
 
 from neosim import seeds
 from neosim.compute import Backend, Task
-from neosim.simulate.scenario import DesignPrior, TrialScenario
+from neosim.simulator.scenario import DesignPrior, TrialScenario
 
 #: Trials per block, the unit of seeding. Changing it changes every simulated number.
 BLOCK = 1024
@@ -51,8 +51,8 @@ def draw_block(scenario: TrialScenario, rng: np.random.Generator,
     prior (empty without one). Order of draws: entry uniforms, event exponentials, dropout
     exponentials (if any dropout), design prior (if any).
     """
-    from neosim.simulate.kernels import accrual_entry
-    from neosim.simulate.models import Exponential
+    from neosim.simulator.kernels import accrual_entry
+    from neosim.simulator.models import Exponential
 
     n = int(scenario.n)
     arm = scenario.arm
@@ -129,11 +129,11 @@ def simulate_blocks(
     Returns
     -------
     dict
-        One 1-d array per statistic (:data:`neosim.simulate.kernels.STATS`, plus
+        One 1-d array per statistic (:data:`neosim.simulator.kernels.STATS`, plus
         ``os_expected`` = Σ Λ₀(yᵢ) for single-arm trials and ``true_log_hr`` /
         ``true_control_rate`` with a design prior), trials in block order.
     """
-    from neosim.simulate.kernels import N_STATS, STATS, trial_statistics
+    from neosim.simulator.kernels import N_STATS, STATS, trial_statistics
 
     blocks = [b for b in block_indices if b * BLOCK < n_trials]
     n = int(scenario.n)
@@ -214,7 +214,7 @@ def simulate(
         raise ValueError("n_trials must be positive")
     if design_prior is not None:
         design_prior.check(scenario)
-    from neosim.simulate.kernels import trial_statistics  # noqa: F401 - compile/load once here
+    from neosim.simulator.kernels import trial_statistics  # noqa: F401 - compile/load once here
 
     workers = workers or default_workers()
     chunks = chunks_of(n_trials, chunk_blocks)

@@ -19,7 +19,7 @@ import numpy as np
 
 from neosim import sampling, seeds
 from neosim.priors import Mixture
-from neosim.simulate.analyses import BayesHazardRatio, BayesLandmark, BayesLogHR
+from neosim.simulator.analyses import BayesHazardRatio, BayesLandmark, BayesLogHR
 
 
 def _mixture_rv(pm, name: str, mix: Mixture):

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 
 from neosim.errors import InputError
-from neosim.simulate.models import Accrual, Exponential, SurvivalModel
+from neosim.simulator.models import Accrual, Exponential, SurvivalModel
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from neosim.errors import InputError
-from neosim.simulate.analyses import check_analyses
-from neosim.simulate.engine import simulate
-from neosim.simulate.models import survival
-from neosim.simulate.scenario import DesignPrior, TrialScenario
+from neosim.simulator.analyses import check_analyses
+from neosim.simulator.engine import simulate
+from neosim.simulator.models import survival
+from neosim.simulator.scenario import DesignPrior, TrialScenario
 
 
 def proportion(x: np.ndarray) -> tuple[float, float]:
@@ -116,7 +116,7 @@ def simulate_trials(scenario: TrialScenario, analyses: Sequence, n_trials: int, 
                     workers: int | None = None, progress=None,
                     description: str = "Simulating trials") -> dict[str, np.ndarray]:
     """The per-trial statistics behind :func:`simulate_power` (analyses checked against the
-    scenario; the Cox fit runs only if an analysis needs it). Shared with ``neosim.simulate``'s
+    scenario; the Cox fit runs only if an analysis needs it). Shared with ``neosim.simulator``'s
     public entry point :func:`neosim.api.simulation.simulate`, so both give the same numbers."""
     check_analyses(analyses, scenario)
     if n_trials < 1:

@@ -1,6 +1,6 @@
 """Analyses of simulated trials: decision rules evaluated on the engine's per-trial statistics.
 
-Every analysis reads the plain arrays of :func:`neosim.simulate.engine.simulate_blocks` and returns
+Every analysis reads the plain arrays of :func:`neosim.simulator.engine.simulate_blocks` and returns
 one boolean per trial ("success": the trial claims benefit of treatment), vectorised; none fits
 anything per trial. The Bayesian ones use exact conjugate updates of mixture priors:
 
@@ -15,7 +15,7 @@ anything per trial. The Bayesian ones use exact conjugate updates of mixture pri
   likelihood; a normal mixture prior on ``θ = log HR`` updates component-wise (precision
   weighting; weights by the marginal density of ``θ̂``).
 
-The fast path is validated against full MCMC by :mod:`neosim.simulate.validation`.
+The fast path is validated against full MCMC by :mod:`neosim.simulator.validation`.
 """
 
 from __future__ import annotations
