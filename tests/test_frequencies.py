@@ -93,6 +93,30 @@ def test_honest_about_all_positive_mll(flagship_run):
     assert row["ci_upper"] < 1.0
 
 
+def test_findings_report_exact_probabilities_and_mcmc_only_as_a_check(flagship_run):
+    """Where the conjugate posterior gives the answer, findings.json reports it exactly: for
+    Beta(9, 1), P(p > 0.9) = 1 - 0.9**9 and the one-sided 95 % bound is 0.05**(1/9); P(ALL >
+    AML) of the two independent Beta posteriors, by quadrature here against a Monte-Carlo
+    integral of a million exact draws. The NUTS value sits within 4 MC SE."""
+    import json
+
+    import numpy as np
+
+    found = json.loads((flagship_run.path / "findings.json").read_text())
+    mll = found["posterior_probabilities"]["mll_rearranged_fraction[ALL]"]
+    assert mll["P(>0.9)"]["exact"] == pytest.approx(1 - 0.9**9, rel=1e-9)
+    assert mll["one_sided_95_lower_bound"]["exact"] == pytest.approx(0.05 ** (1 / 9), rel=1e-9)
+    for stat in ("P(>0.9)", "P(>0.75)"):
+        v = mll[stat]
+        assert abs(v["mcmc"] - v["exact"]) < 4 * v["mcmc_se"]
+    diff = found["posterior_probabilities"]["neonatal_fraction_difference[ALL-AML]"]["P(>0)"]
+    rng = np.random.default_rng(0)
+    # Beta(1 + 8, 1 + 108) for ALL and Beta(1 + 3, 1 + 38) for AML (uniform priors)
+    mc = np.mean(rng.beta(9, 109, 1_000_000) > rng.beta(4, 39, 1_000_000))
+    assert diff["exact"] == pytest.approx(mc, abs=2e-3)
+    assert abs(diff["mcmc"] - diff["exact"]) < 4 * diff["mcmc_se"]
+
+
 def test_same_seed_same_bits_other_seed_differs(flagship_run, tmp_path):
     again = run_experiment(FLAGSHIP, out=tmp_path / "again", quiet=True, argv=["pytest"])
     assert (again.path / "summary.csv").read_bytes() == \

@@ -239,23 +239,55 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
 
 
 def _findings(dt, prep: Prepared) -> dict[str, Any]:
-    """Posterior statements that tables of intervals hide (e.g. for an all-positive 8/8)."""
-    import numpy as np
+    """Posterior statements that tables of intervals hide (e.g. for an all-positive 8/8).
 
+    Every one has an exact value from the conjugate Beta posteriors (a difference of two
+    independent Betas by one-dimensional quadrature), reported as ``exact``; the same statement
+    from the NUTS draws is only a check (``mcmc`` with its Monte-Carlo standard error from the
+    effective sample size).
+    """
+    import numpy as np
+    from scipy import integrate, stats
+
+    from neosim.models.frequencies import conjugate_posteriors
+
+    exact = {}
+    for name, data, a, b in prep.parts:
+        exact.update(conjugate_posteriors(name, data, a, b))
     post = dt["posterior"]
     out: dict[str, Any] = {}
+
+    def check(exact_value: float, draws: np.ndarray, what) -> dict[str, float]:
+        import arviz as az
+
+        x = np.asarray(draws, float)  # (chain, draw)
+        hit = what(x).astype(float)
+        ess = float(az.ess(hit[None] if hit.ndim == 1 else hit))
+        p = float(hit.mean())
+        return {"exact": float(exact_value), "mcmc": p,
+                "mcmc_se": float(np.sqrt(max(p * (1 - p), 1e-300) / max(ess, 1.0)))}
+
     if "mll_rearranged_fraction" in post:
         da = post["mll_rearranged_fraction"]
         for sub in da.coords["mll_subtype"].values:
-            x = da.sel(mll_subtype=sub).values.ravel()
+            x = da.sel(mll_subtype=sub).values
+            beta = stats.beta(*exact[f"mll_rearranged_fraction[{sub}]"])
             out[f"mll_rearranged_fraction[{sub}]"] = {
-                "P(>0.9)": float(np.mean(x > 0.9)),
-                "P(>0.75)": float(np.mean(x > 0.75)),
-                "one_sided_95_lower_bound": float(np.quantile(x, 0.05)),
+                "P(>0.9)": check(beta.sf(0.9), x, lambda v: v > 0.9),
+                "P(>0.75)": check(beta.sf(0.75), x, lambda v: v > 0.75),
+                "one_sided_95_lower_bound": {"exact": float(beta.ppf(0.05)),
+                                             "mcmc": float(np.quantile(x, 0.05))},
             }
     if "neonatal_fraction_difference" in post:
-        x = post["neonatal_fraction_difference"].values.ravel()
-        out["neonatal_fraction_difference"] = {"P(>0)": float(np.mean(x > 0))}
+        labels = list(post["neonatal_fraction"].coords["subtype"].values)
+        first = stats.beta(*exact[f"neonatal_fraction[{labels[0]}]"])
+        second = stats.beta(*exact[f"neonatal_fraction[{labels[1]}]"])
+        # P(θ1 > θ2) = ∫ f1(t) F2(t) dt
+        p_exact, _ = integrate.quad(lambda t: first.pdf(t) * second.cdf(t), 0.0, 1.0,
+                                    epsabs=1e-12, limit=200)
+        x = post["neonatal_fraction_difference"].values
+        out[f"neonatal_fraction_difference[{labels[0]}-{labels[1]}]"] = {
+            "P(>0)": check(p_exact, x, lambda v: v > 0)}
     return {"posterior_probabilities": out}
 
 
