@@ -192,6 +192,7 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
                                   "quantiles_2.5_50_97.5": [float(v) if np.isfinite(v) else None
                                                            for v in q]}
     out["median_survival_months"] = medians
+    out["exact_conjugate_posteriors"] = exact_posteriors(prep, fits, level)
     out["loo_best_model"] = str(loo.index[0])
     if prep.spec is not None:
         spec = prep.spec
@@ -204,6 +205,31 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
             "true_survival": {sub: {survival_name(m): float(true_s[i, j])
                                     for j, m in enumerate(months)}
                               for i, sub in enumerate(spec.subtypes)}}
+    return out
+
+
+def exact_posteriors(prep, fits: dict[str, Any], level: float) -> dict[str, Any]:
+    """The exact Gamma posteriors of the hazards of the exponential and piecewise models (shape,
+    rate, mean, equal-tailed interval at ``level``), each beside the NUTS mean as a check."""
+    from scipy import stats
+
+    out: dict[str, Any] = {}
+    for family in prep.families:
+        if not family.conjugate or family.name not in fits:
+            continue
+        post = fits[family.name]["posterior"]["hazard_per_month"]
+        exact = sv.conjugate_gamma_posterior(family, prep.data, prep.priors)
+        draws = post.stack(sample=("chain", "draw"))
+        rows = {}
+        for (name, (a, b)), flat in zip(exact.items(),
+                                         draws.values.reshape(-1, draws.sizes["sample"]),
+                                         strict=True):
+            g = stats.gamma(a, scale=1.0 / b)
+            rows[name] = {"shape": float(a), "rate": float(b), "mean": float(g.mean()),
+                          "ci_lower": float(g.ppf((1 - level) / 2)),
+                          "ci_upper": float(g.ppf((1 + level) / 2)),
+                          "mcmc_mean": float(flat.mean())}
+        out[family.name] = rows
     return out
 
 
