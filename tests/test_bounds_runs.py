@@ -114,10 +114,13 @@ def test_extreme_priors_through_the_sampler(tmp_path):
     ipd = _fast_sampler(base_config(EXP / "ipd_survival_synthetic.toml"))
     ipd["data"]["synthetic"]["n"] = 30
     ipd["sampler"]["draws"] = 50  # PSIS-LOO needs 100 draws
-    low = dict(hazard_a=1e-3, hazard_b=1e-3, shape_median=0.05, shape_sd_log=5.0,
-               scale_median_months=0.01, scale_sd_log=5.0, cure_alpha=1e-3, cure_beta=1e-3)
-    high = dict(hazard_a=1e6, hazard_b=1e6, shape_median=20.0, shape_sd_log=0.01,
-                scale_median_months=1200.0, scale_sd_log=0.01, cure_alpha=1e6, cure_beta=1e6)
+    def tables(a, shape, sd_log, scale):
+        return dict(hazard={"family": "gamma", "alpha": a, "beta": a},
+                    shape={"family": "lognormal", "median": shape, "sigma": sd_log},
+                    scale_months={"family": "lognormal", "median": scale, "sigma": sd_log},
+                    cure_fraction={"family": "beta", "alpha": a, "beta": a})
+
+    low, high = tables(1e-3, 0.05, 5.0, 0.01), tables(1e6, 20.0, 0.01, 1200.0)
     for label, priors in (("low", low), ("high", high)):
         d = json.loads(json.dumps(ipd))
         d["models"]["priors"].update(priors)
