@@ -170,14 +170,6 @@ class ExperimentSection(Strict):
     seed: Seed = 20060901
 
 
-class BetaPrior(Strict):
-    """A Beta(alpha, beta) prior for a proportion; the default Beta(1, 1) is uniform."""
-
-    family: Literal["beta"] = "beta"
-    alpha: PriorShape = 1.0
-    beta: PriorShape = 1.0
-
-
 class SamplerSection(Strict):
     """NUTS settings (sampled with nutpie through PyMC)."""
 

@@ -104,6 +104,7 @@ def fit_proportions(counts: Mapping[str, tuple[int, int]], *,
     """
     from neosim import sampling
     from neosim.models import frequencies as fq
+    from neosim.priors import Beta
 
     if not isinstance(counts, Mapping) or not 1 <= len(counts) <= MAX_GROUPS:
         raise InputError(f"must be a mapping of 1 to {MAX_GROUPS} groups to (k, n) "
@@ -130,7 +131,7 @@ def fit_proportions(counts: Mapping[str, tuple[int, int]], *,
     import pymc as pm
 
     with pm.Model() as model:
-        fq.add_proportions(data, a, b)
+        fq.add_proportions(data, Beta(a, b))
     return sampling.sample(model, settings, _seed(seed))
 
 

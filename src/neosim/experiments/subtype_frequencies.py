@@ -13,16 +13,21 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from neosim.config import (
-    BetaPrior,
     DiagnosticsSection,
     ExperimentConfig,
     FieldError,
     OutputSection,
+    PriorShape,
     SamplerSection,
     Strict,
 )
 from neosim.errors import InputError
 from neosim.experiments import Outcome
+from neosim.priors import Beta, bounded
+
+#: a Beta prior of a proportion: shapes in [1e-3, 1e6] (:data:`neosim.config.PriorShape`);
+#: the default Beta(1, 1) is uniform
+BetaPrior = bounded(Beta, alpha=(PriorShape, 1.0), beta=(PriorShape, 1.0))
 
 
 class DataSection(Strict):
@@ -96,7 +101,7 @@ class Prepared:
 
     cfg: Config
     cohort: Any
-    parts: list  # (component name, BinomialData, alpha, beta)
+    parts: list  # (component name, BinomialData, Beta prior)
 
 
 def prepare(cfg: Config, source_file: str) -> Prepared:
@@ -134,12 +139,12 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         labels, k, n = counts(cohort.neonatal_fraction_counts, d.subtypes, field="data.subtypes")
         p = m.neonatal_fraction.prior
         parts.append(("neonatal_fraction", BinomialData(tuple(labels), tuple(k), tuple(n)),
-                      p.alpha, p.beta))
+                      p))
     if m.neonatal_composition.enabled:
         labels, k = counts(cohort.composition_counts, d.subtypes, field="data.subtypes")
         p = m.neonatal_composition.prior
         parts.append(("neonatal_composition",
-                      BinomialData(tuple(labels), tuple(k), (sum(k),) * 2), p.alpha, p.beta))
+                      BinomialData(tuple(labels), tuple(k), (sum(k),) * 2), p))
     if m.mll_rate.enabled:
         ks, ns = [], []
         for sub in m.mll_rate.subtypes:
@@ -151,7 +156,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
             ns.append(n)
         p = m.mll_rate.prior
         parts.append(("mll_rate", BinomialData(tuple(m.mll_rate.subtypes), tuple(ks), tuple(ns)),
-                      p.alpha, p.beta))
+                      p))
     from neosim import budget
 
     # draws of every free parameter and every reported quantity (about three per label)
@@ -186,9 +191,9 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                                       ci_kind=cfg.output.ci_kind)
         report = inference.convergence_report(dt, summary, cfg.diagnostics)
         exact = {}
-        for name, data, a, b in prep.parts:
+        for name, data, prior in prep.parts:
             exact.update({k: {"alpha": v[0], "beta": v[1]}
-                          for k, v in conjugate_posteriors(name, data, a, b).items()})
+                          for k, v in conjugate_posteriors(name, data, prior).items()})
         findings = _findings(dt, prep)
         observed = _observed(prep)
     with folder.timed("write"), progress.stage("Writing results"):
@@ -267,7 +272,7 @@ def _observed(prep: Prepared) -> dict[str, dict[str, int]]:
     names = {"neonatal_fraction": "neonatal_fraction", "neonatal_composition": "neonatal_share",
              "mll_rate": "mll_rearranged_fraction"}
     out = {}
-    for component, data, _, _ in prep.parts:
+    for component, data, _ in prep.parts:
         for label, k, n in zip(data.labels, data.k, data.n, strict=True):
             out[f"{names[component]}[{label}]"] = {"k": int(k), "n": int(n)}
     return out
