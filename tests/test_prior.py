@@ -149,8 +149,8 @@ def test_committed_prior_files_still_read():
 
 
 @pytest.mark.parametrize("data, field, words", [
-    ({"family": "betta", "alpha": 1.0}, "p", "expected tags"),
-    ({"alpha": 1.0}, "p", "a prior is a table with a family"),
+    ({"family": "betta", "alpha": 1.0}, "p.family", "family must be one of beta, gamma"),
+    ({"alpha": 1.0}, "p.family", "family must be one of"),
     ({"family": "beta", "alpha": 0.0}, "p.alpha", "greater than"),
     ({"family": "gamma", "a": 1.0}, "p.beta", ""),
     ({"family": "normal", "mean": 0.0, "sd": 1.0, "scale": 1.0}, "p.scale", "unknown key"),

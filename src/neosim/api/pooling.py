@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from neosim.errors import InputError
 from neosim.priors import Mixture
@@ -21,7 +21,7 @@ __all__ = ["Mixture", "ess", "pool"]
 
 
 def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[float, float] = (
-        0.0, 2.0), tau_prior: str = "half_normal", tau_scale: float = 1.0, tau_nu: float = 3.0,
+        0.0, 2.0), tau_prior: Any = "half_normal", tau_scale: float = 1.0, tau_nu: float = 3.0,
          map_replicates: int = 10, draws: int = 1000, tune: int = 1000, chains: int = 4,
          cores: int | None = None, target_accept: float = 0.9) -> xr.DataTree:
     """Pool study proportions ``k / n`` with a random-effects model and draw its MAP prior.
@@ -39,7 +39,8 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
     mu_prior : (float, float)
         Mean and SD of the population logit.
     tau_prior, tau_scale, tau_nu
-        ``"half_normal"`` (scale) or ``"half_t"`` (``nu``, scale) prior of the between-study SD.
+        ``"half_normal"`` (scale) or ``"half_t"`` (``nu``, scale) prior of the between-study SD,
+        or the prior object itself (``ns.HalfNormal(1.0)``, ``ns.HalfStudentT(3, 1)``).
     map_replicates : int
         MAP draws per posterior draw.
     draws, tune, chains, cores, target_accept
@@ -70,7 +71,7 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
     from neosim.api.fit import _positive, _seed, _settings
     from neosim.models import pooling
     from neosim.models.evidence import StudyLikelihood
-    from neosim.models.pooling_quadrature import TauPrior
+    from neosim.priors import HalfNormal, HalfStudentT, Normal
 
     if not isinstance(studies, Mapping) or not 1 <= len(studies) <= 1000:
         raise InputError("must be a mapping of 1 to 1000 studies to (k, n)", field="studies")
@@ -86,23 +87,27 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
         likelihoods.append(StudyLikelihood(figure_id=name, study_id=name, label=name,
                                            kind="binomial", k=float(pair[0]),
                                            n=float(pair[1])))
-    if tau_prior not in ("half_normal", "half_t"):
-        raise InputError(f"must be 'half_normal' or 'half_t' (got {tau_prior!r})",
-                         field="tau_prior")
+    if isinstance(tau_prior, HalfNormal | HalfStudentT):  # a prior object: used as it is
+        tau = tau_prior
+    elif tau_prior in ("half_normal", "half_t"):
+        scale = _positive(tau_scale, "tau_scale")
+        tau = (HalfNormal(scale) if tau_prior == "half_normal"
+               else HalfStudentT(_positive(tau_nu, "tau_nu"), scale))
+    else:
+        raise InputError(f"must be 'half_normal', 'half_t' or a HalfNormal/HalfStudentT prior "
+                         f"(got {tau_prior!r})", field="tau_prior")
     if (not isinstance(mu_prior, tuple | list) or len(mu_prior) != 2
             or not all(isinstance(x, int | float) and math.isfinite(x) for x in mu_prior)
             or abs(mu_prior[0]) > 100):
         raise InputError(f"must be (mean, sd) of the logit (got {mu_prior!r})",
                          field="mu_prior")
-    sd = _positive(mu_prior[1], "mu_prior[1]")
-    tau = TauPrior(tau_prior, _positive(tau_scale, "tau_scale"), _positive(tau_nu, "tau_nu"))
+    mu = Normal(float(mu_prior[0]), _positive(mu_prior[1], "mu_prior[1]"))
     if isinstance(map_replicates, bool) or not isinstance(map_replicates, int) or not (
             1 <= map_replicates <= 1000):
         raise InputError("must be an integer in [1, 1000]", field="map_replicates")
     settings = _settings(draws, tune, chains, cores, target_accept)
     seed = _seed(seed)
-    model = pooling.build_model(likelihoods, mu_mean=float(mu_prior[0]), mu_sd=sd,
-                                tau_prior=tau)
+    model = pooling.build_model(likelihoods, mu_prior=mu, tau_prior=tau)
     dt = sampling.sample(model, settings, seed)
     post = dt["posterior"]
     draws_ = pooling.map_predictive(post, map_replicates, seed)

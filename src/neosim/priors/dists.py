@@ -12,21 +12,19 @@ files have always used: ``a``/``b`` for beta and gamma, ``shape``/``rate`` for g
 * ``pdf``, ``logpdf``, ``cdf``, ``quantile``, ``mean()`` (SciPy, imported inside the methods:
   this module is light enough for the command line) and ``label()`` (``"Beta(1, 1)"``).
 
-A config section that needs narrower bounds than the generic ones (the prior of a logit mean,
-the scale of τ) takes ``bounded(Normal, mu=(LogitLocation, 0.0), ...)``: the same class with
-its number types replaced, so every prior is still one of these classes.
+:mod:`neosim.priors.spec` validates a table into one of these classes (``parse_prior``, the
+``Prior`` union, ``one_of``) and narrows their bounds for a config section (``bounded``).
 """
 
 from __future__ import annotations
 
 import math
-from functools import cache
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import AliasChoices, Field, TypeAdapter, create_model, model_validator
+from pydantic import AliasChoices, Field, model_validator
 
-from neosim.config import Strict, validate
+from neosim.config import Strict
 
 #: generic bounds: shapes and rates in [1e-8, 1e15] (tight gamma fits to hazard draws have rates
 #: near 1e8), locations within ±1e3, scales in [1e-6, 1e3], Student-t degrees of freedom in
@@ -313,76 +311,3 @@ class HalfStudentT(_Half):
         log_c = (math.lgamma(0.5 * (self.nu + 1)) - math.lgamma(0.5 * self.nu)
                  + 0.5 * math.log(self.nu / math.pi) - math.log(0.5 * (self.nu - 1)))
         return self.sigma * math.exp(log_c)
-
-
-#: every prior family (``family`` tag -> class); a config names only these
-FAMILIES: dict[str, type[Distribution]] = {
-    c.model_fields["family"].default: c
-    for c in (Beta, Gamma, Normal, LogNormal, HalfNormal, HalfStudentT)}
-
-#: one prior of any family, validated from a table by its ``family`` key
-Prior = Annotated[Beta | Gamma | Normal | LogNormal | HalfNormal | HalfStudentT,
-                  Field(discriminator="family")]
-_ADAPTER: TypeAdapter = TypeAdapter(Prior)
-
-
-def parse_prior(data: Any, *, file: str = "<prior>", prefix: str = "") -> Distribution:
-    """The prior a TOML/JSON table describes (``family`` and its parameters).
-
-    Parameters
-    ----------
-    data : dict
-        E.g. ``{"family": "beta", "alpha": 1.0, "beta": 1.0}`` (a parsed TOML inline table or
-        JSON object); ``family`` is one of :data:`FAMILIES`.
-    file, prefix : str
-        Where the table came from (file and dotted field), for the error message.
-
-    Returns
-    -------
-    Distribution
-        The prior object (:class:`Beta`, :class:`Gamma`, ...).
-
-    Raises
-    ------
-    neosim.errors.InputError
-        One line naming the file and field, for an unknown family, key or a number out of range.
-
-    Examples
-    --------
-    >>> import json, tomllib
-    >>> import neosim as ns
-    >>> a = ns.parse_prior(tomllib.loads('p = { family = "gamma", shape = 1.0, rate = 24.0 }')["p"])
-    >>> b = ns.parse_prior(json.loads('{"family": "gamma", "alpha": 1.0, "beta": 24.0}'))
-    >>> a == b, a.label()
-    (True, 'Gamma(1, 24)')
-    """
-    if not isinstance(data, dict) or "family" not in data:
-        from neosim.errors import InputError
-
-        raise InputError(f"a prior is a table with a family ({', '.join(FAMILIES)}) and its "
-                         "parameters", file=file, field=prefix or None)
-    return validate(FAMILIES.get(data["family"], _Adapter), data, file=file, prefix=prefix)
-
-
-class _Adapter:
-    """``model_validate`` of the whole union (its error names the known families)."""
-
-    @staticmethod
-    def model_validate(data: Any) -> Distribution:
-        return _ADAPTER.validate_python(data)
-
-
-@cache
-def _bounded(cls: type[Distribution], spec: tuple[tuple[str, Any, Any], ...]):
-    fields = {}
-    for name, tp, default in spec:
-        alias = cls.model_fields[name].validation_alias
-        fields[name] = (Annotated[tp, Field(validation_alias=alias)], default)
-    return create_model(cls.__name__, __base__=cls, __module__=cls.__module__, **fields)
-
-
-def bounded(cls: type[Distribution], **fields: tuple[Any, Any]) -> type[Distribution]:
-    """``cls`` with the number types (and defaults) of some parameters replaced: ``bounded(Normal,
-    mu=(LogitLocation, 0.0), sigma=(LogitSd, 2.0))``. The result is a subclass of ``cls`` (the
-    same methods, label and ``family``); use ``...`` as the default of a required parameter."""
-    return _bounded(cls, tuple((k, tp, d) for k, (tp, d) in sorted(fields.items())))

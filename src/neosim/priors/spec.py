@@ -1,0 +1,110 @@
+"""Validating priors from tables: the :data:`Prior` union of every family (chosen by the
+``family`` key), :func:`one_of` for a section that allows some families, :func:`parse_prior`,
+and :func:`bounded` for a config section that needs narrower bounds than the generic ones (the
+prior of a logit mean, the scale of τ): ``bounded(Normal, mu=(LogitLocation, 0.0), ...)`` is the
+same class with its number types replaced, so every prior is still a :mod:`neosim.priors.dists`
+class.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any, Union
+
+from pydantic import Discriminator, Field, Tag, TypeAdapter, create_model
+
+from neosim.config import validate
+from neosim.priors.dists import (
+    Beta,
+    Distribution,
+    Gamma,
+    HalfNormal,
+    HalfStudentT,
+    LogNormal,
+    Normal,
+)
+
+#: every prior family (``family`` tag -> class); a config names only these
+FAMILIES: dict[str, type[Distribution]] = {
+    c.model_fields["family"].default: c
+    for c in (Beta, Gamma, Normal, LogNormal, HalfNormal, HalfStudentT)}
+
+def one_of(*classes: type[Distribution], default: str | None = None) -> Any:
+    """The type of a prior that is one of ``classes``, chosen by the table's ``family`` key
+    (``default`` when the table has none): ``one_of(HalfNormal, HalfStudentT,
+    default="half_normal")``. An unknown family is one error at ``<field>.family``."""
+    names = [c.model_fields["family"].default for c in classes]
+
+    def family(value: Any) -> str | None:
+        tag = value.get("family", default) if isinstance(value, dict) else getattr(
+            value, "family", None)
+        return f"prior[{tag}]" if tag in names else None
+
+    # the tags ("prior[beta]") are dropped from error locations by neosim.config
+    members = tuple(Annotated[c, Tag(f"prior[{n}]")] for c, n in zip(classes, names, strict=True))
+    return Annotated[Union[members], Discriminator(  # noqa: UP007 (a runtime tuple of members)
+        family, custom_error_type="prior_family",
+        custom_error_message=f"family must be one of {', '.join(names)}",
+        custom_error_context={"discriminator": "'family'"})]
+
+
+#: one prior of any family, validated from a table by its ``family`` key
+Prior = one_of(Beta, Gamma, Normal, LogNormal, HalfNormal, HalfStudentT)
+_ADAPTER: TypeAdapter = TypeAdapter(Prior)
+
+
+def parse_prior(data: Any, *, file: str = "<prior>", prefix: str = "") -> Distribution:
+    """The prior a TOML/JSON table describes (``family`` and its parameters).
+
+    Parameters
+    ----------
+    data : dict
+        E.g. ``{"family": "beta", "alpha": 1.0, "beta": 1.0}`` (a parsed TOML inline table or
+        JSON object); ``family`` is one of :data:`FAMILIES`.
+    file, prefix : str
+        Where the table came from (file and dotted field), for the error message.
+
+    Returns
+    -------
+    Distribution
+        The prior object (:class:`Beta`, :class:`Gamma`, ...).
+
+    Raises
+    ------
+    neosim.errors.InputError
+        One line naming the file and field, for an unknown family, key or a number out of range.
+
+    Examples
+    --------
+    >>> import json, tomllib
+    >>> import neosim as ns
+    >>> a = ns.parse_prior(tomllib.loads('p = { family = "gamma", shape = 1.0, rate = 24.0 }')["p"])
+    >>> b = ns.parse_prior(json.loads('{"family": "gamma", "alpha": 1.0, "beta": 24.0}'))
+    >>> a == b, a.label()
+    (True, 'Gamma(1, 24)')
+    """
+    return validate(_Adapter, data, file=file, prefix=prefix)
+
+
+class _Adapter:
+    """``model_validate`` of the whole union (its error names the known families)."""
+
+    @staticmethod
+    def model_validate(data: Any) -> Distribution:
+        return _ADAPTER.validate_python(data)
+
+
+@cache
+def _bounded(cls: type[Distribution], spec: tuple[tuple[str, Any, Any], ...]):
+    fields = {}
+    for name, tp, default in spec:
+        alias = cls.model_fields[name].validation_alias
+        fields[name] = (Annotated[tp, Field(validation_alias=alias)], default)
+    return create_model(cls.__name__, __base__=cls, __module__=cls.__module__, **fields)
+
+
+def bounded(cls: type[Distribution], **fields: tuple[Any, Any]) -> type[Distribution]:
+    """``cls`` with the number types (and defaults) of some parameters replaced: ``bounded(Normal,
+    mu=(LogitLocation, 0.0), sigma=(LogitSd, 2.0))``. The result is a subclass of ``cls`` (the
+    same methods, label and ``family``); use ``...`` as the default of a required parameter."""
+    return _bounded(cls, tuple((k, tp, d) for k, (tp, d) in sorted(fields.items())))
