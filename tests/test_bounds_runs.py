@@ -129,8 +129,8 @@ def test_extreme_priors_through_the_sampler(tmp_path):
     agg["sensitivity"].update(fixed_transplanted=False, logit_sd_scales=[1e-3, 100.0])
     for mean, sd, scale in ((-1e3, 1e-3, 1e-3), (1e3, 100.0, 100.0)):
         d = json.loads(json.dumps(agg))
-        d["model"]["logit_mean"].update(mean=mean, sd=sd)
-        d["model"]["logit_sd"]["scale"] = scale
+        d["model"]["logit_mean"].update(mu=mean, sigma=sd)
+        d["model"]["logit_sd"]["sigma"] = scale
         cases.append((f"survival_aggregate N({mean:g}, {sd:g}) HN({scale:g})", d))
     _run_batch(tmp_path, cases)
 
@@ -139,12 +139,12 @@ def test_extreme_pooling_priors(tmp_path):
     pool = _fast_sampler(base_config(EXP / "international_pooling.toml"))
     pool["sensitivity"].update(leave_one_out=False, time_conversions=[])
     cases = []
-    for mean, sd, tau in ((-10.0, 0.1, {"family": "half_normal", "scale": 0.01}),
-                          (10.0, 100.0, {"family": "half_t", "nu": 1.0, "scale": 10.0}),
-                          (10.0, 0.1, {"family": "half_normal", "scale": 0.01})):
+    for mean, sd, tau in ((-10.0, 0.1, {"family": "half_normal", "sigma": 0.01}),
+                          (10.0, 100.0, {"family": "half_t", "nu": 1.0, "sigma": 10.0}),
+                          (10.0, 0.1, {"family": "half_normal", "sigma": 0.01})):
         d = json.loads(json.dumps(pool))
-        d["model"]["mu_prior"].update(mean=mean, sd=sd)
-        d["model"]["tau_prior"].update(tau)
+        d["model"]["mu_prior"].update(mu=mean, sigma=sd)
+        d["model"]["tau_prior"] = tau
         d["sensitivity"]["tau_priors"] = [tau]
         cases.append((f"pooling N({mean:g}, {sd:g}) {tau}", d))
     _run_batch(tmp_path, cases)

@@ -70,10 +70,12 @@ class Distribution(Strict):
         return self.label()
 
     def pymc(self, name: str, dims: str | tuple[str, ...] | None = None, **kw: Any):
-        """The PyMC random variable ``name`` of this prior (call inside a model context)."""
+        """The PyMC random variable ``name`` of this prior (call inside a model context);
+        ``kw`` go to the PyMC constructor and may replace a parameter by a tensor, e.g. a
+        ``pm.Data`` scale that refits change without recompiling."""
         import pymc as pm
 
-        return getattr(pm, self._pymc)(name, **self.params(), dims=dims, **kw)
+        return getattr(pm, self._pymc)(name, **{**self.params(), **kw}, dims=dims)
 
     def pymc_dist(self, **kw: Any):
         """The unnamed PyMC distribution (``pm.<Family>.dist``), e.g. a mixture component."""
