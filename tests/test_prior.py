@@ -117,6 +117,33 @@ def test_mixture_quantile_inverts_its_cdf_and_pymc_matches():
         np.testing.assert_allclose(pm.logp(rv, pts).eval(), m.logpdf(pts), rtol=1e-6)
 
 
+def test_a_mixture_table_from_toml_and_json_is_the_same_mixture():
+    toml = tomllib.loads("""p = { family = "mixture", weights = [0.8, 0.2], components = [
+        { family = "gamma", shape = 20.0, rate = 400.0 },
+        { family = "gamma", a = 1.0, b = 12.0 }]}""")
+    a = parse_prior(toml["p"])
+    b = parse_prior(json.loads('{"family": "mixture", "weights": [0.8, 0.2], "components": ['
+                               '{"family": "gamma", "alpha": 20.0, "beta": 400.0},'
+                               '{"family": "gamma", "alpha": 1.0, "beta": 12.0}]}'))
+    assert isinstance(a, Mixture)
+    assert a.label() == b.label() == "0.8 Gamma(20, 400) + 0.2 Gamma(1, 12)"
+    np.testing.assert_array_equal(a.p2, b.p2)
+
+
+@pytest.mark.parametrize("table, field", [
+    ({"weights": [0.5, 0.4], "components": [{"family": "beta"}, {"family": "beta"}]},
+     "p.weights"),
+    ({"weights": [1.0], "components": [{"family": "beta"}, {"family": "beta"}]}, "p.weights"),
+    ({"weights": [0.5, 0.5], "components": [{"family": "beta"}, {"family": "normal"}]},
+     "p.components"),
+    ({"weights": [1.0], "components": [{"family": "half_normal"}]}, "p.components[0].family"),
+])
+def test_bad_mixture_tables_name_the_field(table, field):
+    with pytest.raises(InputError) as err:
+        parse_prior({"family": "mixture", **table}, file="x.toml", prefix="p")
+    assert str(err.value).startswith(f"x.toml: {field}:")
+
+
 def test_mixture_components_round_trip():
     comps = [ns.Gamma(2.0, 30.0), ns.Gamma(1.0, 10.0)]
     mix = Mixture.of(comps, [0.25, 0.75])

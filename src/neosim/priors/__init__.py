@@ -19,8 +19,9 @@ from neosim.priors.dists import (
 )
 from neosim.priors.files import SCHEMA, Component, PriorFile, Source, read_prior, write_prior
 from neosim.priors.mixture import Mixture, mixture_of
-from neosim.priors.spec import FAMILIES, Prior, bounded, one_of, parse_prior
+from neosim.priors.spec import FAMILIES, MixtureTable, Prior, bounded, one_of, parse_prior
 
 __all__ = ["FAMILIES", "SCHEMA", "Beta", "Component", "Distribution", "Gamma", "HalfNormal",
-           "HalfStudentT", "LogNormal", "Mixture", "Normal", "Prior", "PriorFile", "Source",
-           "bounded", "mixture_of", "one_of", "parse_prior", "read_prior", "write_prior"]
+           "HalfStudentT", "LogNormal", "Mixture", "MixtureTable", "Normal", "Prior", "PriorFile",
+           "Source", "bounded", "mixture_of", "one_of", "parse_prior", "read_prior",
+           "write_prior"]

@@ -9,11 +9,11 @@ class.
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Self, Union
 
-from pydantic import Discriminator, Field, Tag, TypeAdapter, create_model
+from pydantic import Discriminator, Field, Tag, TypeAdapter, create_model, model_validator
 
-from neosim.config import validate
+from neosim.config import FieldError, Strict, validate
 from neosim.priors.dists import (
     Beta,
     Distribution,
@@ -23,6 +23,8 @@ from neosim.priors.dists import (
     LogNormal,
     Normal,
 )
+from neosim.priors.files import MAX_COMPONENTS
+from neosim.priors.mixture import Mixture
 
 #: every prior family (``family`` tag -> class); a config names only these
 FAMILIES: dict[str, type[Distribution]] = {
@@ -53,21 +55,47 @@ Prior = one_of(Beta, Gamma, Normal, LogNormal, HalfNormal, HalfStudentT)
 _ADAPTER: TypeAdapter = TypeAdapter(Prior)
 
 
-def parse_prior(data: Any, *, file: str = "<prior>", prefix: str = "") -> Distribution:
-    """The prior a TOML/JSON table describes (``family`` and its parameters).
+class MixtureTable(Strict):
+    """A mixture written as a table: ``{ family = "mixture", weights = [0.8, 0.2], components =
+    [{ family = "beta", alpha = 12.0, beta = 8.0 }, { family = "beta", alpha = 1.0, beta = 1.0 }]
+    }``: components all beta, all gamma or all normal, one weight each, weights summing to 1."""
+
+    family: Literal["mixture"] = "mixture"
+    weights: list[Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]] = Field(
+        min_length=1, max_length=MAX_COMPONENTS)
+    components: list[one_of(Beta, Gamma, Normal)] = Field(min_length=1,
+                                                          max_length=MAX_COMPONENTS)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if len(self.weights) != len(self.components):
+            raise FieldError("weights", f"needs one weight per component ({len(self.components)})")
+        if len({c.family for c in self.components}) != 1:
+            raise FieldError("components", "must be all beta, all gamma or all normal")
+        if abs(sum(self.weights) - 1.0) > 1e-6:
+            raise FieldError("weights", f"sum to {sum(self.weights):.6g}, not 1")
+        return self
+
+    def mixture(self) -> Mixture:
+        return Mixture.of(self.components, self.weights)
+
+
+def parse_prior(data: Any, *, file: str = "<prior>", prefix: str = "") -> Distribution | Mixture:
+    """The prior a TOML/JSON table describes (``family`` and its parameters, or a mixture).
 
     Parameters
     ----------
     data : dict
         E.g. ``{"family": "beta", "alpha": 1.0, "beta": 1.0}`` (a parsed TOML inline table or
-        JSON object); ``family`` is one of :data:`FAMILIES`.
+        JSON object); ``family`` is one of :data:`FAMILIES`, or ``"mixture"`` with ``weights``
+        and ``components`` (:class:`MixtureTable`).
     file, prefix : str
         Where the table came from (file and dotted field), for the error message.
 
     Returns
     -------
-    Distribution
-        The prior object (:class:`Beta`, :class:`Gamma`, ...).
+    Distribution or Mixture
+        The prior object (:class:`Beta`, :class:`Gamma`, ..., or a :class:`Mixture`).
 
     Raises
     ------
@@ -82,7 +110,13 @@ def parse_prior(data: Any, *, file: str = "<prior>", prefix: str = "") -> Distri
     >>> b = ns.parse_prior(json.loads('{"family": "gamma", "alpha": 1.0, "beta": 24.0}'))
     >>> a == b, a.label()
     (True, 'Gamma(1, 24)')
+    >>> robust = ns.parse_prior({"family": "mixture", "weights": [0.8, 0.2], "components": [
+    ...     {"family": "beta", "a": 12.0, "b": 8.0}, {"family": "beta", "a": 1.0, "b": 1.0}]})
+    >>> robust.label()
+    '0.8 Beta(12, 8) + 0.2 Beta(1, 1)'
     """
+    if isinstance(data, dict) and data.get("family") == "mixture":
+        return validate(MixtureTable, data, file=file, prefix=prefix).mixture()
     return validate(_Adapter, data, file=file, prefix=prefix)
 
 
