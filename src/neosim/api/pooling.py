@@ -117,13 +117,13 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
     return dt
 
 
-def ess(prior: Mixture, method: str = "elir", *, sigma: float | None = None) -> float:
-    """Effective sample size of a beta, gamma or normal mixture prior.
+def ess(prior: Any, method: str = "elir", *, sigma: float | None = None) -> float:
+    """Effective sample size of a beta, gamma or normal prior or mixture of them.
 
     Parameters
     ----------
-    prior : Mixture
-        E.g. ``ns.Mixture("beta", [0.8, 0.2], [12, 1], [8, 1])``.
+    prior : Mixture or Beta, Gamma, Normal
+        E.g. ``ns.Mixture("beta", [0.8, 0.2], [12, 1], [8, 1])`` or ``ns.Beta(12, 8)``.
     method : str
         ``"elir"`` (expected local-information ratio, Neuenschwander et al. 2020; default) or
         ``"moment"`` (moment matching).
@@ -138,17 +138,20 @@ def ess(prior: Mixture, method: str = "elir", *, sigma: float | None = None) -> 
     Examples
     --------
     >>> import neosim as ns
-    >>> round(ns.ess(ns.Mixture("beta", [1.0], [12.0], [8.0])), 6)   # Beta(a, b): a + b
+    >>> round(ns.ess(ns.Beta(12.0, 8.0)), 6)   # Beta(a, b): a + b
     20.0
     >>> robust = ns.Mixture("beta", [0.8, 0.2], [12.0, 1.0], [8.0, 1.0])
     >>> ns.ess(robust, "elir") < 20.0
     True
     """
     from neosim.models import ess as ess_module
+    from neosim.priors import Beta, Gamma, Normal
 
+    if isinstance(prior, Beta | Gamma | Normal):
+        prior = Mixture.of([prior])
     if not isinstance(prior, Mixture):
-        raise InputError(f"expected a neosim.Mixture (got {type(prior).__name__})",
-                         field="prior")
+        raise InputError(f"expected a neosim.Mixture or a Beta, Gamma or Normal prior (got "
+                         f"{type(prior).__name__})", field="prior")
     if method == "elir":
         return float(ess_module.ess_elir(prior, sigma=sigma))
     if method == "moment":
