@@ -147,7 +147,8 @@ def _run(prep, folder, progress, outcome_type):
         m = cfg.map
         best, fits = mixfit.auto_fit("beta", draws, k_max=m.k_max, criterion=m.criterion)
         check = mixfit.quantile_check(best.mixture, draws, tolerance_sd=m.quantile_tolerance_sd)
-        robust = mixfit.robustify(best.mixture, m.robust_weight, (m.vague.a, m.vague.b))
+        robust = mixfit.robustify(best.mixture, m.robust_weight,
+                                  (m.vague.alpha, m.vague.beta))
         ess_table = {
             name: {"moment": ess.ess_moment(mix), "elir": ess.ess_elir(mix),
                    "mean": mix.mean(), "sd": float(np.sqrt(mixfit.mixture_variance(mix)))}
@@ -173,7 +174,8 @@ def _run(prep, folder, progress, outcome_type):
         description = (
             f"{pf.description} Robust MAP prior: {1 - m.robust_weight:g} x MAP beta mixture "
             f"({best.mixture.weights.size} components, {m.criterion.upper()}) + "
-            f"{m.robust_weight:g} x Beta({m.vague.a:g}, {m.vague.b:g}). ESS (moment / ELIR): "
+            f"{m.robust_weight:g} x Beta({m.vague.alpha:g}, {m.vague.beta:g}). "
+            "ESS (moment / ELIR): "
             f"robust {ess_r['moment']:.1f} / {ess_r['elir']:.1f}, MAP {ess_m['moment']:.1f} / "
             f"{ess_m['elir']:.1f}.").strip()
         source = Source(experiment=cfg.experiment.name, config_sha256=folder.config_sha256,

@@ -16,7 +16,7 @@ from neosim.config import (
     SamplerSection,
     Strict,
 )
-from neosim.priors import HalfNormal, HalfStudentT, Normal, bounded, one_of
+from neosim.priors import Beta, HalfNormal, HalfStudentT, Normal, bounded, one_of
 
 FigureId = Annotated[str, Field(min_length=1)]
 
@@ -80,9 +80,9 @@ class ModelSection(Strict):
     tau_prior: TauPrior = TauHalfNormal()
 
 
-class BetaComponent(Strict):
-    a: PriorShape = 1.0
-    b: PriorShape = 1.0
+#: the vague component of the robust mixture: a beta prior (``a``/``b`` or ``alpha``/``beta``),
+#: shapes in [1e-3, 1e6]
+VaguePrior = bounded(Beta, alpha=(PriorShape, 1.0), beta=(PriorShape, 1.0))
 
 
 class MapSection(Strict):
@@ -93,7 +93,7 @@ class MapSection(Strict):
     criterion: Literal["aic", "bic"] = "bic"
     quantile_tolerance_sd: Annotated[float, Field(ge=1e-6, le=100.0, allow_inf_nan=False)] = 0.05
     robust_weight: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] = 0.2
-    vague: BetaComponent = BetaComponent()
+    vague: VaguePrior = VaguePrior()
 
 
 class PriorFileSection(Strict):
