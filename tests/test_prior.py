@@ -208,6 +208,21 @@ def test_bounded_narrows_the_numbers_and_keeps_the_class():
     assert ns.Beta(1e-5, 1.0).alpha == 1e-5  # the generic bound is wider
 
 
+def test_priors_pickle_for_workers():
+    """dask workers receive priors pickled: a bounded prior arrives as its family's class with
+    the same numbers (a class made at run time cannot be pickled by reference)."""
+    import pickle
+
+    from neosim.config import PriorShape
+
+    unit_beta = bounded(ns.Beta, alpha=(PriorShape, 1.0), beta=(PriorShape, 1.0))
+    for prior in (unit_beta(2.0, 3.0), ns.HalfStudentT(3, 1), FROM_TOML["lognormal"]):
+        back = pickle.loads(pickle.dumps(prior))
+        assert type(back) is FAMILIES[prior.family] and back.params() == prior.params()
+    mix = pickle.loads(pickle.dumps(Mixture.of([ns.Beta(12, 8), ns.Beta(1, 1)], [0.8, 0.2])))
+    assert mix.label() == "0.8 Beta(12, 8) + 0.2 Beta(1, 1)"
+
+
 def test_draw_order_is_the_historical_one():
     """The numpy draws are exactly the expressions neosim's SBC and prior draws used before the
     prior objects existed (so seeded results do not move)."""

@@ -134,7 +134,16 @@ def _bounded(cls: type[Distribution], spec: tuple[tuple[str, Any, Any], ...]):
     for name, tp, default in spec:
         alias = cls.model_fields[name].validation_alias
         fields[name] = (Annotated[tp, Field(validation_alias=alias)], default)
-    return create_model(cls.__name__, __base__=cls, __module__=cls.__module__, **fields)
+    new = create_model(cls.__name__, __base__=cls, __module__=cls.__module__, **fields)
+    new.__reduce__ = _reduce_to_family  # picklable (dask workers) as its family's own class
+    return new
+
+
+def _reduce_to_family(self: Distribution):
+    """Pickle a bounded prior as its family's class with the same numbers (the bounds were
+    checked when it was made; a class made at run time cannot be pickled by reference)."""
+    family = FAMILIES[self.family]
+    return family.model_validate, (self.model_dump(),)
 
 
 def bounded(cls: type[Distribution], **fields: tuple[Any, Any]) -> type[Distribution]:
