@@ -55,7 +55,10 @@ class Distribution(Strict):
         if len(args) > len(self._params):
             raise TypeError(f"{type(self).__name__} takes at most {len(self._params)} "
                             "positional arguments")
-        kw.update(zip(self._params, args, strict=False))
+        for name, value in zip(self._params, args, strict=False):
+            if name in kw:
+                raise TypeError(f"{type(self).__name__} got {name} twice")
+            kw[name] = value
         super().__init__(**kw)
 
     def params(self) -> dict[str, float]:
@@ -76,12 +79,6 @@ class Distribution(Strict):
         import pymc as pm
 
         return getattr(pm, self._pymc)(name, **{**self.params(), **kw}, dims=dims)
-
-    def pymc_dist(self, **kw: Any):
-        """The unnamed PyMC distribution (``pm.<Family>.dist``), e.g. a mixture component."""
-        import pymc as pm
-
-        return getattr(pm, self._pymc).dist(**self.params(), **kw)
 
     def sample(self, size: int | tuple[int, ...] | None, rng: np.random.Generator) -> Any:
         """Draws (numpy) in this family's fixed order of random numbers."""
