@@ -223,6 +223,13 @@ class LogNormal(Distribution):
     def median(self) -> float:
         return math.exp(self.mu)
 
+    def pymc(self, name: str, dims: str | tuple[str, ...] | None = None, **kw: Any):
+        # mu as a float64 scalar (np.log of the median), as neosim's log-normal priors have always
+        # been built; PyTensor makes a Python float that is exact in float32 (mu = 0) a float32
+        # constant, which moves the posterior (the other parameters go in as Python floats, as
+        # they always did)
+        return super().pymc(name, dims, **{"mu": np.float64(self.mu), **kw})
+
     def sample(self, size, rng):
         return self.median * np.exp(rng.normal(0.0, self.sigma, size))
 
