@@ -174,6 +174,12 @@ def _constraints(meta: list) -> list:
 def _pick(tp: Any, sample: Any) -> Any:
     """The member of a union that ``sample`` (the data at this level) belongs to."""
     members = _members(tp)
+    if isinstance(sample, dict) and "family" in sample:  # a prior union: its family tag picks
+        for m in members:
+            base, _ = _unwrap(m, [])
+            if (isinstance(base, type) and issubclass(base, BaseModel) and "family" in
+                    base.model_fields and base.model_fields["family"].default == sample["family"]):
+                return m
     for m in members:
         base, _ = _unwrap(m, [])
         origin = typing.get_origin(base) or base

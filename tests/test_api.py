@@ -172,8 +172,9 @@ def test_fit_survival_refuses_bad_frames():
     assert exc.value.field == "t"
     ok = df.assign(d=[1, 0])
     for kw, field in (({"family": "gompertz"}, "family"), ({"family": "piecewise"}, "cuts"),
-                      ({"priors": {"hazard_c": 1.0}}, "priors"),
-                      ({"priors": {"hazard_a": -1.0}}, "priors.hazard_a"),
+                      ({"priors": {"hazard_c": 1.0}}, "priors.hazard_c"),
+                      ({"priors": {"hazard_a": 1.0}}, "priors.hazard_a"),  # the old spelling
+                      ({"priors": {"hazard": ns.Gamma(1.0, 1e7)}}, "priors.hazard.beta"),
                       ({"group": "g", "df": ok.assign(g=["a", None])}, "g")):
         frame = kw.pop("df", ok)
         with pytest.raises(InputError) as exc:

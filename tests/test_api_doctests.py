@@ -14,7 +14,8 @@ import neosim as ns
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["neosim.api.design", "neosim.api.simulation", "neosim.api.fit", "neosim.api.pooling",
-           "neosim.api.runs", "neosim.priors"]
+           "neosim.api.runs", "neosim.priors.dists", "neosim.priors.mixture", "neosim.priors.files",
+           "neosim.priors.spec"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -68,7 +68,7 @@ def test_exponential_arms_match_their_exact_gamma_posteriors(prior):
                  for a, b in zip(t, c, strict=True)]
     df = pd.DataFrame(rows).sample(frac=1.0, random_state=3)  # arms interleaved
     dt = ns.fit_survival(df, time="months", event="died", group="arm", family="exponential",
-                         priors={"hazard_a": prior[0], "hazard_b": prior[1]}, seed=21,
+                         priors={"hazard": ns.Gamma(*prior)}, seed=21,
                          draws=2000, chains=4)
     post = dt["posterior"]["hazard_per_month"]
     assert list(post["group"].values) == list(df["arm"].unique())  # order of appearance

@@ -114,10 +114,13 @@ def test_extreme_priors_through_the_sampler(tmp_path):
     ipd = _fast_sampler(base_config(EXP / "ipd_survival_synthetic.toml"))
     ipd["data"]["synthetic"]["n"] = 30
     ipd["sampler"]["draws"] = 50  # PSIS-LOO needs 100 draws
-    low = dict(hazard_a=1e-3, hazard_b=1e-3, shape_median=0.05, shape_sd_log=5.0,
-               scale_median_months=0.01, scale_sd_log=5.0, cure_alpha=1e-3, cure_beta=1e-3)
-    high = dict(hazard_a=1e6, hazard_b=1e6, shape_median=20.0, shape_sd_log=0.01,
-                scale_median_months=1200.0, scale_sd_log=0.01, cure_alpha=1e6, cure_beta=1e6)
+    def tables(a, shape, sd_log, scale):
+        return dict(hazard={"family": "gamma", "alpha": a, "beta": a},
+                    shape={"family": "lognormal", "median": shape, "sigma": sd_log},
+                    scale_months={"family": "lognormal", "median": scale, "sigma": sd_log},
+                    cure_fraction={"family": "beta", "alpha": a, "beta": a})
+
+    low, high = tables(1e-3, 0.05, 5.0, 0.01), tables(1e6, 20.0, 0.01, 1200.0)
     for label, priors in (("low", low), ("high", high)):
         d = json.loads(json.dumps(ipd))
         d["models"]["priors"].update(priors)
@@ -126,8 +129,8 @@ def test_extreme_priors_through_the_sampler(tmp_path):
     agg["sensitivity"].update(fixed_transplanted=False, logit_sd_scales=[1e-3, 100.0])
     for mean, sd, scale in ((-1e3, 1e-3, 1e-3), (1e3, 100.0, 100.0)):
         d = json.loads(json.dumps(agg))
-        d["model"]["logit_mean"].update(mean=mean, sd=sd)
-        d["model"]["logit_sd"]["scale"] = scale
+        d["model"]["logit_mean"].update(mu=mean, sigma=sd)
+        d["model"]["logit_sd"]["sigma"] = scale
         cases.append((f"survival_aggregate N({mean:g}, {sd:g}) HN({scale:g})", d))
     _run_batch(tmp_path, cases)
 
@@ -136,12 +139,12 @@ def test_extreme_pooling_priors(tmp_path):
     pool = _fast_sampler(base_config(EXP / "international_pooling.toml"))
     pool["sensitivity"].update(leave_one_out=False, time_conversions=[])
     cases = []
-    for mean, sd, tau in ((-10.0, 0.1, {"family": "half_normal", "scale": 0.01}),
-                          (10.0, 100.0, {"family": "half_t", "nu": 1.0, "scale": 10.0}),
-                          (10.0, 0.1, {"family": "half_normal", "scale": 0.01})):
+    for mean, sd, tau in ((-10.0, 0.1, {"family": "half_normal", "sigma": 0.01}),
+                          (10.0, 100.0, {"family": "half_t", "nu": 1.0, "sigma": 10.0}),
+                          (10.0, 0.1, {"family": "half_normal", "sigma": 0.01})):
         d = json.loads(json.dumps(pool))
-        d["model"]["mu_prior"].update(mean=mean, sd=sd)
-        d["model"]["tau_prior"].update(tau)
+        d["model"]["mu_prior"].update(mu=mean, sigma=sd)
+        d["model"]["tau_prior"] = tau
         d["sensitivity"]["tau_priors"] = [tau]
         cases.append((f"pooling N({mean:g}, {sd:g}) {tau}", d))
     _run_batch(tmp_path, cases)

@@ -205,14 +205,14 @@ def test_aggregate_draw_respects_the_transplanted_prior():
 def test_pooling_draw_simulates_binomial_studies_in_whole_patients():
     from neosim.models.evidence import StudyLikelihood
     from neosim.models.pooling import sbc_build, sbc_draw, sbc_studies
-    from neosim.models.pooling_quadrature import TauPrior
+    from neosim.priors import HalfStudentT, Normal
 
     studies = sbc_studies([
         StudyLikelihood("a", "a", "a", "normal", y=-1.0, s=0.3),
         StudyLikelihood("b", "b", "b", "binomial", k=3.6, n=9.4),
         StudyLikelihood("c", "c", "c", "binomial", k=4.0, n=10.0)])
     assert [st.n for st in studies[1:]] == [9.0, 10.0]
-    args = (studies, 0.0, 2.0, TauPrior("half_t", 1.0, 3.0))
+    args = (studies, Normal(0.0, 2.0), HalfStudentT(3.0, 1.0))
     model = sbc_build(*args)
     for r in range(50):
         truth, d = sbc_draw(args, seeds.rng(4, r))

@@ -153,12 +153,13 @@ def test_parameter_recovery_binomial():
     import nutpie
 
     from neosim.models.frequencies import BinomialData, build_model
+    from neosim.priors import Beta
 
     rng = np.random.default_rng(2024)
     truth = np.array([0.07, 0.3])
     n = np.array([116, 41])
     model = build_model([("neonatal_fraction", BinomialData(("ALL", "AML"), (8, 3), (116, 41)),
-                          1.0, 1.0)])
+                          Beta(1.0, 1.0))])
     compiled = nutpie.compile_pymc_model(model)
     reps, covered = 60, np.zeros(2)
     widths = []

@@ -10,9 +10,10 @@ from scipy import integrate, stats
 from neosim.errors import InputError
 from neosim.models import families as fm
 from neosim.models.survival import Priors
+from neosim.priors import Beta, Gamma, LogNormal
 
-PRIORS = Priors(hazard_a=2.0, hazard_b=40.0, shape_median=1.0, shape_sd_log=0.3,
-                scale_median_months=24.0, scale_sd_log=0.6, cure_alpha=2.0, cure_beta=3.0)
+PRIORS = Priors(hazard=Gamma(2.0, 40.0), shape=LogNormal(median=1.0, sigma=0.3),
+               scale_months=LogNormal(median=24.0, sigma=0.6), cure_fraction=Beta(2.0, 3.0))
 T = np.array([0.5, 3.0, 7.0, 15.0, 30.0, 80.0])
 
 

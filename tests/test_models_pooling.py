@@ -8,18 +8,19 @@ import pytest
 from neosim import inference, sampling
 from neosim.models.evidence import StudyLikelihood
 from neosim.models.pooling import REPORTED, build_model, map_draws
-from neosim.models.pooling_quadrature import TauPrior, fit_grid, summarize_grid
+from neosim.models.pooling_quadrature import fit_grid, summarize_grid
+from neosim.priors import HalfNormal, HalfStudentT
 
 Z_MAX = 4.5  # |MCMC - exact| in Monte-Carlo SEs; ~12 comparisons per test
 
 
 def _compare(studies, tau_prior, seed):
-    model = build_model(studies, mu_mean=0.0, mu_sd=2.0, tau_prior=tau_prior)
+    model = build_model(studies, tau_prior=tau_prior)
     dt = sampling.sample(model, sampling.SamplerSettings(4, 2000, 1000, 0.99, 2), seed=seed)
     summary = inference.summarize(dt, list(REPORTED))
     assert int(dt["sample_stats"]["diverging"].sum()) == 0
     labels = [st.figure_id for st in studies]
-    exact = summarize_grid(fit_grid(studies, mu_mean=0.0, mu_sd=2.0, tau_prior=tau_prior),
+    exact = summarize_grid(fit_grid(studies, tau_prior=tau_prior),
                            labels)
     exact["map_survival_mean"] = exact["map_survival"]
     checked = 0
@@ -41,7 +42,7 @@ def test_normal_likelihood_posterior_matches_quadrature():
     s = [0.57, 0.22, 0.23, 0.26, 0.77]
     studies = [StudyLikelihood(f"s{i}", f"s{i}", f"s{i}", "normal", y=a, s=b)
                for i, (a, b) in enumerate(zip(y, s, strict=True))]
-    dt, exact = _compare(studies, TauPrior("half_normal", 1.0), seed=11)
+    dt, exact = _compare(studies, HalfNormal(1.0), seed=11)
     # MAP predictive draws: their mean against the integrated predictive
     post = dt["posterior"]
     draws = map_draws(post["mu"].values, post["tau"].values, 4, np.random.default_rng(5))
@@ -54,4 +55,4 @@ def test_binomial_likelihood_with_half_t_prior_matches_quadrature():
     k, n = [2.0, 5.0, 3.0, 9.0], [9.0, 12.0, 10.0, 20.0]
     studies = [StudyLikelihood(f"b{i}", f"b{i}", f"b{i}", "binomial", k=a, n=b)
                for i, (a, b) in enumerate(zip(k, n, strict=True))]
-    _compare(studies, TauPrior("half_t", 0.5, 3.0), seed=12)
+    _compare(studies, HalfStudentT(3.0, 0.5), seed=12)

@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from neosim.models.evidence import StudyLikelihood
-from neosim.models.pooling_quadrature import TauPrior, fit_grid, summarize_grid
+from neosim.models.pooling_quadrature import fit_grid, summarize_grid
+from neosim.priors import HalfNormal, HalfStudentT
 
 
 def normal_studies():
@@ -19,7 +20,7 @@ def normal_studies():
 
 def test_normal_likelihood_matches_closed_form_marginal_on_a_dense_grid():
     studies, y, s = normal_studies()
-    post = fit_grid(studies, mu_mean=0.0, mu_sd=2.0, tau_prior=TauPrior("half_normal", 1.0))
+    post = fit_grid(studies, tau_prior=HalfNormal(1.0))
     got = summarize_grid(post, [st.figure_id for st in studies])
     # independent: trapezoid over a dense (mu, tau) rectangle with the exact marginal
     # y_i | mu, tau ~ N(mu, sqrt(s_i^2 + tau^2)); the half-normal tail beyond 7 is < 1e-11
@@ -54,8 +55,8 @@ def test_binomial_likelihood_matches_brute_force():
     n = np.array([9.0, 12.0, 10.0])
     studies = [StudyLikelihood(f"b{i}", f"b{i}", f"b{i}", "binomial", k=a, n=b)
                for i, (a, b) in enumerate(zip(k, n, strict=True))]
-    tp = TauPrior("half_normal", 0.5)
-    post = fit_grid(studies, mu_mean=0.0, mu_sd=2.0, tau_prior=tp)
+    tp = HalfNormal(0.5)
+    post = fit_grid(studies, tau_prior=tp)
     got = summarize_grid(post, [st.figure_id for st in studies])
     # independent: mu trapezoid x tau by prior quantiles x theta = mu + tau z by trapezoid in z
     mu = np.linspace(-5, 3, 201)
@@ -76,8 +77,8 @@ def test_binomial_likelihood_matches_brute_force():
 
 
 def test_half_t_prior_nodes_follow_its_quantiles():
-    tp = TauPrior("half_t", 2.0, 3.0)
-    assert tp.ppf(0.5) == pytest.approx(2.0 * stats.t.ppf(0.75, 3.0))
+    tp = HalfStudentT(3.0, 2.0)
+    assert tp.quantile(0.5) == pytest.approx(2.0 * stats.t.ppf(0.75, 3.0))
     x = np.linspace(0, 30, 300001)
     assert np.trapezoid(tp.pdf(x), x) == pytest.approx(1.0 - 2 * stats.t.sf(15, 3), abs=1e-6)
 

@@ -7,10 +7,11 @@ import pytest
 from scipy import stats
 
 from neosim.models import survival as sv
+from neosim.priors import Beta, Gamma, LogNormal
 
 FAMILIES = [sv.make_family(name, cuts=(6.0, 24.0)) for name in sv.FAMILIES]
-PRIORS = sv.Priors(hazard_a=2.0, hazard_b=40.0, shape_median=1.0, shape_sd_log=0.3,
-                   scale_median_months=24.0, scale_sd_log=0.6, cure_alpha=2.0, cure_beta=3.0)
+PRIORS = sv.Priors(hazard=Gamma(2.0, 40.0), shape=LogNormal(median=1.0, sigma=0.3),
+                   scale_months=LogNormal(median=24.0, sigma=0.6), cure_fraction=Beta(2.0, 3.0))
 
 
 def _params(family, seed=0):
@@ -126,7 +127,7 @@ def test_conjugate_posterior_counts_events_and_exposure():
     pw = sv.make_family("piecewise", cuts=(6.0,))
     data = sv.SurvivalData(np.array([2.0, 8.0, 10.0]), np.array([1, 0, 1]), np.array([0, 0, 1]),
                            ("ALL", "AML"))
-    post = sv.conjugate_gamma_posterior(pw, data, sv.Priors(hazard_a=1.0, hazard_b=10.0))
+    post = sv.conjugate_gamma_posterior(pw, data, sv.Priors(hazard=Gamma(1.0, 10.0)))
     assert post["hazard_per_month[ALL, 0-6]"] == (2.0, 10.0 + 2.0 + 6.0)
     assert post["hazard_per_month[ALL, 6+]"] == (1.0, 10.0 + 2.0)
     assert post["hazard_per_month[AML, 6+]"] == (2.0, 10.0 + 4.0)

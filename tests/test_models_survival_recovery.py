@@ -13,12 +13,13 @@ from scipy import stats
 
 from neosim import sampling
 from neosim.models import survival as sv
+from neosim.priors import Beta, Gamma, LogNormal
 
 SIZES = (11, 50, 500)
 REPLICATES = 40
 SUBTYPES = ("ALL", "AML")
-PRIORS = sv.Priors(hazard_a=2.0, hazard_b=40.0, shape_median=1.0, shape_sd_log=0.3,
-                   scale_median_months=24.0, scale_sd_log=0.6, cure_alpha=2.0, cure_beta=3.0)
+PRIORS = sv.Priors(hazard=Gamma(2.0, 40.0), shape=LogNormal(median=1.0, sigma=0.3),
+                   scale_months=LogNormal(median=24.0, sigma=0.6), cure_fraction=Beta(2.0, 3.0))
 SETTINGS = sampling.SamplerSettings(chains=2, draws=500, tune=500, target_accept=0.9, cores=2)
 
 

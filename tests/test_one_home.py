@@ -1,4 +1,5 @@
-"""One home each: seeds, the sampler and config paths are derived in one module only."""
+"""One home each: seeds, the sampler, config paths and prior distributions are derived in one
+module (or package) only."""
 
 from __future__ import annotations
 
@@ -47,3 +48,23 @@ def test_only_sampling_calls_nutpie():
 
 def test_only_inputs_resolves_config_paths():
     assert _homes(_calls("is_absolute")) == {"inputs.py"}
+
+
+def _defines(names: set[str]):
+    return lambda n: isinstance(n, ast.FunctionDef | ast.ClassDef) and n.name in names
+
+
+def test_only_priors_defines_prior_distributions():
+    """A prior distribution (its PyMC variable, numpy draws, density) is written in
+    ``neosim/priors`` only; models and config sections use its objects."""
+    assert _homes(_defines({"pymc", "pdf", "logpdf", "cdf", "ppf", "Distribution", "Mixture"})) \
+        <= {"priors/dists.py", "priors/mixture.py"}
+    pm_priors = {"Beta", "Gamma", "LogNormal", "HalfNormal", "HalfStudentT", "HalfCauchy",
+                 "NormalMixture", "Mixture"}
+    assert _homes(lambda n: isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                  and isinstance(n.func.value, ast.Name) and n.func.value.id == "pm"
+                  and n.func.attr in pm_priors) <= {"priors/mixture.py"}
+    draws = set().union(*(_homes(_calls(f)) for f in ("beta", "gamma", "standard_t",
+                                                       "lognormal")))
+    # the accrual kind draws a gamma *posterior* of incidence (counts and births), not a prior
+    assert draws == {"priors/dists.py", "priors/mixture.py", "experiments/accrual/prepare.py"}

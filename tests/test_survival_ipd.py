@@ -146,7 +146,9 @@ def test_findings_carry_the_exact_gamma_posteriors_beside_the_mcmc_mean():
     data = sv.SurvivalData(time=np.array([2.0, 6.0, 9.0, 3.0, 12.0]),
                            event=np.array([1, 1, 0, 1, 0]),
                            subtype_index=np.array([0, 0, 0, 1, 1]), subtypes=("ALL", "AML"))
-    priors = sv.Priors(hazard_a=1.0, hazard_b=10.0)
+    from neosim.priors import Gamma
+
+    priors = sv.Priors(hazard=Gamma(1.0, 10.0))
     pw = make_family("piecewise", (6.0,))
     exact = sv.conjugate_gamma_posterior(pw, data, priors)
     # fake draws: each hazard's draws centred on its exact mean, so a mix-up shows

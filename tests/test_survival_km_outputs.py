@@ -80,7 +80,7 @@ def test_findings_give_the_kaplan_meier_median_with_its_interval():
     data = sv.SurvivalData(np.asarray(TIME, float), np.asarray(EVENT), np.asarray(ARM),
                            ("Maintained", "Nonmaintained"))
     prep = SimpleNamespace(data=data, ipd=SimpleNamespace(synthetic=False), description="aml",
-                           spec=None)
+                           spec=None, families=[])
     out = findings(prep, {}, _groups(), pd.DataFrame(index=["exponential"]))
     med = out["kaplan_meier_median_months"]
     # R print(survfit(...)): 31 (18, NA) and 23 (8, NA)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from neosim.models import survival as sv
+from neosim.priors import Gamma
 from neosim.survival.nonparametric import kaplan_meier
 
 # tests/reference/survival_cases.R, "PWE": events and exposure per interval of survSplit(cut=6, 24)
@@ -59,7 +60,7 @@ def _data(case):
 def test_piecewise_death_at_cut_counts_in_interval_ending_there():
     family = sv.make_family("piecewise", cuts=(6.0, 24.0))
     data = sv.SurvivalData(PWE_TIME, PWE_EVENT, np.zeros(10, int), ("ALL",))
-    post = sv.conjugate_gamma_posterior(family, data, sv.Priors(hazard_a=1.0, hazard_b=2.0))
+    post = sv.conjugate_gamma_posterior(family, data, sv.Priors(hazard=Gamma(1.0, 2.0)))
     shapes, rates = zip(*post.values(), strict=True)
     assert np.subtract(shapes, 1.0).tolist() == list(PWE_EVENTS)
     np.testing.assert_allclose(np.subtract(rates, 2.0), PWE_EXPOSURE, rtol=1e-15)

@@ -3,7 +3,9 @@
 The public Python API is the names in ``__all__``, imported as ``import neosim as ns``::
 
     ns.TrialDesign, ns.sample_size, ns.power, ns.simulate, ns.accrual   # trial design
-    ns.fit_proportions, ns.fit_survival, ns.pool, ns.Mixture, ns.ess    # Bayesian fits, priors
+    ns.fit_proportions, ns.fit_survival, ns.pool, ns.ess                # Bayesian fits
+    ns.Beta, ns.Gamma, ns.Normal, ns.LogNormal, ns.HalfNormal,          # priors (neosim.priors)
+    ns.HalfStudentT, ns.Mixture, ns.parse_prior, ns.read_prior, ns.write_prior
     ns.run, ns.read_run, ns.read_simulation, ns.read_posterior          # configured experiments
 
 Each name is loaded on first use (PEP 562), so ``import neosim`` stays light: the command line
@@ -37,6 +39,15 @@ _LAZY = {
     "pool": "neosim.api.pooling",
     "ess": "neosim.api.pooling",
     "Mixture": "neosim.priors",
+    "Beta": "neosim.priors",
+    "Gamma": "neosim.priors",
+    "Normal": "neosim.priors",
+    "LogNormal": "neosim.priors",
+    "HalfNormal": "neosim.priors",
+    "HalfStudentT": "neosim.priors",
+    "parse_prior": "neosim.priors",
+    "read_prior": "neosim.priors",
+    "write_prior": "neosim.priors",
     "run": "neosim.api.runs",
     "read_run": "neosim.api.runs",
     "read_simulation": "neosim.api.runs",
@@ -45,9 +56,10 @@ _LAZY = {
 }
 
 __all__ = [
-    "EventPower", "Mixture", "Run", "TrialDesign", "__version__", "accrual", "analyses", "ess",
-    "fit_proportions", "fit_survival", "pool", "power", "read_posterior", "read_run",
-    "read_simulation", "run", "sample_size", "simulate",
+    "Beta", "EventPower", "Gamma", "HalfNormal", "HalfStudentT", "LogNormal", "Mixture", "Normal",
+    "Run", "TrialDesign", "__version__", "accrual", "analyses", "ess", "fit_proportions",
+    "fit_survival", "parse_prior", "pool", "power", "read_posterior", "read_prior", "read_run",
+    "read_simulation", "run", "sample_size", "simulate", "write_prior",
 ]
 
 if TYPE_CHECKING:  # static checkers and IDEs see the real objects
@@ -57,7 +69,18 @@ if TYPE_CHECKING:  # static checkers and IDEs see the real objects
     from neosim.api.runs import Run, read_posterior, read_run, read_simulation, run
     from neosim.api.simulation import analyses, simulate
     from neosim.design.spec import TrialDesign
-    from neosim.priors import Mixture
+    from neosim.priors import (
+        Beta,
+        Gamma,
+        HalfNormal,
+        HalfStudentT,
+        LogNormal,
+        Mixture,
+        Normal,
+        parse_prior,
+        read_prior,
+        write_prior,
+    )
 
 
 def __getattr__(name: str) -> Any:

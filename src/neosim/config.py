@@ -80,6 +80,8 @@ def input_error_from_validation(exc: ValidationError, *, file: str, prefix: str 
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, FieldError):
         loc = (*loc, *cause.field.split("."))
+    if "discriminator" in first.get("ctx", {}):  # a tagged union's bad or missing tag: its key
+        loc = (*loc, str(first["ctx"]["discriminator"]).strip("'"))
     field = format_location(loc)
     if prefix:
         field = f"{prefix}.{field}" if field else prefix
@@ -168,14 +170,6 @@ class ExperimentSection(Strict):
     title: str = ""
     question: str = ""
     seed: Seed = 20060901
-
-
-class BetaPrior(Strict):
-    """A Beta(alpha, beta) prior for a proportion; the default Beta(1, 1) is uniform."""
-
-    family: Literal["beta"] = "beta"
-    alpha: PriorShape = 1.0
-    beta: PriorShape = 1.0
 
 
 class SamplerSection(Strict):

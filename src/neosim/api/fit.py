@@ -104,6 +104,7 @@ def fit_proportions(counts: Mapping[str, tuple[int, int]], *,
     """
     from neosim import sampling
     from neosim.models import frequencies as fq
+    from neosim.priors import Beta
 
     if not isinstance(counts, Mapping) or not 1 <= len(counts) <= MAX_GROUPS:
         raise InputError(f"must be a mapping of 1 to {MAX_GROUPS} groups to (k, n) "
@@ -130,13 +131,13 @@ def fit_proportions(counts: Mapping[str, tuple[int, int]], *,
     import pymc as pm
 
     with pm.Model() as model:
-        fq.add_proportions(data, a, b)
+        fq.add_proportions(data, Beta(a, b))
     return sampling.sample(model, settings, _seed(seed))
 
 
 def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None = None,
                  family: str = "exponential", cuts: tuple[float, ...] = (),
-                 priors: Mapping[str, float] | None = None, seed: int, draws: int = 1000,
+                 priors: Mapping[str, Any] | None = None, seed: int, draws: int = 1000,
                  tune: int = 1000, chains: int = 4, cores: int | None = None,
                  target_accept: float = 0.8) -> xr.DataTree:
     """Fit a parametric survival family to right-censored times in a pandas DataFrame (NUTS).
@@ -154,8 +155,9 @@ def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None =
     family : str
         ``"exponential"``, ``"weibull"``, ``"piecewise"`` (needs ``cuts``, months) or ``"cure"``.
     priors : mapping, optional
-        Fields of :class:`neosim.models.survival.Priors`, e.g. ``{"hazard_a": 1, "hazard_b":
-        24}`` for ``hazard ~ Gamma(1, rate=24)`` per month (the default).
+        Prior objects by name (:class:`neosim.models.survival.Priors`), e.g. ``{"hazard":
+        ns.Gamma(1, 24)}`` for ``hazard ~ Gamma(1, rate=24)`` per month (the default);
+        ``shape``, ``scale_months`` (log-normal) and ``cure_fraction`` (beta) for the others.
     seed, draws, tune, chains, cores, target_accept
         As :func:`fit_proportions`.
 
@@ -179,6 +181,7 @@ def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None =
     """
     import numpy as np
 
+    from neosim.config import validate
     from neosim.models import survival as sv
     from neosim.survival.analysis import fit_family
 
@@ -220,11 +223,9 @@ def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None =
         raise InputError(str(exc).strip("'\""), field="family") from None
     except ValueError as exc:
         raise InputError(str(exc), field="cuts") from None
-    unknown = sorted(set(priors or {}) - set(sv.Priors.__dataclass_fields__))
-    if unknown:
-        raise InputError(f"unknown prior field {unknown[0]!r} (known: "
-                         f"{', '.join(sv.Priors.__dataclass_fields__)})", field="priors")
-    pri = sv.Priors(**{k: _positive(v, f"priors.{k}") for k, v in (priors or {}).items()})
+    if not isinstance(priors or {}, Mapping):
+        raise InputError("must be a mapping of prior name to prior object", field="priors")
+    pri = validate(sv.Priors, dict(priors or {}), file="", prefix="priors")
     data = sv.SurvivalData(time=t, event=d.astype(np.int64),
                            subtype_index=index.astype(np.int64), subtypes=labels)
     settings = _settings(draws, tune, chains, cores, target_accept)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from neosim.errors import InputError
 from neosim.priors import Mixture
@@ -21,7 +21,7 @@ __all__ = ["Mixture", "ess", "pool"]
 
 
 def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[float, float] = (
-        0.0, 2.0), tau_prior: str = "half_normal", tau_scale: float = 1.0, tau_nu: float = 3.0,
+        0.0, 2.0), tau_prior: Any = "half_normal", tau_scale: float = 1.0, tau_nu: float = 3.0,
          map_replicates: int = 10, draws: int = 1000, tune: int = 1000, chains: int = 4,
          cores: int | None = None, target_accept: float = 0.9) -> xr.DataTree:
     """Pool study proportions ``k / n`` with a random-effects model and draw its MAP prior.
@@ -39,7 +39,8 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
     mu_prior : (float, float)
         Mean and SD of the population logit.
     tau_prior, tau_scale, tau_nu
-        ``"half_normal"`` (scale) or ``"half_t"`` (``nu``, scale) prior of the between-study SD.
+        ``"half_normal"`` (scale) or ``"half_t"`` (``nu``, scale) prior of the between-study SD,
+        or the prior object itself (``ns.HalfNormal(1.0)``, ``ns.HalfStudentT(3, 1)``).
     map_replicates : int
         MAP draws per posterior draw.
     draws, tune, chains, cores, target_accept
@@ -70,7 +71,7 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
     from neosim.api.fit import _positive, _seed, _settings
     from neosim.models import pooling
     from neosim.models.evidence import StudyLikelihood
-    from neosim.models.pooling_quadrature import TauPrior
+    from neosim.priors import HalfNormal, HalfStudentT, Normal
 
     if not isinstance(studies, Mapping) or not 1 <= len(studies) <= 1000:
         raise InputError("must be a mapping of 1 to 1000 studies to (k, n)", field="studies")
@@ -86,23 +87,27 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
         likelihoods.append(StudyLikelihood(figure_id=name, study_id=name, label=name,
                                            kind="binomial", k=float(pair[0]),
                                            n=float(pair[1])))
-    if tau_prior not in ("half_normal", "half_t"):
-        raise InputError(f"must be 'half_normal' or 'half_t' (got {tau_prior!r})",
-                         field="tau_prior")
+    if isinstance(tau_prior, HalfNormal | HalfStudentT):  # a prior object: used as it is
+        tau = tau_prior
+    elif tau_prior in ("half_normal", "half_t"):
+        scale = _positive(tau_scale, "tau_scale")
+        tau = (HalfNormal(scale) if tau_prior == "half_normal"
+               else HalfStudentT(_positive(tau_nu, "tau_nu"), scale))
+    else:
+        raise InputError(f"must be 'half_normal', 'half_t' or a HalfNormal/HalfStudentT prior "
+                         f"(got {tau_prior!r})", field="tau_prior")
     if (not isinstance(mu_prior, tuple | list) or len(mu_prior) != 2
             or not all(isinstance(x, int | float) and math.isfinite(x) for x in mu_prior)
             or abs(mu_prior[0]) > 100):
         raise InputError(f"must be (mean, sd) of the logit (got {mu_prior!r})",
                          field="mu_prior")
-    sd = _positive(mu_prior[1], "mu_prior[1]")
-    tau = TauPrior(tau_prior, _positive(tau_scale, "tau_scale"), _positive(tau_nu, "tau_nu"))
+    mu = Normal(float(mu_prior[0]), _positive(mu_prior[1], "mu_prior[1]"))
     if isinstance(map_replicates, bool) or not isinstance(map_replicates, int) or not (
             1 <= map_replicates <= 1000):
         raise InputError("must be an integer in [1, 1000]", field="map_replicates")
     settings = _settings(draws, tune, chains, cores, target_accept)
     seed = _seed(seed)
-    model = pooling.build_model(likelihoods, mu_mean=float(mu_prior[0]), mu_sd=sd,
-                                tau_prior=tau)
+    model = pooling.build_model(likelihoods, mu_prior=mu, tau_prior=tau)
     dt = sampling.sample(model, settings, seed)
     post = dt["posterior"]
     draws_ = pooling.map_predictive(post, map_replicates, seed)
@@ -112,13 +117,13 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
     return dt
 
 
-def ess(prior: Mixture, method: str = "elir", *, sigma: float | None = None) -> float:
-    """Effective sample size of a beta, gamma or normal mixture prior.
+def ess(prior: Any, method: str = "elir", *, sigma: float | None = None) -> float:
+    """Effective sample size of a beta, gamma or normal prior or mixture of them.
 
     Parameters
     ----------
-    prior : Mixture
-        E.g. ``ns.Mixture("beta", [0.8, 0.2], [12, 1], [8, 1])``.
+    prior : Mixture or Beta, Gamma, Normal
+        E.g. ``ns.Mixture("beta", [0.8, 0.2], [12, 1], [8, 1])`` or ``ns.Beta(12, 8)``.
     method : str
         ``"elir"`` (expected local-information ratio, Neuenschwander et al. 2020; default) or
         ``"moment"`` (moment matching).
@@ -133,17 +138,20 @@ def ess(prior: Mixture, method: str = "elir", *, sigma: float | None = None) -> 
     Examples
     --------
     >>> import neosim as ns
-    >>> round(ns.ess(ns.Mixture("beta", [1.0], [12.0], [8.0])), 6)   # Beta(a, b): a + b
+    >>> round(ns.ess(ns.Beta(12.0, 8.0)), 6)   # Beta(a, b): a + b
     20.0
     >>> robust = ns.Mixture("beta", [0.8, 0.2], [12.0, 1.0], [8.0, 1.0])
     >>> ns.ess(robust, "elir") < 20.0
     True
     """
     from neosim.models import ess as ess_module
+    from neosim.priors import Beta, Gamma, Normal
 
+    if isinstance(prior, Beta | Gamma | Normal):
+        prior = Mixture.of([prior])
     if not isinstance(prior, Mixture):
-        raise InputError(f"expected a neosim.Mixture (got {type(prior).__name__})",
-                         field="prior")
+        raise InputError(f"expected a neosim.Mixture or a Beta, Gamma or Normal prior (got "
+                         f"{type(prior).__name__})", field="prior")
     if method == "elir":
         return float(ess_module.ess_elir(prior, sigma=sigma))
     if method == "moment":

@@ -13,16 +13,21 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from neosim.config import (
-    BetaPrior,
     DiagnosticsSection,
     ExperimentConfig,
     FieldError,
     OutputSection,
+    PriorShape,
     SamplerSection,
     Strict,
 )
 from neosim.errors import InputError
 from neosim.experiments import Outcome
+from neosim.priors import Beta, bounded
+
+#: a Beta prior of a proportion: shapes in [1e-3, 1e6] (:data:`neosim.config.PriorShape`);
+#: the default Beta(1, 1) is uniform
+BetaPrior = bounded(Beta, alpha=(PriorShape, 1.0), beta=(PriorShape, 1.0))
 
 
 class DataSection(Strict):
@@ -96,7 +101,7 @@ class Prepared:
 
     cfg: Config
     cohort: Any
-    parts: list  # (component name, BinomialData, alpha, beta)
+    parts: list  # (component name, BinomialData, Beta prior)
 
 
 def prepare(cfg: Config, source_file: str) -> Prepared:
@@ -134,12 +139,12 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         labels, k, n = counts(cohort.neonatal_fraction_counts, d.subtypes, field="data.subtypes")
         p = m.neonatal_fraction.prior
         parts.append(("neonatal_fraction", BinomialData(tuple(labels), tuple(k), tuple(n)),
-                      p.alpha, p.beta))
+                      p))
     if m.neonatal_composition.enabled:
         labels, k = counts(cohort.composition_counts, d.subtypes, field="data.subtypes")
         p = m.neonatal_composition.prior
         parts.append(("neonatal_composition",
-                      BinomialData(tuple(labels), tuple(k), (sum(k),) * 2), p.alpha, p.beta))
+                      BinomialData(tuple(labels), tuple(k), (sum(k),) * 2), p))
     if m.mll_rate.enabled:
         ks, ns = [], []
         for sub in m.mll_rate.subtypes:
@@ -151,7 +156,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
             ns.append(n)
         p = m.mll_rate.prior
         parts.append(("mll_rate", BinomialData(tuple(m.mll_rate.subtypes), tuple(ks), tuple(ns)),
-                      p.alpha, p.beta))
+                      p))
     from neosim import budget
 
     # draws of every free parameter and every reported quantity (about three per label)
@@ -186,9 +191,9 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                                       ci_kind=cfg.output.ci_kind)
         report = inference.convergence_report(dt, summary, cfg.diagnostics)
         exact = {}
-        for name, data, a, b in prep.parts:
+        for name, data, prior in prep.parts:
             exact.update({k: {"alpha": v[0], "beta": v[1]}
-                          for k, v in conjugate_posteriors(name, data, a, b).items()})
+                          for k, v in conjugate_posteriors(name, data, prior).items()})
         findings = _findings(dt, prep)
         observed = _observed(prep)
     with folder.timed("write"), progress.stage("Writing results"):
@@ -247,13 +252,14 @@ def _findings(dt, prep: Prepared) -> dict[str, Any]:
     effective sample size).
     """
     import numpy as np
-    from scipy import integrate, stats
+    from scipy import integrate
 
     from neosim.models.frequencies import conjugate_posteriors
+    from neosim.priors import Beta
 
     exact = {}
-    for name, data, a, b in prep.parts:
-        exact.update(conjugate_posteriors(name, data, a, b))
+    for name, data, prior in prep.parts:
+        exact.update(conjugate_posteriors(name, data, prior))
     post = dt["posterior"]
     out: dict[str, Any] = {}
 
@@ -271,19 +277,19 @@ def _findings(dt, prep: Prepared) -> dict[str, Any]:
         da = post["mll_rearranged_fraction"]
         for sub in da.coords["mll_subtype"].values:
             x = da.sel(mll_subtype=sub).values
-            beta = stats.beta(*exact[f"mll_rearranged_fraction[{sub}]"])
+            exact_beta = Beta(*exact[f"mll_rearranged_fraction[{sub}]"])
             out[f"mll_rearranged_fraction[{sub}]"] = {
-                "P(>0.9)": check(beta.sf(0.9), x, lambda v: v > 0.9),
-                "P(>0.75)": check(beta.sf(0.75), x, lambda v: v > 0.75),
-                "one_sided_95_lower_bound": {"exact": float(beta.ppf(0.05)),
+                "P(>0.9)": check(1.0 - exact_beta.cdf(0.9), x, lambda v: v > 0.9),
+                "P(>0.75)": check(1.0 - exact_beta.cdf(0.75), x, lambda v: v > 0.75),
+                "one_sided_95_lower_bound": {"exact": float(exact_beta.quantile(0.05)),
                                              "mcmc": float(np.quantile(x, 0.05))},
             }
     if "neonatal_fraction_difference" in post:
         labels = list(post["neonatal_fraction"].coords["subtype"].values)
-        first = stats.beta(*exact[f"neonatal_fraction[{labels[0]}]"])
-        second = stats.beta(*exact[f"neonatal_fraction[{labels[1]}]"])
+        first = Beta(*exact[f"neonatal_fraction[{labels[0]}]"])
+        second = Beta(*exact[f"neonatal_fraction[{labels[1]}]"])
         # P(θ1 > θ2) = ∫ f1(t) F2(t) dt
-        p_exact, _ = integrate.quad(lambda t: first.pdf(t) * second.cdf(t), 0.0, 1.0,
+        p_exact, _ = integrate.quad(lambda t: float(first.pdf(t) * second.cdf(t)), 0.0, 1.0,
                                     epsabs=1e-12, limit=200)
         x = post["neonatal_fraction_difference"].values
         out[f"neonatal_fraction_difference[{labels[0]}-{labels[1]}]"] = {
@@ -296,7 +302,7 @@ def _observed(prep: Prepared) -> dict[str, dict[str, int]]:
     names = {"neonatal_fraction": "neonatal_fraction", "neonatal_composition": "neonatal_share",
              "mll_rate": "mll_rearranged_fraction"}
     out = {}
-    for component, data, _, _ in prep.parts:
+    for component, data, _ in prep.parts:
         for label, k, n in zip(data.labels, data.k, data.n, strict=True):
             out[f"{names[component]}[{label}]"] = {"k": int(k), "n": int(n)}
     return out

@@ -30,6 +30,7 @@ from neosim.config import (
 from neosim.errors import InputError
 from neosim.experiments import Outcome
 from neosim.inputs import resolve_path
+from neosim.priors import HalfNormal, Normal, bounded
 
 
 class DataSection(Strict):
@@ -47,14 +48,12 @@ class DataSection(Strict):
         return self
 
 
-class NormalPrior(Strict):
-    mean: PriorLocation = 0.0
-    #: on the logit scale: 1e-3 to 100 (wider is flat on (0, 1) and only slows the sampler)
-    sd: Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)] = 1.5
-
-
-class HalfNormalPrior(Strict):
-    scale: Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)] = 1.0
+#: on the logit scale: SDs and scales 1e-3 to 100 (wider is flat on (0, 1) and only slows the
+#: sampler)
+LogitScale = Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)]
+#: the priors of the hierarchy (:mod:`neosim.priors` objects with these bounds)
+NormalPrior = bounded(Normal, mu=(PriorLocation, 0.0), sigma=(LogitScale, 1.5))
+HalfNormalPrior = bounded(HalfNormal, sigma=(LogitScale, 1.0))
 
 
 class TransplantedPrior(Strict):
@@ -91,8 +90,8 @@ class SensitivitySection(Strict):
 
     fixed_transplanted: bool = True
     max_scenarios: Annotated[int, Field(ge=1, le=10_000)] = 200
-    logit_sd_scales: list[Annotated[float, Field(ge=1e-3, le=100.0, allow_inf_nan=False)]] = \
-        Field(default_factory=lambda: [0.5, 1.0, 2.0], max_length=20)
+    logit_sd_scales: list[LogitScale] = Field(default_factory=lambda: [0.5, 1.0, 2.0],
+                                              max_length=20)
 
 
 class Config(ExperimentConfig):
@@ -201,14 +200,13 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     settings = sampling.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores)
     m = cfg.model
     with folder.timed("build"), progress.stage("Building and compiling the model"):
-        model = sa.build_model(prep.data, mu_mean=m.logit_mean.mean, mu_sd=m.logit_mean.sd,
-                               tau_sd=m.logit_sd.scale)
+        model = sa.build_model(prep.data, mu_prior=m.logit_mean, tau_prior=m.logit_sd)
         compiled = sampling.compile_model(model)
 
     with folder.timed("sample"), progress.stage(
             f"Sampling {s.chains} chains x {s.draws} draws (number transplanted summed out)"):
         dt = sampling.sample_compiled(compiled, settings, seeds.int_seed(cfg.experiment.seed, 0),
-                                       sa.data_arrays(prep.data, m.logit_sd.scale))
+                                       sa.data_arrays(prep.data, m.logit_sd.sigma))
     ci = dict(ci_prob=cfg.output.ci_prob, ci_kind=cfg.output.ci_kind)
     summary = inference.summarize(dt, REPORTED, **ci)
     report = inference.convergence_report(dt, summary, cfg.diagnostics)
@@ -216,11 +214,11 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         sample=("chain", "draw")).transpose("sample", "subtype").values
     t_post = sa.transplanted_posterior(prep.data, p_draws)
 
-    rows = [_scenario_rows(summary, "main", "prior", m.logit_sd.scale)]
-    scenarios = [(f"transplanted={_label(prep.data.subtypes, c)}", c, m.logit_sd.scale)
+    rows = [_scenario_rows(summary, "main", "prior", m.logit_sd.sigma)]
+    scenarios = [(f"transplanted={_label(prep.data.subtypes, c)}", c, m.logit_sd.sigma)
                  for c in prep.scenarios]
     scenarios += [(f"logit_sd_scale={tau:g}", None, tau) for tau in cfg.sensitivity.logit_sd_scales
-                  if tau != m.logit_sd.scale]
+                  if tau != m.logit_sd.sigma]
     with folder.timed("sensitivity"), progress.bar("Sensitivity refits", len(scenarios)) as adv:
         for i, (name, counts, tau) in enumerate(scenarios, start=1):
             data = prep.data if counts is None else sa.AggregateData(
@@ -373,6 +371,6 @@ def sbc_spec(prep: Prepared):
     m = prep.cfg.model
     return SBCSpec(
         name="aggregate post-SCT survival model", build=sa.sbc_build,
-        build_args=(prep.data, m.logit_mean.mean, m.logit_mean.sd, m.logit_sd.scale),
+        build_args=(prep.data, m.logit_mean, m.logit_sd),
         draw=sa.sbc_draw, parameters=("logit_mean", "logit_sd", "survival_probability"),
         coords=(("survival_probability", tuple(prep.data.subtypes)),))

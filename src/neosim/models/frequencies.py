@@ -10,9 +10,10 @@ Three components, each a function that adds its variables to the current ``pm.Mo
 ``mll_rate``
     the MLL-rearranged fraction among neonates of one subtype whose MLL status is reported.
 
-All use Beta priors, so each has an exact conjugate posterior (:func:`conjugate_posteriors`) against
-which the MCMC fit is checked. Observed counts enter through ``pm.Data`` so one compiled model can
-be refitted to new counts.
+All use Beta priors (a :class:`neosim.priors.Beta` object per component: its ``pymc`` builds the
+variable and its ``sample`` the SBC prior draws), so each has an exact conjugate posterior
+(:func:`conjugate_posteriors`) against which the MCMC fit is checked. Observed counts enter
+through ``pm.Data`` so one compiled model can be refitted to new counts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from neosim.priors import Beta
 
 # (variable name in the posterior, coordinate) -> Beta(a, b) parameters
 Conjugate = dict[str, tuple[float, float]]
@@ -41,9 +44,9 @@ class BinomialData:
                 raise ValueError(f"impossible count {k} of {n}")
 
 
-def add_proportions(data: BinomialData, alpha: float, beta: float, *, name: str = "proportion",
+def add_proportions(data: BinomialData, prior: Beta, *, name: str = "proportion",
                     dim: str = "group", observed: str = "cases") -> None:
-    """Independent binomial proportions ``k_g ~ Binomial(n_g, p_g)``, ``p_g ~ Beta(alpha, beta)``.
+    """Independent binomial proportions ``k_g ~ Binomial(n_g, p_g)``, ``p_g ~ prior``.
 
     Adds ``name`` (dim ``dim``), the observed counts ``observed`` (with ``pm.Data``
     ``{name}_n`` and ``{name}_k``) and, with two or more groups, ``{name}_difference`` (first
@@ -55,25 +58,25 @@ def add_proportions(data: BinomialData, alpha: float, beta: float, *, name: str 
     model.add_coord(dim, list(data.labels))
     n = pm.Data(f"{name}_n", np.asarray(data.n, dtype="int64"), dims=dim)
     k = pm.Data(f"{name}_k", np.asarray(data.k, dtype="int64"), dims=dim)
-    p = pm.Beta(name, alpha=alpha, beta=beta, dims=dim)
+    p = prior.pymc(name, dims=dim)
     pm.Binomial(observed, n=n, p=p, observed=k, dims=dim)
     if len(data.labels) >= 2:
         pm.Deterministic(f"{name}_difference", p[0] - p[1])
         pm.Deterministic(f"{name}_ratio", p[0] / p[1])
 
 
-def add_neonatal_fraction(data: BinomialData, alpha: float, beta: float) -> None:
+def add_neonatal_fraction(data: BinomialData, prior: Beta) -> None:
     """Neonatal fraction by subtype, with difference and ratio of the first two subtypes.
 
     Adds ``neonatal_fraction`` (dim ``subtype``) and, with two or more subtypes,
     ``neonatal_fraction_difference`` (first minus second) and ``neonatal_fraction_ratio``
     (first over second) to the model on the context stack (:func:`add_proportions`).
     """
-    add_proportions(data, alpha, beta, name="neonatal_fraction", dim="subtype",
+    add_proportions(data, prior, name="neonatal_fraction", dim="subtype",
                     observed="neonatal_cases")
 
 
-def add_neonatal_composition(data: BinomialData, alpha: float, beta: float) -> None:
+def add_neonatal_composition(data: BinomialData, prior: Beta) -> None:
     """Share of the first of two subtypes among neonatal cases.
 
     ``data.labels`` are the two subtypes, ``data.k`` their case counts and ``data.n`` the total
@@ -87,13 +90,13 @@ def add_neonatal_composition(data: BinomialData, alpha: float, beta: float) -> N
     model.add_coord("neonatal_subtype", list(data.labels))
     n = pm.Data("neonatal_share_n", np.asarray(data.n[0], dtype="int64"))
     k = pm.Data("neonatal_share_k", np.asarray(data.k[0], dtype="int64"))
-    theta = pm.Beta("neonatal_share_first", alpha=alpha, beta=beta)
+    theta = prior.pymc("neonatal_share_first")
     pm.Binomial("neonatal_first_subtype_cases", n=n, p=theta, observed=k)
     pm.Deterministic("neonatal_share", pm.math.stack([theta, 1.0 - theta]),
                      dims="neonatal_subtype")
 
 
-def add_mll_rate(data: BinomialData, alpha: float, beta: float) -> None:
+def add_mll_rate(data: BinomialData, prior: Beta) -> None:
     """MLL-rearranged fraction among neonates of each listed subtype with reported status.
 
     Adds ``mll_rearranged_fraction`` (dim ``mll_subtype``).
@@ -104,17 +107,17 @@ def add_mll_rate(data: BinomialData, alpha: float, beta: float) -> None:
     model.add_coord("mll_subtype", list(data.labels))
     n = pm.Data("mll_reported_n", np.asarray(data.n, dtype="int64"), dims="mll_subtype")
     k = pm.Data("mll_rearranged_k", np.asarray(data.k, dtype="int64"), dims="mll_subtype")
-    p = pm.Beta("mll_rearranged_fraction", alpha=alpha, beta=beta, dims="mll_subtype")
+    p = prior.pymc("mll_rearranged_fraction", dims="mll_subtype")
     pm.Binomial("mll_rearranged_cases", n=n, p=p, observed=k, dims="mll_subtype")
 
 
-def beta_posterior(k: int, n: int, alpha: float, beta: float) -> tuple[float, float]:
+def beta_posterior(k: int, n: int, prior: Beta) -> tuple[float, float]:
     """Exact Beta posterior parameters of a binomial proportion under a Beta prior."""
-    return alpha + k, beta + n - k
+    return prior.alpha + k, prior.beta + n - k
 
 
 def conjugate_posteriors(
-    component: str, data: BinomialData, alpha: float, beta: float
+    component: str, data: BinomialData, prior: Beta
 ) -> dict[str, tuple[float, float]]:
     """Exact Beta posteriors of every proportion a component reports, keyed by summary name.
 
@@ -124,14 +127,14 @@ def conjugate_posteriors(
     out = {}
     if component == "neonatal_fraction":
         for lab, k, n in zip(data.labels, data.k, data.n, strict=True):
-            out[f"neonatal_fraction[{lab}]"] = beta_posterior(k, n, alpha, beta)
+            out[f"neonatal_fraction[{lab}]"] = beta_posterior(k, n, prior)
     elif component == "neonatal_composition":
-        a, b = beta_posterior(data.k[0], data.n[0], alpha, beta)
+        a, b = beta_posterior(data.k[0], data.n[0], prior)
         out[f"neonatal_share[{data.labels[0]}]"] = (a, b)
         out[f"neonatal_share[{data.labels[1]}]"] = (b, a)
     elif component == "mll_rate":
         for lab, k, n in zip(data.labels, data.k, data.n, strict=True):
-            out[f"mll_rearranged_fraction[{lab}]"] = beta_posterior(k, n, alpha, beta)
+            out[f"mll_rearranged_fraction[{lab}]"] = beta_posterior(k, n, prior)
     else:
         raise KeyError(component)
     return out
@@ -153,8 +156,8 @@ REPORTED = {
 }
 
 
-def build_model(parts: list[tuple[str, BinomialData, float, float]]):
-    """Build one ``pm.Model`` from components ``(name, data, alpha, beta)``.
+def build_model(parts: list[tuple[str, BinomialData, Beta]]):
+    """Build one ``pm.Model`` from components ``(name, data, prior)``.
 
     The components have disjoint parameters and likelihoods, so fitting them jointly gives the
     same posterior as fitting each alone, with one compilation instead of several.
@@ -162,29 +165,30 @@ def build_model(parts: list[tuple[str, BinomialData, float, float]]):
     import pymc as pm
 
     with pm.Model() as model:
-        for name, data, alpha, beta in parts:
-            COMPONENTS[name](data, alpha, beta)
+        for name, data, prior in parts:
+            COMPONENTS[name](data, prior)
     return model
 
 
-def sbc_draw(parts: list[tuple[str, BinomialData, float, float]], rng: np.random.Generator):
-    """Draw parameters from the priors of ``parts`` and counts of the same shape as their data.
+def sbc_draw(parts: list[tuple[str, BinomialData, Beta]], rng: np.random.Generator):
+    """Draw parameters from the priors of ``parts`` (the objects :func:`build_model` gives PyMC)
+    and counts of the same shape as their data.
 
     Returns ``(truth, data)`` for :mod:`neosim.calibration`: ``truth`` keyed by the free
     posterior variables, ``data`` keyed by the ``pm.Data`` names of the observed counts.
     """
     truth, data = {}, {}
-    for name, d, a, b in parts:
+    for name, d, prior in parts:
         n = np.asarray(d.n, dtype="int64")
         if name == "neonatal_fraction":
-            p = rng.beta(a, b, size=len(d.labels))
+            p = prior.sample(len(d.labels), rng)
             truth["neonatal_fraction"], data["neonatal_fraction_k"] = p, rng.binomial(n, p)
         elif name == "neonatal_composition":
-            theta = rng.beta(a, b)
+            theta = prior.sample(None, rng)
             truth["neonatal_share_first"] = np.float64(theta)
             data["neonatal_share_k"] = np.int64(rng.binomial(n[0], theta))
         elif name == "mll_rate":
-            p = rng.beta(a, b, size=len(d.labels))
+            p = prior.sample(len(d.labels), rng)
             truth["mll_rearranged_fraction"], data["mll_rearranged_k"] = p, rng.binomial(n, p)
     return truth, data
 

@@ -181,38 +181,13 @@ def auto_fit(family: str, draws, *, k_max: int = 4, criterion: str = "bic"
 
 
 def mixture_quantiles(mix: Mixture, probs, *, tol: float = 1e-12) -> np.ndarray:
-    """Quantiles of a mixture by bisection on its CDF."""
-    probs = np.asarray(probs, dtype=float)
-    if mix.family == "beta":
-        lo, hi = np.zeros_like(probs), np.ones_like(probs)
-    else:
-        m = mix.mean()
-        sd = np.sqrt(mixture_variance(mix))
-        lo = np.full_like(probs, 0.0 if mix.family == "gamma" else m - 50 * sd)
-        hi = np.full_like(probs, m + 50 * sd)
-        while np.any(mix.cdf(hi) < probs):
-            hi = np.where(mix.cdf(hi) < probs, 2 * hi - lo, hi)
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        below = mix.cdf(mid) < probs
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-        if np.max(hi - lo) < tol:
-            break
-    return 0.5 * (lo + hi)
+    """Quantiles of a mixture by bisection on its CDF (:meth:`Mixture.quantile`)."""
+    return mix.quantile(probs, tol=tol)
 
 
 def mixture_variance(mix: Mixture) -> float:
-    """Variance of a mixture (law of total variance)."""
-    a, b, w = mix.p1, mix.p2, mix.weights
-    if mix.family == "beta":
-        m = a / (a + b)
-        v = a * b / ((a + b) ** 2 * (a + b + 1))
-    elif mix.family == "gamma":
-        m, v = a / b, a / b**2
-    else:
-        m, v = a, b**2
-    mean = float(np.sum(w * m))
-    return float(np.sum(w * (v + (m - mean) ** 2)))
+    """Variance of a mixture (:meth:`Mixture.variance`)."""
+    return mix.variance()
 
 
 def quantile_check(mix: Mixture, draws, *, probs=DEFAULT_PROBS, tolerance_sd: float = 0.05

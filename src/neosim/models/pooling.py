@@ -3,8 +3,8 @@
 For studies ``i = 1..K`` with a likelihood for their logit proportion ``θ_i`` (see
 :mod:`neosim.models.evidence`)::
 
-    μ   ~ Normal(mu_mean, mu_sd)                  population mean (logit scale)
-    τ   ~ HalfNormal(scale) | HalfStudentT(ν, scale)   between-study SD
+    μ   ~ mu_prior  (Normal)                      population mean (logit scale)
+    τ   ~ tau_prior (HalfNormal | HalfStudentT)   between-study SD
     θ_i = μ + τ z_i,  z_i ~ Normal(0, 1)          non-centred study effects
     y_i ~ Normal(θ_i, s_i)                        "normal" studies
     k_i, n_i: k_i log expit(θ_i) + (n_i - k_i) log expit(-θ_i)   "binomial" studies
@@ -21,34 +21,28 @@ import numpy as np
 
 from neosim import seeds
 from neosim.models.evidence import StudyLikelihood
-from neosim.models.pooling_quadrature import TauPrior
+from neosim.models.pooling_quadrature import MU_PRIOR, TAU_PRIOR
+from neosim.priors import Distribution, Normal
 
 #: Posterior variables reported in summaries, in order.
 REPORTED = ("mu", "tau", "study_survival", "map_survival_mean")
 
 
-def build_model(studies: list[StudyLikelihood], *, mu_mean: float = 0.0, mu_sd: float = 2.0,
-                tau_prior: TauPrior | None = None):
-    """The PyMC model above, with the study labels as coordinate ``study``.
-
-    ``tau_prior`` defaults to ``TauPrior()`` (half-normal with scale 1).
-    """
+def build_model(studies: list[StudyLikelihood], *, mu_prior: Normal = MU_PRIOR,
+                tau_prior: Distribution = TAU_PRIOR):
+    """The PyMC model above, with the study labels as coordinate ``study``; the priors are
+    :mod:`neosim.priors` objects (defaults ``Normal(0, 2)`` and ``HalfNormal(1)``), the same
+    ones :func:`sbc_draw` draws from."""
     import pymc as pm
 
-    tau_prior = TauPrior() if tau_prior is None else tau_prior
     if not studies:
         raise ValueError("at least one study is needed")
     labels = [st.figure_id for st in studies]
     normal = np.array([i for i, st in enumerate(studies) if st.kind == "normal"], dtype=int)
     binom = np.array([i for i, st in enumerate(studies) if st.kind == "binomial"], dtype=int)
     with pm.Model(coords={"study": labels}) as model:
-        mu = pm.Normal("mu", mu_mean, mu_sd)
-        if tau_prior.family == "half_normal":
-            tau = pm.HalfNormal("tau", sigma=tau_prior.scale)
-        elif tau_prior.family == "half_t":
-            tau = pm.HalfStudentT("tau", nu=tau_prior.nu, sigma=tau_prior.scale)
-        else:
-            raise ValueError(f"unknown tau prior family {tau_prior.family!r}")
+        mu = mu_prior.pymc("mu")
+        tau = tau_prior.pymc("tau")
         z = pm.Normal("z", 0.0, 1.0, dims="study")
         theta = pm.Deterministic("theta", mu + tau * z, dims="study")
         pm.Deterministic("study_survival", pm.math.invlogit(theta), dims="study")
@@ -112,24 +106,18 @@ def sbc_studies(studies: list[StudyLikelihood]) -> tuple[StudyLikelihood, ...]:
     return tuple(out)
 
 
-def sbc_build(studies: tuple[StudyLikelihood, ...], mu_mean: float, mu_sd: float,
-              tau_prior: TauPrior):
+def sbc_build(studies: tuple[StudyLikelihood, ...], mu_prior: Normal, tau_prior: Distribution):
     """:func:`build_model` with positional priors (``SBCSpec.build``)."""
-    return build_model(list(studies), mu_mean=mu_mean, mu_sd=mu_sd, tau_prior=tau_prior)
+    return build_model(list(studies), mu_prior=mu_prior, tau_prior=tau_prior)
 
 
 def sbc_draw(build_args: tuple, rng: np.random.Generator) -> tuple[dict, dict]:
     """One draw of the generative model, for ``SBCSpec.draw``: ``μ``, ``τ``, the study effects
     ``θ_i``, then each study's data of its own kind (a logit estimate ``y_i ~ Normal(θ_i, s_i)``
     with its published SE, or survivors ``k_i ~ Binomial(n_i, expit(θ_i))``)."""
-    studies, mu_mean, mu_sd, tau_prior = build_args
-    mu = rng.normal(mu_mean, mu_sd)
-    if tau_prior.family == "half_normal":
-        tau = tau_prior.scale * abs(rng.standard_normal())
-    elif tau_prior.family == "half_t":
-        tau = tau_prior.scale * abs(rng.standard_t(tau_prior.nu))
-    else:
-        raise ValueError(f"unknown tau prior family {tau_prior.family!r}")
+    studies, mu_prior, tau_prior = build_args  # the prior objects of sbc_build's model
+    mu = mu_prior.sample(None, rng)
+    tau = tau_prior.sample(None, rng)
     theta = mu + tau * rng.standard_normal(len(studies))
     data = {}
     normal = [i for i, st in enumerate(studies) if st.kind == "normal"]

@@ -25,36 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from neosim.models.evidence import StudyLikelihood
+from neosim.priors import Distribution, HalfNormal, Normal
 
-
-@dataclass(frozen=True)
-class TauPrior:
-    """Prior of the between-study SD ``τ``: ``half_normal(scale)`` or ``half_t(nu, scale)``."""
-
-    family: str = "half_normal"
-    scale: float = 1.0
-    nu: float = 3.0
-
-    def ppf(self, u):
-        """Quantile function."""
-        from scipy import stats
-
-        q = 0.5 + 0.5 * np.asarray(u, dtype=float)
-        if self.family == "half_normal":
-            return self.scale * stats.norm.ppf(q)
-        if self.family == "half_t":
-            return self.scale * stats.t.ppf(q, self.nu)
-        raise ValueError(self.family)
-
-    def pdf(self, tau):
-        from scipy import stats
-
-        tau = np.asarray(tau, dtype=float)
-        if self.family == "half_normal":
-            d = 2.0 * stats.norm.pdf(tau / self.scale) / self.scale
-        else:
-            d = 2.0 * stats.t.pdf(tau / self.scale, self.nu) / self.scale
-        return np.where(tau >= 0, d, 0.0)
+#: the default priors of the random-effects model: ``μ ~ Normal(0, 2)`` on the logit scale,
+#: ``τ ~ HalfNormal(1)`` (the prior objects :func:`fit_grid` and ``pooling.build_model`` share)
+MU_PRIOR = Normal(0.0, 2.0)
+TAU_PRIOR = HalfNormal(1.0)
 
 
 def log_likelihood_on(x: np.ndarray, st: StudyLikelihood) -> np.ndarray:
@@ -128,8 +104,8 @@ def _convolve(fa: np.ndarray, fk: np.ndarray, nfft: int, m: int) -> np.ndarray:
 
 
 def fit_grid(
-    studies: list[StudyLikelihood], *, mu_mean: float = 0.0, mu_sd: float = 2.0,
-    tau_prior: TauPrior | None = None, step: float = 0.02, half_width: float = 15.0,
+    studies: list[StudyLikelihood], *, mu_prior: Normal = MU_PRIOR,
+    tau_prior: Distribution = TAU_PRIOR, step: float = 0.02, half_width: float = 15.0,
     n_tau: int = 200, shrinkage: bool = True,
 ) -> GridPosterior:
     """Posterior of the random-effects model by numerical integration (see module docstring).
@@ -139,16 +115,16 @@ def fit_grid(
     """
     if not studies:
         raise ValueError("at least one study is needed")
-    tau_prior = TauPrior() if tau_prior is None else tau_prior
     m = round(2 * half_width / step) + 1
     x = np.linspace(-half_width, half_width, m)
     u = (np.arange(n_tau) + 0.5) / n_tau
-    tau = tau_prior.ppf(u)
+    tau = tau_prior.quantile(u)
     nfft = int(2 ** np.ceil(np.log2(3 * m - 2)))
     logl = np.stack([log_likelihood_on(x, st) for st in studies])
     shift = logl.max(axis=1, keepdims=True)
     lik = np.exp(logl - shift)
     flik = np.fft.rfft(lik, nfft, axis=1)
+    mu_mean, mu_sd = mu_prior.mu, mu_prior.sigma
     log_prior_mu = -0.5 * ((x - mu_mean) / mu_sd) ** 2 - np.log(mu_sd * np.sqrt(2 * np.pi))
 
     k_count = len(studies)

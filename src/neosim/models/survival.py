@@ -14,12 +14,16 @@ exponential and piecewise families with Gamma priors have exact conjugate poster
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import Field, model_validator
 
+from neosim.config import FieldError, PriorShape, Strict
 from neosim.models.families import FAMILIES, SurvivalFamily, make_family
+from neosim.priors import Beta, Distribution, Gamma, LogNormal, bounded
 
 Family = SurvivalFamily  # the name the fitting code has always used
 __all__ = ["FAMILIES", "Family", "Priors", "SurvivalData", "build_model", "make_family"]
@@ -59,24 +63,55 @@ class SurvivalData:
             raise ValueError("subtype_index out of range")
 
 
-@dataclass(frozen=True)
-class Priors:
-    """Priors of every family (each family uses the entries it needs).
+#: bounds of the survival priors, inside which every family's maths survives in float64: gamma
+#: shapes and rates in [1e-3, 1e6]; log-normal priors with a log-scale SD in [0.01, 5] and a
+#: median (``exp(mu)``) in [0.05, 20] for shapes (``t ** shape`` stays finite for t <= 1200) and
+#: in [0.01, 1200] months for scales
+LogSd = Annotated[float, Field(ge=0.01, le=5.0, allow_inf_nan=False)]
+LogShape = Annotated[float, Field(ge=math.log(0.05), le=math.log(20.0), allow_inf_nan=False)]
+LogMonths = Annotated[float, Field(ge=math.log(0.01), le=math.log(1200.0), allow_inf_nan=False)]
+HazardPrior = bounded(Gamma, alpha=(PriorShape, ...), beta=(PriorShape, ...))
+ShapePrior = bounded(LogNormal, mu=(LogShape, ...), sigma=(LogSd, ...))
+ScalePrior = bounded(LogNormal, mu=(LogMonths, ...), sigma=(LogSd, ...))
+FractionPrior = bounded(Beta, alpha=(PriorShape, 1.0), beta=(PriorShape, 1.0))
+#: the flat keys of the old ``[models.priors]`` table -> the prior table that replaced them
+OLD_KEYS = {"hazard_a": "hazard", "hazard_b": "hazard", "shape_median": "shape",
+            "shape_sd_log": "shape", "scale_median_months": "scale_months",
+            "scale_sd_log": "scale_months", "cure_alpha": "cure_fraction",
+            "cure_beta": "cure_fraction"}
+_EXAMPLE = {"hazard": '{ family = "gamma", alpha = 1.0, beta = 24.0 }',
+            "shape": '{ family = "lognormal", median = 1.0, sigma = 0.5 }',
+            "scale_months": '{ family = "lognormal", median = 36.0, sigma = 1.5 }',
+            "cure_fraction": '{ family = "beta", alpha = 1.0, beta = 1.0 }'}
 
-    ``hazard ~ Gamma(hazard_a, rate=hazard_b)`` per month (exponential and each piecewise
-    interval); ``weibull_shape ~ LogNormal(log(shape_median), shape_sd_log)``;
-    ``weibull_scale_months ~ LogNormal(log(scale_median_months), scale_sd_log)``;
-    ``cure_fraction ~ Beta(cure_alpha, cure_beta)``.
+
+class Priors(Strict):
+    """Priors of every family, one :mod:`neosim.priors` object each (a family takes the ones it
+    needs, the same object for its PyMC variables and its numpy prior draws).
+
+    ``hazard`` (``Gamma``, per month): the exponential hazard and each piecewise interval's;
+    ``shape`` (``LogNormal``): the Weibull shape and the log-normal family's sigma;
+    ``scale_months`` (``LogNormal``): the Weibull scale and the log-normal family's median;
+    ``cure_fraction`` (``Beta``). Also the ``[models.priors]`` table of ``survival_ipd``.
     """
 
-    hazard_a: float = 1.0
-    hazard_b: float = 24.0
-    shape_median: float = 1.0
-    shape_sd_log: float = 0.5
-    scale_median_months: float = 36.0
-    scale_sd_log: float = 1.5
-    cure_alpha: float = 1.0
-    cure_beta: float = 1.0
+    hazard: HazardPrior = HazardPrior(1.0, 24.0)
+    shape: ShapePrior = ShapePrior(median=1.0, sigma=0.5)
+    scale_months: ScalePrior = ScalePrior(median=36.0, sigma=1.5)
+    cure_fraction: FractionPrior = FractionPrior(1.0, 1.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tables(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for key in data:
+            if key in OLD_KEYS:
+                new = OLD_KEYS[key]
+                raise FieldError(key, f"the survival priors are prior tables now: write {new} = "
+                                      f"{_EXAMPLE[new]}")
+        # prior objects of the generic classes (ns.Gamma(1, 24)) are checked against the bounds
+        return {k: v.model_dump() if isinstance(v, Distribution) else v for k, v in data.items()}
 
 
 def log_likelihood(family: Family, t, event, p: dict[str, Any], xp):
@@ -89,7 +124,7 @@ def log_likelihood(family: Family, t, event, p: dict[str, Any], xp):
 # --------------------------------------------------------------------------------------------
 
 
-def build_model(family: Family, data: SurvivalData, priors: Priors = Priors()):
+def build_model(family: Family, data: SurvivalData, priors: Priors | None = None):
     """The PyMC model of ``family`` for ``data``; observations are ``pm.Data`` (refit cheaply).
 
     Data containers: ``time``, ``event``, ``subtype_index``. The observed variable ``survival``
@@ -99,6 +134,7 @@ def build_model(family: Family, data: SurvivalData, priors: Priors = Priors()):
     import pymc as pm
     import pytensor.tensor as pt
 
+    priors = Priors() if priors is None else priors
     coords = {"subtype": list(data.subtypes), **family.coords()}
     with pm.Model(coords=coords) as model:
         time = pm.Data("time", np.asarray(data.time, float))
@@ -234,5 +270,5 @@ def conjugate_gamma_posterior(family: Family, data: SurvivalData,
             at_risk = float(np.sum(exposure[mine, j]))
             key = (f"hazard_per_month[{label}]" if labels is None
                    else f"hazard_per_month[{label}, {labels[j]}]")
-            out[key] = (priors.hazard_a + events, priors.hazard_b + at_risk)
+            out[key] = (priors.hazard.alpha + events, priors.hazard.beta + at_risk)
     return out

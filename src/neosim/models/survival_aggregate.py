@@ -5,7 +5,8 @@ them transplanted, but not the number transplanted ``T_s``. The model:
 
 * ``logit p_s = logit_mean + logit_sd * z_s`` with ``z_s ~ Normal(0, 1)`` (partial pooling of the
   subtypes' post-SCT survival probabilities; non-centred),
-  ``logit_mean ~ Normal(mu_mean, mu_sd)``, ``logit_sd ~ HalfNormal(tau_sd)``;
+  ``logit_mean ~ mu_prior`` (a ``Normal``), ``logit_sd ~ tau_prior`` (a ``HalfNormal``): the
+  :mod:`neosim.priors` objects that the PyMC model and the SBC draws share;
 * ``T_s`` is a latent count on ``survivors_s .. cases_s`` with a stated prior ``π_s(t)``
   (uniform unless configured), and ``survivors_s | T_s ~ Binomial(T_s, p_s)``.
 
@@ -23,6 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from neosim.priors import HalfNormal, Normal
+
+#: the default priors: ``logit_mean ~ Normal(0, 1.5)``, ``logit_sd ~ HalfNormal(1)``
+MU_PRIOR = Normal(0.0, 1.5)
+TAU_PRIOR = HalfNormal(1.0)
 
 
 @dataclass(frozen=True)
@@ -87,9 +94,10 @@ def _log_binomial_terms(survivors, counts, log_p, log_q, xp, gammaln):
             + y * log_p[..., None] + (t - y) * log_q[..., None])
 
 
-def build_model(data: AggregateData, *, mu_mean: float = 0.0, mu_sd: float = 1.5,
-                tau_sd: float = 1.0):
-    """The hierarchical model (see the module docstring); data and ``tau_sd`` are ``pm.Data``.
+def build_model(data: AggregateData, *, mu_prior: Normal = MU_PRIOR,
+                tau_prior: HalfNormal = TAU_PRIOR):
+    """The hierarchical model (see the module docstring); data and the scale of ``tau_prior``
+    (``tau_sd``) are ``pm.Data``, so refits change them without recompiling.
 
     Variables: ``logit_mean``, ``logit_sd``, ``survival_probability`` (subtype),
     ``survival_probability_overall`` (case-weighted mean over subtypes),
@@ -104,9 +112,9 @@ def build_model(data: AggregateData, *, mu_mean: float = 0.0, mu_sd: float = 1.5
         y = pm.Data("survivors", np.asarray(data.survivors, float), dims="subtype")
         n = pm.Data("cases", np.asarray(data.cases, float), dims="subtype")
         log_prior = pm.Data("log_prior_transplanted", data.log_prior_transplanted)
-        tau_scale = pm.Data("tau_sd", np.asarray(tau_sd, float))
-        mu = pm.Normal("logit_mean", mu_mean, mu_sd)
-        tau = pm.HalfNormal("logit_sd", sigma=tau_scale)
+        tau_scale = pm.Data("tau_sd", np.asarray(tau_prior.sigma, float))
+        mu = mu_prior.pymc("logit_mean")
+        tau = tau_prior.pymc("logit_sd", sigma=tau_scale)
         z = pm.Normal("z", 0.0, 1.0, dims="subtype")
         eta = mu + tau * z
         p = pm.Deterministic("survival_probability", pm.math.sigmoid(eta), dims="subtype")
@@ -158,9 +166,9 @@ def transplanted_posterior(data: AggregateData, p_draws: np.ndarray) -> np.ndarr
 # --------------------------------------------------------------------------------------------
 
 
-def sbc_build(data: AggregateData, mu_mean: float, mu_sd: float, tau_sd: float):
+def sbc_build(data: AggregateData, mu_prior: Normal, tau_prior: HalfNormal):
     """:func:`build_model` with positional priors (``SBCSpec.build``)."""
-    return build_model(data, mu_mean=mu_mean, mu_sd=mu_sd, tau_sd=tau_sd)
+    return build_model(data, mu_prior=mu_prior, tau_prior=tau_prior)
 
 
 def sbc_draw(build_args: tuple, rng: np.random.Generator) -> tuple[dict, dict]:
@@ -171,9 +179,9 @@ def sbc_draw(build_args: tuple, rng: np.random.Generator) -> tuple[dict, dict]:
     The model's prior of ``T_s`` for the simulated data is ``π_s`` restricted to ``T_s ≥ y_s``
     (the counts a subtype with ``y_s`` survivors can have), as the fit of real data uses it.
     """
-    data, mu_mean, mu_sd, tau_sd = build_args
-    mu = rng.normal(mu_mean, mu_sd)
-    tau = abs(rng.normal(0.0, tau_sd))
+    data, mu_prior, tau_prior = build_args  # the prior objects of sbc_build's model
+    mu = mu_prior.sample(None, rng)
+    tau = tau_prior.sample(None, rng)
     z = rng.normal(size=len(data.subtypes))
     p = 1.0 / (1.0 + np.exp(-(mu + tau * z)))
     prior = np.exp(data.log_prior_transplanted)

@@ -18,20 +18,7 @@ import time
 import numpy as np
 
 from neosim import sampling, seeds
-from neosim.priors import Mixture
 from neosim.simulator.analyses import BayesHazardRatio, BayesLandmark, BayesLogHR
-
-
-def _mixture_rv(pm, name: str, mix: Mixture):
-    if mix.family == "gamma":
-        if mix.weights.size == 1:
-            return pm.Gamma(name, alpha=mix.p1[0], beta=mix.p2[0])
-        return pm.Mixture(name, w=mix.weights,
-                          comp_dists=pm.Gamma.dist(alpha=mix.p1, beta=mix.p2,
-                                                   shape=(mix.weights.size,)))
-    if mix.weights.size == 1:
-        return pm.Normal(name, mu=mix.p1[0], sigma=mix.p2[0])
-    return pm.NormalMixture(name, w=mix.weights, mu=mix.p1, sigma=mix.p2)
 
 
 def build_model(analysis):
@@ -43,19 +30,19 @@ def build_model(analysis):
         if isinstance(analysis, BayesHazardRatio):
             d = pm.Data("d", np.zeros(2))  # [control, treatment]
             x = pm.Data("x", np.ones(2))
-            lam_c = _mixture_rv(pm, "lam_control", analysis.control_prior)
-            lam_t = _mixture_rv(pm, "lam_treatment", analysis.treatment_prior)
+            lam_c = analysis.control_prior.pymc("lam_control")
+            lam_t = analysis.treatment_prior.pymc("lam_treatment")
             pm.Potential("loglik", d[0] * pt.log(lam_c) - lam_c * x[0]
                          + d[1] * pt.log(lam_t) - lam_t * x[1])
         elif isinstance(analysis, BayesLandmark):
             d = pm.Data("d", np.zeros(1))
             x = pm.Data("x", np.ones(1))
-            lam_t = _mixture_rv(pm, "lam_treatment", analysis.treatment_prior)
+            lam_t = analysis.treatment_prior.pymc("lam_treatment")
             pm.Potential("loglik", d[0] * pt.log(lam_t) - lam_t * x[0])
         elif isinstance(analysis, BayesLogHR):
             est = pm.Data("estimate", np.zeros(1))
             se = pm.Data("se", np.ones(1))
-            theta = _mixture_rv(pm, "log_hr", analysis.prior)
+            theta = analysis.prior.pymc("log_hr")
             pm.Normal("estimate_obs", mu=theta, sigma=se[0], observed=est[0])
         else:
             raise TypeError(f"no MCMC model for {type(analysis).__name__}")

@@ -211,7 +211,7 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
 def exact_posteriors(prep, fits: dict[str, Any], level: float) -> dict[str, Any]:
     """The exact Gamma posteriors of the hazards of the exponential and piecewise models (shape,
     rate, mean, equal-tailed interval at ``level``), each beside the NUTS mean as a check."""
-    from scipy import stats
+    from neosim.priors import Gamma
 
     out: dict[str, Any] = {}
     for family in prep.families:
@@ -224,10 +224,10 @@ def exact_posteriors(prep, fits: dict[str, Any], level: float) -> dict[str, Any]
         for (name, (a, b)), flat in zip(exact.items(),
                                          draws.values.reshape(-1, draws.sizes["sample"]),
                                          strict=True):
-            g = stats.gamma(a, scale=1.0 / b)
+            g = Gamma(a, b)  # shape, rate
             rows[name] = {"shape": float(a), "rate": float(b), "mean": float(g.mean()),
-                          "ci_lower": float(g.ppf((1 - level) / 2)),
-                          "ci_upper": float(g.ppf((1 + level) / 2)),
+                          "ci_lower": float(g.quantile((1 - level) / 2)),
+                          "ci_upper": float(g.quantile((1 + level) / 2)),
                           "mcmc_mean": float(flat.mean())}
         out[family.name] = rows
     return out

@@ -30,7 +30,7 @@ def sbc_spec(prep: Prepared):
     studies = pooling.sbc_studies(prep.studies)
     return SBCSpec(
         name="random-effects pooling model", build=pooling.sbc_build,
-        build_args=(studies, m.mu_prior.mean, m.mu_prior.sd, m.tau_prior.prior()),
+        build_args=(studies, m.mu_prior, m.tau_prior),
         draw=pooling.sbc_draw, parameters=("mu", "tau", "theta"),
         coords=(("theta", tuple(st.figure_id for st in studies)),))
 
@@ -67,8 +67,7 @@ def _grid_scenario(name: str, kind: str, studies, cfg, tau) -> dict[str, Any]:
     from neosim.models import pooling_quadrature as pq
 
     q = cfg.quadrature
-    mp = cfg.model.mu_prior
-    post = pq.fit_grid(studies, mu_mean=mp.mean, mu_sd=mp.sd, tau_prior=tau, step=q.step,
+    post = pq.fit_grid(studies, mu_prior=cfg.model.mu_prior, tau_prior=tau, step=q.step,
                        half_width=q.half_width, n_tau=q.n_tau, shrinkage=False)
     s = pq.summarize_grid(post, [], cfg.output.ci_prob)
     m, sd = s["map_survival"]["mean"], s["map_survival"]["sd"]
@@ -100,7 +99,7 @@ def _sensitivity(prep, progress) -> list[dict[str, Any]]:
     out = []
     with progress.bar("Sensitivity (numerical integration)", len(jobs)) as advance:
         for name, kind, studies, t in jobs:
-            out.append(_grid_scenario(name, kind, studies, cfg, t.prior()))
+            out.append(_grid_scenario(name, kind, studies, cfg, t))
             advance()
     return out
 
@@ -117,12 +116,11 @@ def _run(prep, folder, progress, outcome_type):
 
     cfg = prep.cfg
     s, out, mp = cfg.sampler, cfg.output, cfg.model.mu_prior
-    tau_prior = cfg.model.tau_prior.prior()
+    tau_prior = cfg.model.tau_prior
     labels = [st.figure_id for st in prep.studies]
 
     with folder.timed("build"), progress.stage("Building model"):
-        model = pooling.build_model(prep.studies, mu_mean=mp.mean, mu_sd=mp.sd,
-                                    tau_prior=tau_prior)
+        model = pooling.build_model(prep.studies, mu_prior=mp, tau_prior=tau_prior)
     with folder.timed("sample"), progress.stage(
             f"Sampling {s.chains} chains x {s.draws} draws (nutpie; compiles on first use)"):
         dt = sampling.sample(model, sampling.SamplerSettings(
@@ -141,7 +139,7 @@ def _run(prep, folder, progress, outcome_type):
         summary = pd.concat([summary, pd.DataFrame([map_row])], ignore_index=True)
     with folder.timed("quadrature"), progress.stage("Numerical integration (check of MCMC)"):
         q = cfg.quadrature
-        grid = pq.fit_grid(prep.studies, mu_mean=mp.mean, mu_sd=mp.sd, tau_prior=tau_prior,
+        grid = pq.fit_grid(prep.studies, mu_prior=mp, tau_prior=tau_prior,
                            step=q.step, half_width=q.half_width, n_tau=q.n_tau)
         grid_summary = pq.summarize_grid(grid, labels, out.ci_prob)
         agreement = _agreement(summary, grid_summary, q.agreement_z_max)
@@ -149,7 +147,8 @@ def _run(prep, folder, progress, outcome_type):
         m = cfg.map
         best, fits = mixfit.auto_fit("beta", draws, k_max=m.k_max, criterion=m.criterion)
         check = mixfit.quantile_check(best.mixture, draws, tolerance_sd=m.quantile_tolerance_sd)
-        robust = mixfit.robustify(best.mixture, m.robust_weight, (m.vague.a, m.vague.b))
+        robust = mixfit.robustify(best.mixture, m.robust_weight,
+                                  (m.vague.alpha, m.vague.beta))
         ess_table = {
             name: {"moment": ess.ess_moment(mix), "elir": ess.ess_elir(mix),
                    "mean": mix.mean(), "sd": float(np.sqrt(mixfit.mixture_variance(mix)))}
@@ -176,7 +175,8 @@ def _run(prep, folder, progress, outcome_type):
         description = (
             f"{pf.description} Robust MAP prior: {1 - m.robust_weight:g} x MAP beta mixture "
             f"({best.mixture.weights.size} components, {m.criterion.upper()}) + "
-            f"{m.robust_weight:g} x Beta({m.vague.a:g}, {m.vague.b:g}). ESS (moment / ELIR): "
+            f"{m.robust_weight:g} x Beta({m.vague.alpha:g}, {m.vague.beta:g}). "
+            "ESS (moment / ELIR): "
             f"robust {ess_r['moment']:.1f} / {ess_r['elir']:.1f}, MAP {ess_m['moment']:.1f} / "
             f"{ess_m['elir']:.1f}.").strip()
         source = Source(experiment=cfg.experiment.name, config_sha256=folder.config_sha256,
@@ -308,7 +308,7 @@ def _figures(prep, folder, findings, draws, mixture, robust, post, grid) -> None
                        "lower": float(r_lo), "upper": float(r_hi)})
     xs = np.linspace(0.0005, 0.9995, 1999)
     # τ posterior density from the integration: mass per u-slice times the prior density
-    tau_prior = cfg.model.tau_prior.prior()
+    tau_prior = cfg.model.tau_prior
     tau_density = grid.tau_mass * len(grid.tau) * tau_prior.pdf(grid.tau)
     tau_max = float(np.quantile(post["tau"].values, 0.995))
     tau_x = np.linspace(0.0, tau_max, 400)

@@ -16,6 +16,7 @@ from neosim.config import (
     SamplerSection,
     Strict,
 )
+from neosim.priors import Beta, HalfNormal, HalfStudentT, Normal, bounded, one_of
 
 FigureId = Annotated[str, Field(min_length=1)]
 
@@ -63,39 +64,25 @@ LogitSd = Annotated[float, Field(ge=0.1, le=100.0, allow_inf_nan=False)]
 TauScale = Annotated[float, Field(ge=0.01, le=10.0, allow_inf_nan=False)]
 
 
-class NormalPrior(Strict):
-    mean: LogitLocation = 0.0
-    sd: LogitSd = 2.0
-
-
-class TauPriorSection(Strict):
-    """Half-normal(scale) or half-Student-t(nu, scale) prior on the between-study SD."""
-
-    family: Literal["half_normal", "half_t"] = "half_normal"
-    scale: TauScale = 1.0
-    #: degrees of freedom of the half-t, 1 (half-Cauchy) to 1e4: heavier tails put MAP draws
-    #: at exactly 0 and 1
-    nu: Annotated[float, Field(ge=1.0, le=1e4, allow_inf_nan=False)] = 3.0
-
-    def prior(self):
-        from neosim.models.pooling_quadrature import TauPrior
-
-        return TauPrior(self.family, self.scale, self.nu)
-
-    def label(self) -> str:
-        if self.family == "half_normal":
-            return f"half-normal({self.scale:g})"
-        return f"half-t({self.nu:g}, {self.scale:g})"
+#: the priors of the random-effects model (:mod:`neosim.priors` objects with these bounds):
+#: ``mu_prior`` a normal prior of the logit mean, ``tau_prior`` a half-normal (the default when
+#: the table names no family) or half-Student-t prior of the between-study SD; its degrees of
+#: freedom 1 (half-Cauchy) to 1e4: heavier tails put MAP draws at exactly 0 and 1
+MuPrior = bounded(Normal, mu=(LogitLocation, 0.0), sigma=(LogitSd, 2.0))
+TauHalfNormal = bounded(HalfNormal, sigma=(TauScale, 1.0))
+TauHalfT = bounded(HalfStudentT, nu=(Annotated[float, Field(ge=1.0, le=1e4, allow_inf_nan=False)],
+                                     3.0), sigma=(TauScale, 1.0))
+TauPrior = one_of(TauHalfNormal, TauHalfT, default="half_normal")
 
 
 class ModelSection(Strict):
-    mu_prior: NormalPrior = NormalPrior()
-    tau_prior: TauPriorSection = TauPriorSection()
+    mu_prior: MuPrior = MuPrior()
+    tau_prior: TauPrior = TauHalfNormal()
 
 
-class BetaComponent(Strict):
-    a: PriorShape = 1.0
-    b: PriorShape = 1.0
+#: the vague component of the robust mixture: a beta prior (``a``/``b`` or ``alpha``/``beta``),
+#: shapes in [1e-3, 1e6]
+VaguePrior = bounded(Beta, alpha=(PriorShape, 1.0), beta=(PriorShape, 1.0))
 
 
 class MapSection(Strict):
@@ -106,7 +93,7 @@ class MapSection(Strict):
     criterion: Literal["aic", "bic"] = "bic"
     quantile_tolerance_sd: Annotated[float, Field(ge=1e-6, le=100.0, allow_inf_nan=False)] = 0.05
     robust_weight: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] = 0.2
-    vague: BetaComponent = BetaComponent()
+    vague: VaguePrior = VaguePrior()
 
 
 class PriorFileSection(Strict):
@@ -117,7 +104,7 @@ class PriorFileSection(Strict):
 
 class SensitivitySection(Strict):
     leave_one_out: bool = True
-    tau_priors: list[TauPriorSection] = Field(default_factory=list, max_length=20)
+    tau_priors: list[TauPrior] = Field(default_factory=list, max_length=20)
     time_conversions: list[Literal["plateau", "exponential", "require_same"]] = Field(
         default_factory=list, max_length=3)
 

@@ -52,7 +52,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         description = f"synthetic cohort: {spec.describe()}"
     data = landmark(ipd, d.subtypes, origin=d.time_origin, file=source_file)
     families = [sv.make_family(f, cfg.models.cuts_months) for f in cfg.models.families]
-    priors = sv.Priors(**cfg.models.priors.model_dump())
+    priors = cfg.models.priors
     from neosim import budget
 
     # every family's fit is held (for LOO): parameters, S at the months, and one pointwise

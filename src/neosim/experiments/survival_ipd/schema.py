@@ -15,7 +15,6 @@ from neosim.config import (
     HazardOrZero,
     Months,
     OutputSection,
-    PriorShape,
     Probability,
     SamplerSection,
     Strict,
@@ -28,8 +27,6 @@ Span = Annotated[list[Annotated[float, Field(ge=0.0, le=MONTHS_MAX, allow_inf_na
                  Field(min_length=2, max_length=2)]
 #: a shape parameter of a Weibull model: 0.05 to 20 (t ** shape stays finite for t <= 1200)
 WeibullShape = Annotated[float, Field(ge=0.05, le=20.0, allow_inf_nan=False)]
-#: a standard deviation on the log scale of a LogNormal prior: 0.01 to 5
-LogSd = Annotated[float, Field(ge=0.01, le=5.0, allow_inf_nan=False)]
 #: at most this many cut points of a piecewise-exponential model
 MAX_CUTS = 50
 Cuts = Annotated[list[Months], Field(max_length=MAX_CUTS)]
@@ -83,32 +80,14 @@ class DataSection(Strict):
         return self
 
 
-_PRIORS = Priors()  # numpy-only module: light enough for a schema
-
-
-class PriorSection(Strict):
-    """Priors shared by the families (see :class:`neosim.models.survival.Priors`)."""
-
-    # defaults come from the model's own Priors (one source of truth)
-    # Gamma(hazard_a, rate hazard_b months) on hazards; Beta(cure_alpha, cure_beta) on the cure
-    # fraction: shapes and rates in [1e-3, 1e6]. LogNormal priors on the Weibull shape (median
-    # in [0.05, 20]) and scale (median in months): log-scale SDs in [0.01, 5].
-    hazard_a: PriorShape = _PRIORS.hazard_a
-    hazard_b: PriorShape = _PRIORS.hazard_b
-    shape_median: WeibullShape = _PRIORS.shape_median
-    shape_sd_log: LogSd = _PRIORS.shape_sd_log
-    scale_median_months: Months = _PRIORS.scale_median_months
-    scale_sd_log: LogSd = _PRIORS.scale_sd_log
-    cure_alpha: PriorShape = _PRIORS.cure_alpha
-    cure_beta: PriorShape = _PRIORS.cure_beta
-
-
 class ModelsSection(Strict):
     families: list[FamilyName] = Field(
         default_factory=lambda: ["exponential", "weibull", "piecewise", "cure"], min_length=1,
         max_length=len(FAMILIES))
     cuts_months: Cuts = Field(default_factory=lambda: [6.0, 24.0])
-    priors: PriorSection = PriorSection()
+    #: one prior object per shared parameter (``hazard``, ``shape``, ``scale_months``,
+    #: ``cure_fraction``), the model's own :class:`~neosim.models.survival.Priors`
+    priors: Priors = Priors()
 
     @model_validator(mode="after")
     def _check(self) -> Self:

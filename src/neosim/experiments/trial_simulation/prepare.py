@@ -65,7 +65,7 @@ def _gamma(spec, source_file: str, field: str, sources: dict):
     from neosim.simulator.prior_io import hazard_prior
 
     if isinstance(spec, GammaSpec):
-        return Mixture("gamma", [1.0], [spec.a], [spec.b])
+        return Mixture.of([spec])
     prior = _read_prior(spec, source_file, field)
     sources[field] = f"{spec} ({prior.name} v{prior.version})"
     return hazard_prior(prior, file=source_file)
@@ -98,7 +98,7 @@ def _analysis(i: int, spec: AnalysisSpec, design, source_file: str, sources: dic
             spec.hr_threshold, prob if prob is not None else 0.975, **name)
     if spec.kind == "bayes_log_hr":
         if isinstance(spec.log_hr_prior, NormalSpec):
-            prior = Mixture("normal", [1.0], [spec.log_hr_prior.mean], [spec.log_hr_prior.sd])
+            prior = Mixture.of([spec.log_hr_prior])
         else:
             prior = log_hr_prior(_read_prior(spec.log_hr_prior, source_file,
                                              f"{field}.log_hr_prior"), file=source_file)
@@ -192,8 +192,7 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     design_prior, assurance = None, []
     if cfg.assurance is not None:
         s = cfg.assurance
-        lhr = (Mixture("normal", [1.0], [s.log_hazard_ratio.mean], [s.log_hazard_ratio.sd])
-               if s.log_hazard_ratio is not None else None)
+        lhr = Mixture.of([s.log_hazard_ratio]) if s.log_hazard_ratio is not None else None
         rate = None
         if s.control_prior:
             prior = _read_prior(s.control_prior, source_file, "assurance.control_prior")

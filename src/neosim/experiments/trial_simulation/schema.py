@@ -20,6 +20,7 @@ from neosim.config import (
     Strict,
 )
 from neosim.design.spec import TrialDesign
+from neosim.priors import Gamma, Normal, bounded
 
 # ---------------------------------------------------------------------------------------------
 # Schema
@@ -51,19 +52,14 @@ def set_path(data: dict, path: str, value: Any) -> dict:
     out[head] = set_path(dict(out.get(head) or {}), rest, value) if rest else value
     return out
 
-class GammaSpec(Strict):
-    """Gamma(shape ``a``, rate ``b``) on a hazard per month: both in [1e-4, 1e6] (the vague
-    Gamma(0.001, 0.001) fits)."""
-
-    a: Annotated[float, Field(ge=1e-4, le=1e6, allow_inf_nan=False)]
-    b: Annotated[float, Field(ge=1e-4, le=1e6, allow_inf_nan=False)]
-
-
-class NormalSpec(Strict):
-    """Normal(mean, sd) on a log hazard ratio: mean in [-1e3, 1e3], sd in [1e-3, 1e3]."""
-
-    mean: PriorLocation
-    sd: PriorScale
+#: Gamma(shape ``a``, rate ``b``) on a hazard per month: both in [1e-4, 1e6] (the vague
+#: Gamma(0.001, 0.001) fits); a :class:`neosim.priors.Gamma` (``a``/``b`` or ``alpha``/``beta``)
+GammaSpec = bounded(Gamma, alpha=(Annotated[float, Field(ge=1e-4, le=1e6, allow_inf_nan=False)],
+                                  ...),
+                    beta=(Annotated[float, Field(ge=1e-4, le=1e6, allow_inf_nan=False)], ...))
+#: Normal(mean, sd) on a log hazard ratio: mean in [-1e3, 1e3], sd in [1e-3, 1e3]; a
+#: :class:`neosim.priors.Normal` (``mean``/``sd`` or ``mu``/``sigma``)
+NormalSpec = bounded(Normal, mu=(PriorLocation, ...), sigma=(PriorScale, ...))
 
 
 class AnalysisSpec(Strict):

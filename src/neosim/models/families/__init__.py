@@ -10,7 +10,7 @@ the config schemas use it without PyMC.
 
 from __future__ import annotations
 
-from neosim.models.families.base import ParamPrior, SurvivalFamily
+from neosim.models.families.base import SurvivalFamily
 from neosim.models.families.cure import Cure
 from neosim.models.families.exponential import Exponential
 from neosim.models.families.lognormal import LogNormal
@@ -37,5 +37,5 @@ def make_family(name: str, cuts=()) -> SurvivalFamily:
     return cls.for_fitting(cuts)
 
 
-__all__ = ["FAMILIES", "Cure", "Exponential", "LogNormal", "ParamPrior", "PiecewiseExponential",
+__all__ = ["FAMILIES", "Cure", "Exponential", "LogNormal", "PiecewiseExponential",
            "SurvivalFamily", "Weibull", "make_family"]

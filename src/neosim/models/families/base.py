@@ -1,5 +1,4 @@
-"""What every parametric survival family is: :class:`SurvivalFamily` and the prior of one
-parameter, :class:`ParamPrior`.
+"""What every parametric survival family is: :class:`SurvivalFamily`.
 
 A family instance is either *unbound* (its structure only, e.g. the cut points of a piecewise
 model: what the fitting code needs, with the parameters passed as a dict ``p``) or *bound* to one
@@ -13,18 +12,24 @@ Two groups of maths, both defined once per family:
 * ``cumulative_hazard(t)`` and ``inverse_cumulative_hazard(h)`` (numpy, on a bound family): the
   simulator's event times ``T = Λ⁻¹(E / HR)`` with ``E ~ Exp(1)``.
 
-This module imports numpy only; PyMC loads inside :meth:`SurvivalFamily.pymc_parameters`.
+This module imports numpy only; PyMC loads inside :meth:`SurvivalFamily.pymc_parameters`. A
+family takes the prior of each parameter from a :class:`neosim.models.survival.Priors` (one
+:mod:`neosim.priors` object each): its ``sample`` gives the numpy prior draws (SBC, synthetic
+truths) and its ``pymc`` the PyMC variable, so each prior is written once.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from neosim.errors import InputError
+
+if TYPE_CHECKING:  # the family module itself stays numpy-only
+    from neosim.priors import Distribution
 
 
 def check_positive(value: Any, field: str) -> None:
@@ -32,41 +37,6 @@ def check_positive(value: Any, field: str) -> None:
     if not (isinstance(value, int | float | np.floating | np.integer) and not isinstance(
             value, bool) and math.isfinite(value) and value > 0):
         raise InputError(f"must be a positive finite number (got {value!r})", field=field)
-
-
-@dataclass(frozen=True)
-class ParamPrior:
-    """The prior of one parameter, written once for PyMC and numpy.
-
-    ``kind`` is ``"gamma"`` (``a``, rate ``b``), ``"lognormal"`` (median ``a``, log-scale SD ``b``)
-    or ``"beta"`` (``a``, ``b``).
-    """
-
-    kind: str
-    a: float
-    b: float
-
-    def draw(self, rng: np.random.Generator, size) -> np.ndarray:
-        """Draws of the prior (numpy), in a fixed order of random numbers per kind."""
-        if self.kind == "gamma":
-            return rng.gamma(self.a, 1.0 / self.b, size=size)
-        if self.kind == "lognormal":
-            return self.a * np.exp(rng.normal(0.0, self.b, size))
-        if self.kind == "beta":
-            return rng.beta(self.a, self.b, size=size)
-        raise KeyError(self.kind)
-
-    def pymc(self, name: str, dims: tuple[str, ...]):
-        """The PyMC random variable ``name`` of this prior (inside a model context)."""
-        import pymc as pm
-
-        if self.kind == "gamma":
-            return pm.Gamma(name, alpha=self.a, beta=self.b, dims=dims)
-        if self.kind == "lognormal":
-            return pm.LogNormal(name, mu=np.log(self.a), sigma=self.b, dims=dims)
-        if self.kind == "beta":
-            return pm.Beta(name, alpha=self.a, beta=self.b, dims=dims)
-        raise KeyError(self.kind)
 
 
 class SurvivalFamily:
@@ -144,7 +114,7 @@ class SurvivalFamily:
     def inverse_cumulative_hazard(self, h):
         raise NotImplementedError
 
-    def prior(self, name: str, priors: Any) -> ParamPrior:
+    def prior(self, name: str, priors: Any) -> Distribution:
         raise NotImplementedError
 
     # ---- derived, the same for every family ---------------------------------------------------
@@ -210,7 +180,7 @@ class SurvivalFamily:
             raise NotImplementedError(f"no closed form for the {self.name} family with dropout")
         return 1.0 - self.survival(t, p)
 
-    # ---- priors: numpy draws and PyMC variables from one ParamPrior per parameter ------------
+    # ---- priors: numpy draws and PyMC variables from one prior object per parameter -------
     def param_shape(self, name: str, n_subtypes: int) -> tuple[int, ...]:
         if name in self.shared:
             return ()
@@ -219,7 +189,7 @@ class SurvivalFamily:
     def prior_draw(self, priors: Any, n_subtypes: int,
                    rng: np.random.Generator) -> dict[str, np.ndarray]:
         """One draw of every parameter from its prior (shared ones scalar, others per subtype)."""
-        return {name: self.prior(name, priors).draw(rng, self.param_shape(name, n_subtypes))
+        return {name: self.prior(name, priors).sample(self.param_shape(name, n_subtypes), rng)
                 for name in self.parameters}
 
     def pymc_parameters(self, priors: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 
 from neosim.errors import InputError
-from neosim.models.families.base import ParamPrior, SurvivalFamily
+from neosim.models.families.base import SurvivalFamily
 from neosim.models.families.weibull import Weibull
 
 
@@ -83,5 +83,5 @@ class Cure(SurvivalFamily):
 
     def prior(self, name, priors):
         if name == "cure_fraction":
-            return ParamPrior("beta", priors.cure_alpha, priors.cure_beta)
+            return priors.cure_fraction
         return self.uncured.prior(name, priors)

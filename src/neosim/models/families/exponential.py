@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from neosim.models.families.base import ParamPrior, SurvivalFamily, check_positive
+from neosim.models.families.base import SurvivalFamily, check_positive
 
 
 @dataclass(frozen=True)
@@ -56,4 +56,4 @@ class Exponential(SurvivalFamily):
         return np.array([0.0]), np.array([np.inf])
 
     def prior(self, name, priors):
-        return ParamPrior("gamma", priors.hazard_a, priors.hazard_b)
+        return priors.hazard

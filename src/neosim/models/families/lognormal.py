@@ -5,8 +5,8 @@ subtype) and log-scale SD ``lognormal_sigma`` σ (shared by the subtypes), i.e. 
 
 Its hazard rises then falls (a peak of early deaths after SCT, then a long plateau), which none
 of the other families draws. Priors reuse the shared scale and shape entries of
-:class:`~neosim.models.survival.Priors`: ``m ~ LogNormal(log(scale_median_months),
-scale_sd_log)`` and ``σ ~ LogNormal(log(shape_median), shape_sd_log)``. In a simulator config
+:class:`~neosim.models.survival.Priors`: ``m ~ scale_months`` and ``σ ~ shape`` (both
+log-normal priors). In a simulator config
 (``[design.control]``) it is ``model = "lognormal"`` with ``median_months`` and ``shape`` (σ).
 """
 
@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from neosim.models.families.base import ParamPrior, SurvivalFamily, check_positive
+from neosim.models.families.base import SurvivalFamily, check_positive
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -89,5 +89,5 @@ class LogNormal(SurvivalFamily):
 
     def prior(self, name, priors):
         if name == "lognormal_sigma":
-            return ParamPrior("lognormal", priors.shape_median, priors.shape_sd_log)
-        return ParamPrior("lognormal", priors.scale_median_months, priors.scale_sd_log)
+            return priors.shape
+        return priors.scale_months

@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from neosim.errors import InputError
-from neosim.models.families.base import ParamPrior, SurvivalFamily
+from neosim.models.families.base import SurvivalFamily
 
 
 def _fmt(x: float) -> str:
@@ -152,4 +152,4 @@ class PiecewiseExponential(SurvivalFamily):
         return np.sum(share * np.exp(-before) * -np.expm1(-total * exposure), axis=-1)
 
     def prior(self, name, priors):
-        return ParamPrior("gamma", priors.hazard_a, priors.hazard_b)
+        return priors.hazard

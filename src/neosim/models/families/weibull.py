@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from neosim.models.families.base import ParamPrior, SurvivalFamily, check_positive
+from neosim.models.families.base import SurvivalFamily, check_positive
 
 
 def weibull_log_hazard(t, k, scale, xp):
@@ -67,5 +67,5 @@ class Weibull(SurvivalFamily):
 
     def prior(self, name, priors):
         if name == "weibull_shape":
-            return ParamPrior("lognormal", priors.shape_median, priors.shape_sd_log)
-        return ParamPrior("lognormal", priors.scale_median_months, priors.scale_sd_log)
+            return priors.shape
+        return priors.scale_months

@@ -13,7 +13,8 @@ the ``quantity`` it describes, and its ``kind``:
     equal length), for example the parameters of a fitted survival model.
 
 Files are written atomically through :mod:`neosim.results`; reading validates everything and reports
-problems with the error contract.
+problems with the error contract. :func:`neosim.priors.mixture_of` turns a mixture file into a
+:class:`neosim.priors.Mixture` and :meth:`~neosim.priors.Mixture.to_file` back.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from neosim.config import FieldError, Strict, validate
-from neosim.errors import InputError
+from neosim.priors.dists import Location, Scale, Shape
 
 SCHEMA = "neosim-prior/1"
 #: bounds of a prior file's numbers that the conjugate maths (digamma, gamma and beta densities,
@@ -36,9 +36,6 @@ SCHEMA = "neosim-prior/1"
 #: standard deviations in [1e-6, 1e3], draws within ±1e6, at most 1e6 draws of at most 64
 #: quantities, and a ``survival_probability_<T>m`` horizon T in (0, 1200] months
 Finite = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
-Shape = Annotated[float, Field(ge=1e-8, le=1e15, allow_inf_nan=False)]
-Location = Annotated[float, Field(ge=-1e3, le=1e3, allow_inf_nan=False)]
-Scale = Annotated[float, Field(ge=1e-6, le=1e3, allow_inf_nan=False)]
 MAX_DRAWS = 1_000_000
 MAX_COMPONENTS = 100
 _HORIZON = re.compile(r"^survival_probability_(\d+(?:\.\d+)?)m$")
@@ -107,87 +104,31 @@ class PriorFile(Strict):
         return self
 
 
-class Mixture:
-    """A mixture of conjugate densities (beta, gamma or normal) with vectorised operations.
+def write_prior(path: str | Path, prior: PriorFile) -> Path:
+    """Write a prior file atomically (``created_utc`` is filled in if empty).
 
     Parameters
     ----------
-    family : str
-        ``"beta"``, ``"gamma"`` (shape ``a``, rate ``b``) or ``"normal"`` (mean, sd).
-    weights : array_like
-        Component weights (summing to 1).
-    p1, p2 : array_like
-        Per component: ``a`` and ``b`` (beta, gamma) or mean and sd (normal).
+    path : str or Path
+        The file to write (JSON, ``neosim-prior/1``).
+    prior : PriorFile
+        What to write, e.g. ``Mixture.to_file(name, quantity)``.
+
+    Returns
+    -------
+    Path
+        The path written.
 
     Examples
     --------
-    >>> import numpy as np
+    >>> import tempfile, pathlib
     >>> import neosim as ns
-    >>> robust = ns.Mixture("beta", [0.8, 0.2], [12.0, 1.0], [8.0, 1.0])
-    >>> round(robust.mean(), 4)   # 0.8 * 12/20 + 0.2 * 1/2
-    0.58
-    >>> robust.sample(3, np.random.default_rng(0)).shape
-    (3,)
+    >>> robust = ns.Mixture.of([ns.Beta(12, 8), ns.Beta(1, 1)], [0.8, 0.2])
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> path = ns.write_prior(folder / "p.json", robust.to_file("p", "survival_probability_24m"))
+    >>> ns.read_prior(path).components[0].a
+    12.0
     """
-
-    def __init__(self, family: str, weights, p1, p2):
-        self.family = family
-        self.weights = np.asarray(weights, dtype=float)
-        self.p1 = np.asarray(p1, dtype=float)  # a (beta/gamma) or mean (normal)
-        self.p2 = np.asarray(p2, dtype=float)  # b (beta: beta, gamma: rate) or sd (normal)
-        if not (self.weights.shape == self.p1.shape == self.p2.shape) or self.weights.ndim != 1:
-            raise ValueError("weights and parameters must be 1-d arrays of equal length")
-        if abs(self.weights.sum() - 1.0) > 1e-6:
-            raise ValueError("mixture weights must sum to 1")
-
-    def _dists(self):
-        from scipy import stats
-
-        if self.family == "beta":
-            return stats.beta(self.p1, self.p2)
-        if self.family == "gamma":
-            return stats.gamma(self.p1, scale=1.0 / self.p2)
-        if self.family == "normal":
-            return stats.norm(self.p1, self.p2)
-        raise ValueError(self.family)
-
-    def pdf(self, x):
-        x = np.asarray(x, dtype=float)
-        return np.sum(self.weights * self._dists().pdf(x[..., None]), axis=-1)
-
-    def cdf(self, x):
-        x = np.asarray(x, dtype=float)
-        return np.sum(self.weights * self._dists().cdf(x[..., None]), axis=-1)
-
-    def mean(self) -> float:
-        return float(np.sum(self.weights * self._dists().mean()))
-
-    def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
-        idx = rng.choice(len(self.weights), size=size, p=self.weights)
-        if self.family == "beta":
-            return rng.beta(self.p1[idx], self.p2[idx])
-        if self.family == "gamma":
-            return rng.gamma(self.p1[idx], 1.0 / self.p2[idx])
-        return rng.normal(self.p1[idx], self.p2[idx])
-
-    def to_components(self) -> list[dict[str, float]]:
-        keys = ("mean", "sd") if self.family == "normal" else ("a", "b")
-        return [{"weight": float(w), keys[0]: float(x), keys[1]: float(y)}
-                for w, x, y in zip(self.weights, self.p1, self.p2, strict=True)]
-
-
-def mixture_of(prior: PriorFile) -> Mixture:
-    """The :class:`Mixture` described by a mixture prior file."""
-    if prior.kind != "mixture":
-        raise InputError(f"prior {prior.name!r} holds draws, not a mixture", field="kind")
-    keys = ("mean", "sd") if prior.family == "normal" else ("a", "b")
-    return Mixture(prior.family, [c.weight for c in prior.components],
-                   [getattr(c, keys[0]) for c in prior.components],
-                   [getattr(c, keys[1]) for c in prior.components])
-
-
-def write_prior(path: str | Path, prior: PriorFile) -> Path:
-    """Write a prior file atomically (``created_utc`` is filled in if empty)."""
     from neosim.results import atomic_write_json
 
     data = prior.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -197,7 +138,28 @@ def write_prior(path: str | Path, prior: PriorFile) -> Path:
 
 
 def read_prior(path: str | Path) -> PriorFile:
-    """Read and validate a prior file; problems are :class:`InputError` naming file and field."""
+    """Read and validate a prior file; problems are :class:`InputError` naming file and field.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``neosim-prior/1`` JSON file.
+
+    Returns
+    -------
+    PriorFile
+        The validated file; :func:`neosim.priors.mixture_of` gives its :class:`Mixture`.
+
+    Examples
+    --------
+    >>> import neosim as ns
+    >>> from neosim.priors import mixture_of
+    >>> prior = ns.read_prior("configs/priors/map_neonatal_all_survival_24m.json")
+    >>> prior.kind, prior.family
+    ('mixture', 'beta')
+    >>> mixture_of(prior).label()   # doctest: +ELLIPSIS
+    '... Beta(...) + ... Beta(1, 1)'
+    """
     from neosim.inputs import load_json
 
     data = load_json(path, kind="prior")  # regular file under its cap, strict JSON object
