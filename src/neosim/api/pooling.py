@@ -117,7 +117,8 @@ def pool(studies: Mapping[str, tuple[int, int]], *, seed: int, mu_prior: tuple[f
     return dt
 
 
-def ess(prior: Any, method: str = "elir", *, sigma: float | None = None) -> float:
+def ess(prior: Any, method: str = "elir", *, sigma: float | None = None,
+        scale: str = "natural") -> float:
     """Effective sample size of a beta, gamma or normal prior or mixture of them.
 
     Parameters
@@ -125,10 +126,15 @@ def ess(prior: Any, method: str = "elir", *, sigma: float | None = None) -> floa
     prior : Mixture or Beta, Gamma, Normal
         E.g. ``ns.Mixture("beta", [0.8, 0.2], [12, 1], [8, 1])`` or ``ns.Beta(12, 8)``.
     method : str
-        ``"elir"`` (expected local-information ratio, Neuenschwander et al. 2020; default) or
-        ``"moment"`` (moment matching).
+        ``"elir"`` (expected local-information ratio, Neuenschwander et al. 2020; default),
+        ``"moment"`` (moment matching) or ``"morita"`` (Morita, Thall and Müller 2008, at the
+        prior mean; beta and gamma).
     sigma : float, optional
         Unit standard deviation (normal mixtures only).
+    scale : str
+        Scale of the ELIR: ``"natural"`` (the probability or hazard, as RBesT; default) or
+        ``"logit"`` (logit of a probability, log of a hazard). A single component gives the
+        same ESS on both; a mixture does not.
 
     Returns
     -------
@@ -143,6 +149,8 @@ def ess(prior: Any, method: str = "elir", *, sigma: float | None = None) -> floa
     >>> robust = ns.Mixture("beta", [0.8, 0.2], [12.0, 1.0], [8.0, 1.0])
     >>> ns.ess(robust, "elir") < 20.0
     True
+    >>> round(ns.ess(robust, scale="logit") - ns.ess(robust), 6)   # Beta(1, 1) part: 0.2 x 2
+    0.4
     """
     from neosim.models import ess as ess_module
     from neosim.priors import Beta, Gamma, Normal
@@ -152,8 +160,15 @@ def ess(prior: Any, method: str = "elir", *, sigma: float | None = None) -> floa
     if not isinstance(prior, Mixture):
         raise InputError(f"expected a neosim.Mixture or a Beta, Gamma or Normal prior (got "
                          f"{type(prior).__name__})", field="prior")
+    if scale not in ("natural", "logit"):
+        raise InputError(f"unknown scale {scale!r} (known: natural, logit)", field="scale")
     if method == "elir":
-        return float(ess_module.ess_elir(prior, sigma=sigma))
+        return float(ess_module.ess_elir(prior, sigma=sigma, scale=scale))
     if method == "moment":
         return float(ess_module.ess_moment(prior, sigma=sigma))
-    raise InputError(f"unknown method {method!r} (known: elir, moment)", field="method")
+    if method == "morita":
+        if prior.family == "normal":
+            raise InputError("Morita's ESS is implemented for beta and gamma priors",
+                             field="method")
+        return float(ess_module.ess_morita(prior))
+    raise InputError(f"unknown method {method!r} (known: elir, moment, morita)", field="method")

@@ -150,7 +150,9 @@ def _run(prep, folder, progress, outcome_type):
         robust = mixfit.robustify(best.mixture, m.robust_weight,
                                   (m.vague.alpha, m.vague.beta))
         ess_table = {
-            name: {"moment": ess.ess_moment(mix), "elir": ess.ess_elir(mix),
+            name: {"moment": ess.ess_moment(mix),
+                   "elir_probability": ess.ess_elir(mix, scale="natural"),
+                   "elir_logit": ess.ess_elir(mix, scale="logit"), "morita": ess.ess_morita(mix),
                    "mean": mix.mean(), "sd": float(np.sqrt(mixfit.mixture_variance(mix)))}
             for name, mix in (("map_mixture", best.mixture), ("robust_mixture", robust))
         }
@@ -177,8 +179,9 @@ def _run(prep, folder, progress, outcome_type):
             f"({best.mixture.weights.size} components, {m.criterion.upper()}) + "
             f"{m.robust_weight:g} x Beta({m.vague.alpha:g}, {m.vague.beta:g}). "
             "ESS (moment / ELIR): "
-            f"robust {ess_r['moment']:.1f} / {ess_r['elir']:.1f}, MAP {ess_m['moment']:.1f} / "
-            f"{ess_m['elir']:.1f}.").strip()
+            f"robust {ess_r['moment']:.1f} / {ess_r['elir_probability']:.1f}, MAP "
+            f"{ess_m['moment']:.1f} / {ess_m['elir_probability']:.1f} (ELIR on the probability "
+            "scale, as RBesT).").strip()
         source = Source(experiment=cfg.experiment.name, config_sha256=folder.config_sha256,
                         run_folder=str(folder.path), data=citations, synthetic=False)
         prior_paths = {}
@@ -261,8 +264,9 @@ def _run(prep, folder, progress, outcome_type):
         f"[{map_row['ci_lower']:.3f}, {map_row['ci_upper']:.3f}]",
         f"beta mixture: {best.mixture.weights.size} components by {m.criterion.upper()}, "
         f"quantiles within {check['max_abs_difference_in_sd']:.3f} SD of the draws",
-        f"ESS moment/ELIR: MAP {ess_m['moment']:.1f}/{ess_m['elir']:.1f}, robust "
-        f"(w={m.robust_weight:g}) {ess_r['moment']:.1f}/{ess_r['elir']:.1f}",
+        f"ESS moment/ELIR (probability scale): MAP {ess_m['moment']:.1f}/"
+        f"{ess_m['elir_probability']:.1f}, robust (w={m.robust_weight:g}) "
+        f"{ess_r['moment']:.1f}/{ess_r['elir_probability']:.1f}",
         f"prior file: {folder.path / prior_paths['robust']}",
     ]
     return outcome_type(passed=passed, message=msg, headline=headline)
