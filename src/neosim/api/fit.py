@@ -137,6 +137,7 @@ def fit_proportions(counts: Mapping[str, tuple[int, int]], *,
 
 def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None = None,
                  family: str = "exponential", cuts: tuple[float, ...] = (),
+                 shape: str = "shared",
                  priors: Mapping[str, Any] | None = None, seed: int, draws: int = 1000,
                  tune: int = 1000, chains: int = 4, cores: int | None = None,
                  target_accept: float = 0.8) -> xr.DataTree:
@@ -153,7 +154,11 @@ def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None =
         Column of group labels (e.g. the arm); each group gets its own parameters, in the order
         the groups first appear. Without it every row is one group ``"all"``.
     family : str
-        ``"exponential"``, ``"weibull"``, ``"piecewise"`` (needs ``cuts``, months) or ``"cure"``.
+        ``"exponential"``, ``"weibull"``, ``"piecewise"`` (needs ``cuts``, months), ``"cure"``
+        (Weibull uncured part) or ``"lognormal"``.
+    shape : str
+        ``"shared"`` (default): the groups share one Weibull shape (log-normal sigma), the
+        usual choice with few patients per group; ``"per_subtype"``: one per group.
     priors : mapping, optional
         Prior objects by name (:class:`neosim.models.survival.Priors`), e.g. ``{"hazard":
         ns.Gamma(1, 24)}`` for ``hazard ~ Gamma(1, rate=24)`` per month (the default);
@@ -217,8 +222,10 @@ def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None =
             raise InputError("group labels must not be missing", field=group)
         if len(set(labels)) != len(labels) or len(labels) > MAX_GROUPS:
             raise InputError(f"at most {MAX_GROUPS} groups with distinct names", field=group)
+    if shape not in ("shared", "per_subtype"):
+        raise InputError(f"must be 'shared' or 'per_subtype' (got {shape!r})", field="shape")
     try:
-        fam = sv.make_family(family, cuts)
+        fam = sv.make_family(family, cuts, shape_per_subtype=shape == "per_subtype")
     except KeyError as exc:
         raise InputError(str(exc).strip("'\""), field="family") from None
     except ValueError as exc:

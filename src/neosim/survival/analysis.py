@@ -193,6 +193,12 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
                                                            for v in q]}
     out["median_survival_months"] = medians
     out["exact_conjugate_posteriors"] = exact_posteriors(prep, fits, level)
+    shared = {f.name: list(f.shared) for f in prep.families if f.shared}
+    if shared:
+        out["shared_by_subtypes"] = {
+            "parameters": shared,
+            "note": "these parameters are one value for every subtype (the subtypes share the "
+                    "shape); [models] shape = \"per_subtype\" fits one per subtype"}
     out["loo_best_model"] = str(loo.index[0])
     if prep.spec is not None:
         spec = prep.spec

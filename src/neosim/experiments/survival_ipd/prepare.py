@@ -51,7 +51,9 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         ipd = draw_cohort(spec, seed)
         description = f"synthetic cohort: {spec.describe()}"
     data = landmark(ipd, d.subtypes, origin=d.time_origin, file=source_file)
-    families = [sv.make_family(f, cfg.models.cuts_months) for f in cfg.models.families]
+    families = [sv.make_family(f, cfg.models.cuts_months,
+                               shape_per_subtype=cfg.models.shape == "per_subtype")
+                for f in cfg.models.families]
     priors = cfg.models.priors
     from neosim import budget
 

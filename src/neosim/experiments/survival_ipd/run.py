@@ -75,6 +75,11 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     msg = ("; ".join(f"{k}: {inference.checks_message(r)}" for k, r in reports.items()
                      if r["status"] != "passed") or "convergence checks passed")
     headline = out.headline(summary, loo, cfg.report, synthetic)
+    if "shared_by_subtypes" in findings:
+        names = ", ".join(f"{k} ({', '.join(v)})"
+                          for k, v in findings["shared_by_subtypes"]["parameters"].items())
+        headline.append(f"shared by the subtypes: {names}; [models] shape = \"per_subtype\" "
+                        "fits one per subtype")
     if exported:
         headline.append("design prior: " + ", ".join(str(p) for p in exported))
     return Outcome(passed, msg, headline,

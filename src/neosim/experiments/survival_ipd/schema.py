@@ -85,6 +85,9 @@ class ModelsSection(Strict):
         default_factory=lambda: ["exponential", "weibull", "piecewise", "cure"], min_length=1,
         max_length=len(FAMILIES))
     cuts_months: Cuts = Field(default_factory=lambda: [6.0, 24.0])
+    #: the Weibull shape (log-normal sigma, cure's uncured Weibull shape): one shared by the
+    #: subtypes, or one per subtype
+    shape: Literal["shared", "per_subtype"] = "shared"
     #: one prior object per shared parameter (``hazard``, ``shape``, ``scale_months``,
     #: ``cure_fraction``), the model's own :class:`~neosim.models.survival.Priors`
     priors: Priors = Priors()

@@ -27,14 +27,16 @@ FAMILIES: dict[str, type[SurvivalFamily]] = {
 }
 
 
-def make_family(name: str, cuts=()) -> SurvivalFamily:
-    """The unbound family called ``name``, for fitting (``cuts`` in months, piecewise only)."""
+def make_family(name: str, cuts=(), *, shape_per_subtype: bool = False) -> SurvivalFamily:
+    """The unbound family called ``name``, for fitting (``cuts`` in months, piecewise only;
+    ``shape_per_subtype``: one Weibull/log-normal shape per subtype instead of one shared, for
+    the families that have one, and ignored by the others)."""
     try:
         cls = FAMILIES[name]
     except KeyError:
         raise KeyError(f"unknown survival family {name!r} (known: {', '.join(FAMILIES)})") \
             from None
-    return cls.for_fitting(cuts)
+    return cls.for_fitting(cuts, shape_per_subtype=shape_per_subtype)
 
 
 __all__ = ["FAMILIES", "Cure", "Exponential", "LogNormal", "PiecewiseExponential",

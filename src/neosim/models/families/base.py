@@ -58,8 +58,10 @@ class SurvivalFamily:
 
     # ---- structure ----------------------------------------------------------------------------
     @classmethod
-    def for_fitting(cls, cuts=()) -> SurvivalFamily:
-        """An unbound family for fitting (``cuts`` matter to the piecewise family only)."""
+    def for_fitting(cls, cuts=(), *, shape_per_subtype: bool = False) -> SurvivalFamily:
+        """An unbound family for fitting (``cuts`` matter to the piecewise family only;
+        ``shape_per_subtype`` to the families with a shape, which the subtypes share unless it is
+        set)."""
         return cls()
 
     @property

@@ -25,6 +25,10 @@ class Cure(SurvivalFamily):
     name = "cure"
     config_keys: ClassVar[dict[str, str]] = {"cure_fraction": "cure_fraction"}
 
+    @classmethod
+    def for_fitting(cls, cuts=(), *, shape_per_subtype: bool = False) -> Cure:
+        return cls(uncured=Weibull.for_fitting(cuts, shape_per_subtype=shape_per_subtype))
+
     def __post_init__(self) -> None:
         p = self.cure_fraction
         if p is not None and not (isinstance(p, int | float) and 0 < p < 1):

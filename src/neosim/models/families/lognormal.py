@@ -13,7 +13,7 @@ log-normal priors). In a simulator config
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -40,10 +40,19 @@ class LogNormal(SurvivalFamily):
 
     lognormal_median_months: float | None = None
     lognormal_sigma: float | None = None
+    #: one sigma per subtype instead of one shared by all
+    shape_per_subtype: bool = field(default=False, kw_only=True)
 
     name = "lognormal"
     parameters = ("lognormal_median_months", "lognormal_sigma")
-    shared = ("lognormal_sigma",)
+
+    @property
+    def shared(self) -> tuple[str, ...]:  # type: ignore[override]
+        return () if self.shape_per_subtype else ("lognormal_sigma",)
+
+    @classmethod
+    def for_fitting(cls, cuts=(), *, shape_per_subtype: bool = False) -> LogNormal:
+        return cls(shape_per_subtype=shape_per_subtype)
     config_keys: ClassVar[dict[str, str]] = {
         "lognormal_median_months": "median_months", "lognormal_sigma": "shape"}
 

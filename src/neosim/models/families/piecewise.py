@@ -61,7 +61,7 @@ class PiecewiseExponential(SurvivalFamily):
                              field=f"hazard_per_month[{len(r) - 1}]")
 
     @classmethod
-    def for_fitting(cls, cuts=()) -> PiecewiseExponential:
+    def for_fitting(cls, cuts=(), *, shape_per_subtype: bool = False) -> PiecewiseExponential:
         cuts = tuple(float(c) for c in cuts)
         if not cuts or any(c <= 0 for c in cuts) or list(cuts) != sorted(set(cuts)):
             raise ValueError("piecewise cuts must be positive, increasing and non-empty")

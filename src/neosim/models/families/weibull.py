@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -26,12 +26,21 @@ class Weibull(SurvivalFamily):
 
     weibull_shape: float | None = None
     weibull_scale_months: float | None = None
+    #: one shape per subtype instead of one shared by all
+    shape_per_subtype: bool = field(default=False, kw_only=True)
 
     name = "weibull"
     parameters = ("weibull_shape", "weibull_scale_months")
-    shared = ("weibull_shape",)
     config_keys: ClassVar[dict[str, str]] = {
         "weibull_shape": "shape", "weibull_scale_months": "scale_months"}
+
+    @property
+    def shared(self) -> tuple[str, ...]:  # type: ignore[override]
+        return () if self.shape_per_subtype else ("weibull_shape",)
+
+    @classmethod
+    def for_fitting(cls, cuts=(), *, shape_per_subtype: bool = False) -> Weibull:
+        return cls(shape_per_subtype=shape_per_subtype)
 
     def __post_init__(self) -> None:
         if self.weibull_shape is not None:
