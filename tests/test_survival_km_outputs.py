@@ -87,3 +87,25 @@ def test_findings_give_the_kaplan_meier_median_with_its_interval():
     assert med["Maintained"] == {"median": 31.0, "ci_lower": 18.0, "ci_upper": None}
     assert med["Nonmaintained"] == {"median": 23.0, "ci_lower": 8.0, "ci_upper": None}
     assert "print.survfit" in med["rule"]
+
+
+def test_the_public_api_gives_r_numbers_from_a_dataframe():
+    """ns.kaplan_meier and ns.logrank on R's aml data as a DataFrame: print(survfit(...))
+    medians 31 (18, NA) and 23 (8, NA); survdiff chi-square 3.4 on 1 df (p = 0.07)."""
+    import pandas as pd
+
+    import neosim as ns
+
+    df = pd.DataFrame({"time": TIME, "status": EVENT,
+                       "x": ["Maintained" if a == 0 else "Nonmaintained" for a in ARM]})
+    km = ns.kaplan_meier(df, time="time", event="status", group="x")
+    assert list(km) == ["Maintained", "Nonmaintained"]
+    med, lower, upper = km["Maintained"].median()
+    assert (med, lower) == (31.0, 18.0) and np.isnan(upper)
+    assert km["Nonmaintained"].median()[:2] == (23.0, 8.0)
+    lr = ns.logrank(df, time="time", event="status", group="x")
+    assert lr.df == 1 and round(lr.statistic, 1) == 3.4 and round(lr.p_value, 2) == 0.07
+    from neosim.errors import InputError
+
+    with pytest.raises(InputError):
+        ns.logrank(df.assign(x="one"), time="time", event="status", group="x")

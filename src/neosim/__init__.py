@@ -4,6 +4,7 @@ The public Python API is the names in ``__all__``, imported as ``import neosim a
 
     ns.TrialDesign, ns.sample_size, ns.power, ns.simulate, ns.accrual   # trial design
     ns.fit_proportions, ns.fit_survival, ns.pool, ns.ess                # Bayesian fits
+    ns.kaplan_meier, ns.logrank                                         # nonparametric survival
     ns.Beta, ns.Gamma, ns.Normal, ns.LogNormal, ns.HalfNormal,          # priors (neosim.priors)
     ns.HalfStudentT, ns.Mixture, ns.parse_prior, ns.read_prior, ns.write_prior
     ns.run, ns.read_run, ns.read_simulation, ns.read_posterior          # configured experiments
@@ -51,6 +52,8 @@ _LAZY = {
     "run": "neosim.api.runs",
     "read_run": "neosim.api.runs",
     "read_simulation": "neosim.api.runs",
+    "kaplan_meier": "neosim.api.survival",
+    "logrank": "neosim.api.survival",
     "read_posterior": "neosim.api.runs",
     "Run": "neosim.api.runs",
 }
@@ -58,8 +61,8 @@ _LAZY = {
 __all__ = [
     "Beta", "EventPower", "Gamma", "HalfNormal", "HalfStudentT", "LogNormal", "Mixture", "Normal",
     "Run", "TrialDesign", "__version__", "accrual", "analyses", "ess", "fit_proportions",
-    "fit_survival", "parse_prior", "pool", "power", "read_posterior", "read_prior", "read_run",
-    "read_simulation", "run", "sample_size", "simulate", "write_prior",
+    "fit_survival", "kaplan_meier", "logrank", "parse_prior", "pool", "power", "read_posterior",
+    "read_prior", "read_run", "read_simulation", "run", "sample_size", "simulate", "write_prior",
 ]
 
 if TYPE_CHECKING:  # static checkers and IDEs see the real objects
@@ -68,6 +71,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the real objects
     from neosim.api.pooling import ess, pool
     from neosim.api.runs import Run, read_posterior, read_run, read_simulation, run
     from neosim.api.simulation import analyses, simulate
+    from neosim.api.survival import kaplan_meier, logrank
     from neosim.design.spec import TrialDesign
     from neosim.priors import (
         Beta,
