@@ -53,7 +53,7 @@ def main() -> None:
         "ratio_mcmc_vs_fast": check["seconds_per_fit"] / fast_per_trial,
         "ratio_mcmc_vs_fast_analysis_only": check["seconds_per_fit"] / (analysis_s / 1024),
         "note": ("MCMC differences at 4000 draws are MCMC noise (MC SE ~0.008 at p = 0.5); "
-                 "tests/test_simulate_validation.py checks < 0.01 with 100k+ draws"),
+                 "tests/simulator/test_simulate_validation.py checks < 0.01 with 100k+ draws"),
     }, indent=2, default=float))
     assert math.isfinite(check["seconds_per_fit"])
 

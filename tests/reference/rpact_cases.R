@@ -1,4 +1,4 @@
-# How the rpact reference values in tests/test_design_survival.py were produced.
+# How the rpact reference values in tests/design/test_design_survival.py were produced.
 # rpact 3.3.4 (Debian bookworm r-cran-rpact 3.3.4-1), R 4.2.2. Run: Rscript rpact_cases.R
 # The tests pin the printed numbers; they never call R.
 suppressMessages(library(rpact))

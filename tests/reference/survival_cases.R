@@ -1,4 +1,4 @@
-# How the R `survival` reference values in tests/test_survival_r_conventions.py were produced.
+# How the R `survival` reference values in tests/survival/test_survival_r_conventions.py were produced.
 # survival 3.5.3 (Debian bookworm r-cran-survival), R 4.2.2. Run: Rscript survival_cases.R
 # The tests pin the printed numbers; they never call R.
 suppressMessages(library(survival))
@@ -27,7 +27,7 @@ km <- function(tag, time, event, conf.type = "log", times = NULL) {
 km("KM1", 1:6, rep(1, 6))
 # KM2: S = 0.5 on [2, 5) with a censoring at 3: the midpoint of 2 and the next death 5
 km("KM2", c(1, 2, 3, 5), c(1, 1, 0, 1))
-# KM5/KM6: the two groups of the file in tests/test_cli_survival.py (months after SCT); KM5 sits
+# KM5/KM6: the two groups of the file in tests/cli/test_cli_survival.py (months after SCT); KM5 sits
 # at 0.5 from 17 to its last time 45 (censored): print.survfit's median is 17, quantile()'s is
 # (17 + 45) / 2 (the one case where the two rules differ)
 km("KM5", c(17, 45), c(1, 0))
