@@ -9,8 +9,8 @@ every kind has: ``memory_budget_gib`` (default 4 GiB, for a 2-core laptop with 2
 Estimates are deliberately generous upper bounds: a fixed baseline for the interpreter and the
 libraries a kind imports (measured: about 0.55 GiB for a PyMC fit, 0.15 GiB for an analytic
 design), plus every array whose size a config field drives, counted with the copies the code
-makes (``tests/experiments/test_size_limits.py`` checks that a run's peak RSS stays below its estimate). Durations
-are rough (a factor of a few either way) and only refuse the absurd.
+makes (``tests/experiments/test_size_limits.py`` checks that a run's peak RSS stays below its
+estimate). Durations are rough (a factor of a few either way) and only refuse the absurd.
 """
 
 from __future__ import annotations
