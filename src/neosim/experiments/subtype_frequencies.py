@@ -242,6 +242,8 @@ def _findings(dt, prep: Prepared) -> dict[str, Any]:
     """Posterior statements that tables of intervals hide (e.g. for an all-positive 8/8)."""
     import numpy as np
 
+    from neosim.models.frequencies import contrast_label
+
     post = dt["posterior"]
     out: dict[str, Any] = {}
     if "mll_rearranged_fraction" in post:
@@ -255,7 +257,8 @@ def _findings(dt, prep: Prepared) -> dict[str, Any]:
             }
     if "neonatal_fraction_difference" in post:
         x = post["neonatal_fraction_difference"].values.ravel()
-        out["neonatal_fraction_difference"] = {"P(>0)": float(np.mean(x > 0))}
+        name = contrast_label(post, "neonatal_fraction_difference")  # its direction, as summary
+        out[name or "neonatal_fraction_difference"] = {"P(>0)": float(np.mean(x > 0))}
     return {"posterior_probabilities": out}
 
 

@@ -30,7 +30,7 @@ REFERENCE = {"difference": 0.0, "ratio": 1.0}
 def parameter_draws(dt: Any, parameter: str) -> np.ndarray:
     """Draws of a summary parameter (``name`` or ``name[coord, ...]``) as a (chain, draw) array."""
     da = dt["posterior"][parameter.split("[", 1)[0]]
-    if "[" in parameter:
+    if "[" in parameter and set(da.dims) - {"chain", "draw"}:  # not a contrast's direction
         coords = [c.strip() for c in parameter[parameter.index("[") + 1:-1].split(",")]
         dims = [d for d in da.dims if d not in ("chain", "draw")]
         if len(coords) != len(dims):

@@ -135,8 +135,9 @@ def _run(prep, folder, progress, outcome_type):
         draws = pooling.map_predictive(post, cfg.map.replicates, cfg.experiment.seed)
         lo, hi = _interval(draws, out.ci_prob, out.ci_kind)
         map_row = {"parameter": "map_survival", "mean": float(draws.mean()),
-                   "sd": float(draws.std()), "ci_lower": lo, "ci_upper": hi,
-                   "ci_level": out.ci_prob, "ess_bulk": np.nan, "ess_tail": np.nan,
+                   "median": float(np.median(draws)), "sd": float(draws.std()),
+                   "ci_lower": lo, "ci_upper": hi, "ci_level": out.ci_prob,
+                   "mcse_mean": np.nan, "ess_bulk": np.nan, "ess_tail": np.nan,
                    "r_hat": np.nan}
         summary = pd.concat([summary, pd.DataFrame([map_row])], ignore_index=True)
     with folder.timed("quadrature"), progress.stage("Numerical integration (check of MCMC)"):
