@@ -137,6 +137,8 @@ def test_ipd_synthetic_run_writes_the_contract(tmp_path):
     assert res.headline[0] == "SYNTHETIC DATA"
     summary = results.read_summary(run)
     assert "weibull/survival_24m[AML]" in set(summary["parameter"])
+    caption = {f["stem"]: f["caption"] for f in results.read_figure_index(run)["figures"]}
+    assert "stacking weight" in caption["survival_models"] and "SE" in caption["survival_models"]
     tree = results.read_posterior(run)
     assert tree.attrs["neosim_synthetic"] == 1
     assert {"exponential", "weibull", "kaplan_meier"} <= set(tree.children)

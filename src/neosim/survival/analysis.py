@@ -111,6 +111,39 @@ def _loo_each(fits: dict[str, Any]):
     return table
 
 
+def loo_notes(loo, pareto_k_max: float) -> dict[str, str]:
+    """The label of each model in the survival figure, from its row of :func:`loo_table`.
+
+    The best model reads ``best by PSIS-LOO``; every other its elpd difference from the best
+    with the SE of that difference (``elpd −0.8 ± 1.1 (SE) vs best``), so a difference within a
+    couple of SEs reads as no clear preference; then the stacking weight, named as such (the
+    weight of the model in the best predictive mix, not a probability that it is true); and a
+    ``⚠ Pareto k-hat`` line where the largest k-hat exceeds ``pareto_k_max`` (or PSIS failed):
+    there the LOO estimate is unreliable.
+    """
+    notes = {}
+    best = str(loo.index[0])
+    for model, row in loo.iterrows():
+        lines = []
+        diff, se = row.get("elpd_diff", np.nan), row.get("dse", np.nan)
+        if str(model) == best and len(loo) > 1 and np.isfinite(row.get("elpd", np.nan)):
+            lines.append("best by PSIS-LOO")
+        elif np.isfinite(diff) and np.isfinite(se):
+            lines.append(f"elpd {diff:+.1f} ± {se:.1f} (SE) vs best".replace("-", "−"))
+        elif np.isfinite(row.get("elpd", np.nan)):
+            lines.append(f"elpd {row['elpd']:.1f} ± {row['se']:.1f} (SE)".replace("-", "−"))
+        else:
+            lines.append("PSIS-LOO failed")
+        if "weight" in loo.columns and np.isfinite(row["weight"]):
+            lines.append(f"stacking weight {row['weight']:.2f}")
+        k = float(row.get("max_pareto_k", np.nan))
+        if not np.isfinite(k) or k > pareto_k_max:
+            lines.append(f"⚠ Pareto k-hat {k:.2f} > {pareto_k_max:g}: LOO unreliable"
+                         if np.isfinite(k) else "⚠ Pareto k-hat not computed")
+        notes[str(model)] = "\n".join(lines)
+    return notes
+
+
 def risk_times(t_max: float) -> np.ndarray:
     """Times of the at-risk table under a Kaplan–Meier figure: 0 to ``t_max`` in a round step
     (months) giving at most 7 columns."""
