@@ -61,6 +61,7 @@ th { background:var(--bg-alt); font-weight:600; }
 th:first-child, td:first-child { text-align:left; }
 td.txt { text-align:left; }
 td { white-space:nowrap; } td.txt { white-space:normal; max-width:28em; overflow-wrap:anywhere; }
+table.kv td, table.kv th { text-align:left; }
 details > summary { cursor:pointer; color:var(--accent); margin:6px 0; }
 td.pass { color:var(--ok); font-weight:600; } td.fail { color:var(--bad); font-weight:600; }
 .scroll { overflow-x:auto; }
@@ -187,7 +188,8 @@ def html_table(header: list[str], rows: list[list[Any]], *, raw: bool = True) ->
         else:
             cells = "".join(_cell(_fmt_text_cell(v), _is_number_text(v)) for v in row)
         body.append(f"<tr>{cells}</tr>")
-    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+    kv = ' class="kv"' if len(header) == 2 and header[1] == "value" else ""  # left-aligned
+    return (f'<div class="scroll"><table{kv}><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
