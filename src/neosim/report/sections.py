@@ -132,7 +132,8 @@ def data_section(run_dir: Path, prov: Any) -> str:
 
 def diagnostics_section(diag: Any, prov: Any) -> str:
     if diag is None:
-        return '<p class="muted">No diagnostics.json in this run folder.</p>'
+        return ('<p class="muted">This run records no pass/fail checks (no diagnostics.json); '
+                "Monte-Carlo errors, where there are any, stand beside the results.</p>")
     if not isinstance(diag, dict):
         return json_block(diag)
     out = []
