@@ -24,10 +24,12 @@ PARETO_K_MAX = 0.7
 SUMMARY_COLUMNS = (
     "parameter",
     "mean",
+    "median",
     "sd",
     "ci_lower",
     "ci_upper",
     "ci_level",
+    "mcse_mean",
     "ess_bulk",
     "ess_tail",
     "r_hat",

@@ -20,7 +20,12 @@ def summarize(
     ci_prob: float = constants.CI_PROB,
     ci_kind: str = constants.CI_KIND,
 ):
-    """Posterior summary with the contract's columns (``constants.SUMMARY_COLUMNS``).
+    """Posterior summary with the contract's columns (``constants.SUMMARY_COLUMNS``): mean,
+    median, sd, the interval, the Monte-Carlo standard error of the mean, ESS and R-hat.
+
+    A contrast between two groups is named with its direction
+    (:func:`neosim.models.frequencies.contrast_label`: ``neonatal_fraction_difference[ALL-AML]``
+    is ALL minus AML, ``neonatal_fraction_ratio[ALL/AML]`` ALL over AML).
 
     Parameters
     ----------
@@ -34,22 +39,64 @@ def summarize(
     import arviz_stats as azs
     import pandas as pd
 
-    present = [v for v in var_names if v in dt["posterior"].data_vars]
+    from neosim.models.frequencies import contrast_label
+
+    post = dt["posterior"]
+    present = [v for v in var_names if v in post.data_vars]
     table = azs.summary(dt, var_names=present, ci_prob=ci_prob, ci_kind=ci_kind, round_to="none")
     frame = pd.DataFrame(table)
+    medians = pd.DataFrame(azs.summary(dt, var_names=present, kind="stats_median",
+                                       ci_prob=ci_prob, ci_kind=ci_kind, round_to="none"))
     lower, upper = [c for c in frame.columns if c.startswith(ci_kind)][:2]
+    names = [contrast_label(post, p) or p for p in frame.index.astype(str)]
     out = pd.DataFrame({
-        "parameter": frame.index.astype(str),
+        "parameter": names,
         "mean": frame["mean"].to_numpy(float),
+        "median": medians.loc[frame.index, "median"].to_numpy(float),
         "sd": frame["sd"].to_numpy(float),
         "ci_lower": frame[lower].to_numpy(float),
         "ci_upper": frame[upper].to_numpy(float),
         "ci_level": ci_prob,
+        "mcse_mean": frame["mcse_mean"].to_numpy(float),
         "ess_bulk": frame["ess_bulk"].to_numpy(float),
         "ess_tail": frame["ess_tail"].to_numpy(float),
         "r_hat": frame["r_hat"].to_numpy(float),
     })
     return out[list(constants.SUMMARY_COLUMNS)]
+
+
+def count_summary(pmf: np.ndarray, *, ci_prob: float = constants.CI_PROB,
+                  ci_kind: str = constants.CI_KIND) -> dict[str, float]:
+    """Mean, median, sd and interval of a count ``T`` from its posterior probabilities
+    ``pmf[t] = P(T = t | data)`` (exact: no draws of ``T`` are needed).
+
+    The interval holds whole counts: equal-tailed (``"eti"``: the ``(1 - ci_prob) / 2`` and
+    ``(1 + ci_prob) / 2`` quantiles, each the smallest ``t`` whose cumulative probability
+    reaches it, so it covers at least ``ci_prob``) or ``"hdi"`` (the fewest most probable counts
+    holding at least ``ci_prob``, from their smallest to their largest).
+
+    Examples
+    --------
+    >>> count_summary(np.array([0.0, 0.25, 0.5, 0.25]), ci_prob=0.9)
+    {'mean': 2.0, 'median': 2.0, 'sd': 0.7071067811865476, 'ci_lower': 1.0, 'ci_upper': 3.0}
+    """
+    pmf = np.asarray(pmf, float) / np.sum(pmf)
+    t = np.arange(pmf.size, dtype=float)
+    mean = float(np.sum(t * pmf))
+    cdf = np.cumsum(pmf)
+
+    def quantile(q: float) -> float:
+        return float(np.searchsorted(cdf, q - 1e-12))
+
+    if ci_kind == "hdi":
+        order = np.argsort(-pmf, kind="stable")
+        keep = order[:int(np.searchsorted(np.cumsum(pmf[order]), ci_prob - 1e-12)) + 1]
+        lower, upper = float(keep.min()), float(keep.max())
+    else:
+        lower, upper = quantile((1 - ci_prob) / 2), quantile((1 + ci_prob) / 2)
+    return {"mean": mean, "median": quantile(0.5),
+            "sd": float(np.sqrt(max(np.sum(t * t * pmf) - mean * mean, 0.0))),
+            "ci_lower": lower, "ci_upper": upper}
 
 
 def convergence_report(dt: Any, summary, thresholds: Any) -> dict[str, Any]:

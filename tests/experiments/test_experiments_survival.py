@@ -7,8 +7,10 @@ import json
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from neosim import results
 from neosim.cli import main
 from neosim.errors import InputError
 from neosim.experiments import kind_module, load_experiment
@@ -135,6 +137,8 @@ def test_ipd_synthetic_run_writes_the_contract(tmp_path):
     assert res.headline[0] == "SYNTHETIC DATA"
     summary = results.read_summary(run)
     assert "weibull/survival_24m[AML]" in set(summary["parameter"])
+    caption = {f["stem"]: f["caption"] for f in results.read_figure_index(run)["figures"]}
+    assert "stacking weight" in caption["survival_models"] and "SE" in caption["survival_models"]
     tree = results.read_posterior(run)
     assert tree.attrs["neosim_synthetic"] == 1
     assert {"exponential", "weibull", "kaplan_meier"} <= set(tree.children)
@@ -164,6 +168,14 @@ def test_jilsg_survival_flagship_runs(tmp_path):
     post = findings["transplanted_posterior"]["ALL"]
     assert set(post) == {str(t) for t in range(3, 9)}
     assert sum(post.values()) == pytest.approx(1.0)
+    # summary.csv reports the count T itself (its interval from P(T = t | data)), not E[T | p]
+    summary = results.read_summary(res.path).set_index("parameter")
+    assert not any(p.startswith("transplanted_expected") for p in summary.index)
+    row = summary.loc["number_transplanted[ALL]"]
+    cdf = np.cumsum([post[str(t)] for t in range(3, 9)])
+    assert row["ci_lower"] == 3 + np.searchsorted(cdf, 0.025 - 1e-12)
+    assert row["ci_upper"] == 3 + np.searchsorted(cdf, 0.975 - 1e-12)
+    assert row["mean"] == pytest.approx(sum(int(t) * v for t, v in post.items()), rel=1e-9)
     assert (res.path / "figures" / "survival_probability_sensitivity.png").is_file()
     # the logit_sd chains' rank histograms leave the uniform band (chain 2 reaches 93 draws in a
     # bin of 50 expected): a warning, not a green "All checks passed"

@@ -64,8 +64,9 @@ def test_run_folder_contract(flagship_run):
     summary = pd.read_csv(path / "summary.csv")
     assert tuple(summary.columns) == constants.SUMMARY_COLUMNS
     rows = set(summary["parameter"])
-    assert {"neonatal_fraction[ALL]", "neonatal_fraction[AML]", "neonatal_fraction_difference",
-            "neonatal_fraction_ratio", "neonatal_share[ALL]",
+    assert {"neonatal_fraction[ALL]", "neonatal_fraction[AML]",
+            "neonatal_fraction_difference[ALL-AML]",
+            "neonatal_fraction_ratio[ALL/AML]", "neonatal_share[ALL]",
             "mll_rearranged_fraction[ALL]"} <= rows
     assert (summary["ci_level"] == 0.95).all()
     prov = results.read_json(path / "provenance.json")

@@ -254,7 +254,7 @@ def _findings(dt, prep: Prepared) -> dict[str, Any]:
     import numpy as np
     from scipy import integrate
 
-    from neosim.models.frequencies import conjugate_posteriors
+    from neosim.models.frequencies import conjugate_posteriors, contrast_label
     from neosim.priors import Beta
 
     exact = {}
@@ -292,8 +292,9 @@ def _findings(dt, prep: Prepared) -> dict[str, Any]:
         p_exact, _ = integrate.quad(lambda t: float(first.pdf(t) * second.cdf(t)), 0.0, 1.0,
                                     epsabs=1e-12, limit=200)
         x = post["neonatal_fraction_difference"].values
-        out[f"neonatal_fraction_difference[{labels[0]}-{labels[1]}]"] = {
-            "P(>0)": check(p_exact, x, lambda v: v > 0)}
+        name = contrast_label(post, "neonatal_fraction_difference")  # its direction, as summary
+        out[name or "neonatal_fraction_difference"] = {"P(>0)": check(p_exact, x,
+                                                                     lambda v: v > 0)}
     return {"posterior_probabilities": out}
 
 

@@ -184,6 +184,9 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
 
 
 
+#: ``transplanted_expected`` (E[T | p], per draw) becomes ``number_transplanted`` in
+#: ``summary.csv``: the posterior of the count T itself (mean, median, sd and interval exact from
+#: ``P(T = t | data)``; MC SE, ESS and R-hat those of the draws of E[T | p], whose mean it is)
 REPORTED = ["survival_probability", "survival_probability_overall",
             "survival_probability_typical", "transplanted_expected", "logit_mean", "logit_sd"]
 
@@ -213,6 +216,11 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     p_draws = dt["posterior"]["survival_probability"].stack(
         sample=("chain", "draw")).transpose("sample", "subtype").values
     t_post = sa.transplanted_posterior(prep.data, p_draws)
+    for i, sub in enumerate(prep.data.subtypes):  # T itself, not E[T | p]: see number_transplanted
+        row = summary["parameter"] == f"transplanted_expected[{sub}]"
+        summary.loc[row, "parameter"] = f"number_transplanted[{sub}]"
+        for key, value in inference.count_summary(t_post[i], **ci).items():
+            summary.loc[row, key] = value
 
     rows = [_scenario_rows(summary, "main", "prior", m.logit_sd.sigma)]
     scenarios = [(f"transplanted={_label(prep.data.subtypes, c)}", c, m.logit_sd.sigma)

@@ -65,6 +65,31 @@ def add_proportions(data: BinomialData, prior: Beta, *, name: str = "proportion"
         pm.Deterministic(f"{name}_ratio", p[0] / p[1])
 
 
+#: the contrasts :func:`add_proportions` reports between its first two groups: variable suffix ->
+#: the operator that names their direction in ``summary.csv`` (``x_difference[ALL-AML]``)
+CONTRASTS = {"_difference": "-", "_ratio": "/"}
+
+
+def contrast_label(posterior, name: str) -> str | None:
+    """The summary name of a contrast variable with its direction, or ``None`` for any other.
+
+    ``name`` is ``{base}_difference`` (first minus second group of ``base``'s one dimension) or
+    ``{base}_ratio`` (first over second), scalar in ``posterior``; the label names the groups,
+    e.g. ``neonatal_fraction_difference[ALL-AML]`` or ``neonatal_fraction_ratio[ALL/AML]``.
+    """
+    for suffix, op in CONTRASTS.items():
+        base = name.removesuffix(suffix)
+        if base == name or base not in posterior or name not in posterior:
+            continue
+        dims = [d for d in posterior[base].dims if d not in ("chain", "draw")]
+        extra = [d for d in posterior[name].dims if d not in ("chain", "draw")]
+        if len(dims) == 1 and not extra and dims[0] in posterior[base].coords:
+            groups = [str(g) for g in posterior[base].coords[dims[0]].values]
+            if len(groups) >= 2:
+                return f"{name}[{groups[0]}{op}{groups[1]}]"
+    return None
+
+
 def add_neonatal_fraction(data: BinomialData, prior: Beta) -> None:
     """Neonatal fraction by subtype, with difference and ratio of the first two subtypes.
 

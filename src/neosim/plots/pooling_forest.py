@@ -12,8 +12,10 @@ from neosim.plots.style import PALETTE, figure
 def plot_pooling_forest(
     studies: list[dict[str, Any]], pooled: list[dict[str, Any]], path: str | Path, *,
     caption: str, style: Any, ci_level: float = 0.95, synthetic: bool = False,
+    quantity: str = "survival at the landmark",
 ) -> Path:
-    """One row per study and one per pooled summary.
+    """One row per study and one per pooled summary (``quantity``: what the figures measure, in
+    words, for the axis).
 
     ``studies`` items have ``study``, ``as_published``, ``observed``/``observed_lower``/
     ``observed_upper`` (the figure at the landmark and its Wald interval) and
@@ -49,7 +51,7 @@ def plot_pooling_forest(
         ax.axhline(len(pooled) - 0.5, color="#999999", lw=0.8, ls=":")
         ax.set_yticks(ticks, names, fontsize=7)
         ax.set_xlim(0, 1)
-        ax.set_xlabel("survival probability at the landmark")
+        ax.set_xlabel(f"{quantity} (probability)")
         ax.set_title("Published cohorts, shrunken estimates and the MAP prior")
         ax.legend(loc="upper right", fontsize=7, frameon=False)
     return Path(path)

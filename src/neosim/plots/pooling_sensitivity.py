@@ -12,7 +12,8 @@ _COLORS = {"main": PALETTE[1], "leave_one_out": PALETTE[0], "tau_prior": PALETTE
 
 
 def plot_sensitivity(rows: list[dict[str, Any]], path: str | Path, *, caption: str, style: Any,
-                     ci_level: float = 0.95, synthetic: bool = False) -> Path:
+                     ci_level: float = 0.95, synthetic: bool = False,
+                     quantity: str = "survival") -> Path:
     """One row per scenario (``scenario``, ``kind``, ``map_mean``/``map_lower``/``map_upper``,
     ``map_ess_moment``)."""
     with figure(path, style, caption=caption, synthetic=synthetic,
@@ -29,6 +30,6 @@ def plot_sensitivity(rows: list[dict[str, Any]], path: str | Path, *, caption: s
                     transform=ax.get_yaxis_transform())
         ax.set_yticks(list(range(n - 1, -1, -1)), [r["scenario"] for r in rows], fontsize=7)
         ax.set_xlim(0, 1)
-        ax.set_xlabel(f"MAP predictive survival (mean and {ci_level:.0%} interval)")
+        ax.set_xlabel(f"MAP predictive {quantity} (mean and {ci_level:.0%} interval)")
         ax.set_title("Sensitivity of the MAP prior (numerical integration)")
     return Path(path)

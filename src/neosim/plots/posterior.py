@@ -30,7 +30,7 @@ REFERENCE = {"difference": 0.0, "ratio": 1.0}
 def parameter_draws(dt: Any, parameter: str) -> np.ndarray:
     """Draws of a summary parameter (``name`` or ``name[coord, ...]``) as a (chain, draw) array."""
     da = dt["posterior"][parameter.split("[", 1)[0]]
-    if "[" in parameter:
+    if "[" in parameter and set(da.dims) - {"chain", "draw"}:  # not a contrast's direction
         coords = [c.strip() for c in parameter[parameter.index("[") + 1:-1].split(",")]
         dims = [d for d in da.dims if d not in ("chain", "draw")]
         if len(coords) != len(dims):
@@ -71,7 +71,7 @@ def plot_posterior_densities(
     from arviz_stats.base import array_stats
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
     params = list(summary["parameter"])
     ncols = min(2, len(params))
@@ -97,6 +97,8 @@ def plot_posterior_densities(
                 ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
                 ax.xaxis.set_minor_formatter(NullFormatter())
+            else:  # at most 6 ticks, so signed labels (−0.25 −0.20 …) never run together
+                ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
             ax.plot(grid, pdf, color=color, lw=1.5)
             ax.fill_between(grid[inside], pdf[inside], color=color, alpha=0.25, lw=0)
             ax.axvline(row.mean, color=color, ls="--", lw=1)

@@ -74,7 +74,8 @@ def plot_survival_models(
                 if j == 0:
                     note = (row_notes or {}).get(model, "")
                     label = "\n".join(x for x in (model, note, "S(t)") if x)
-                    ax.set_ylabel(label, fontsize=7.5)
+                    ax.set_ylabel(label, fontsize=7,
+                                  color="#a01010" if "⚠" in note else "black")
         km_level = next((float(k.attrs.get("ci_prob", level)) for k in km.values()), level)
         handles = [Patch(color="#888888", alpha=0.35, label=f"{level:.0%} credible band"),
                    Line2D([], [], color="#555555", lw=1.4, label="posterior median"),

@@ -14,9 +14,10 @@ from neosim.plots.style import PALETTE, figure
 def plot_tau_posterior(
     draws: np.ndarray, grid_tau: np.ndarray, grid_density: np.ndarray, prior_x: np.ndarray,
     prior_density: np.ndarray, path: str | Path, *, caption: str, style: Any,
-    prior_label: str, synthetic: bool = False,
+    prior_label: str, synthetic: bool = False, quantity: str = "survival",
 ) -> Path:
-    """Histogram of τ draws, the integrated posterior density and the prior density."""
+    """Histogram of τ draws, the integrated posterior density and the prior density
+    (``quantity``: what the pooled proportions measure, in words, for the axis)."""
     upper = float(prior_x[-1])
     with figure(path, style, caption=caption, synthetic=synthetic) as (_fig, axes):
         ax = axes[0, 0]
@@ -28,7 +29,7 @@ def plot_tau_posterior(
         ax.plot(prior_x, prior_density, color=PALETTE[1], lw=1.4, ls="--",
                 label=f"prior {prior_label}")
         ax.set_xlim(0.0, upper)
-        ax.set_xlabel("τ, between-study SD of logit survival")
+        ax.set_xlabel(f"τ, between-study SD of logit {quantity}")
         ax.set_ylabel("density")
         ax.set_title("Between-study heterogeneity")
         ax.legend(fontsize=7, frameon=False)

@@ -15,7 +15,8 @@ it writes and the figure index (:meth:`neosim.results.RunFolder.add_figure`).
 Only the standard library is imported, so a report costs milliseconds, not the seconds of a
 matplotlib or pandas import.
 
-Modules: :mod:`.html` (readers, formatting, CSS), :mod:`.sections` (one function per section);
+Modules: :mod:`.html` (readers, formatting, CSS), :mod:`.sections` (one function per section),
+:mod:`.tables` (the layout of each result table, chosen from its columns);
 this module assembles the page.
 """
 

@@ -60,6 +60,9 @@ th, td { border-bottom:1px solid var(--line); padding:4px 10px; text-align:right
 th { background:var(--bg-alt); font-weight:600; }
 th:first-child, td:first-child { text-align:left; }
 td.txt { text-align:left; }
+td { white-space:nowrap; } td.txt { white-space:normal; max-width:28em; overflow-wrap:anywhere; }
+table.kv td, table.kv th { text-align:left; }
+details > summary { cursor:pointer; color:var(--accent); margin:6px 0; }
 td.pass { color:var(--ok); font-weight:600; } td.fail { color:var(--bad); font-weight:600; }
 .scroll { overflow-x:auto; }
 figure { margin:18px 0 30px; }
@@ -185,20 +188,9 @@ def html_table(header: list[str], rows: list[list[Any]], *, raw: bool = True) ->
         else:
             cells = "".join(_cell(_fmt_text_cell(v), _is_number_text(v)) for v in row)
         body.append(f"<tr>{cells}</tr>")
-    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+    kv = ' class="kv"' if len(header) == 2 and header[1] == "value" else ""  # left-aligned
+    return (f'<div class="scroll"><table{kv}><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
-
-
-def csv_table(rows: list[list[str]]) -> str:
-    if not rows:
-        return '<p class="muted">(empty or unreadable)</p>'
-    header, body = rows[0], rows[1:]
-    note = ""
-    if len(body) > MAX_TABLE_ROWS:
-        note = (f'<p class="muted">First {MAX_TABLE_ROWS} of {len(body)} rows; the file holds '
-                "them all.</p>")
-        body = body[:MAX_TABLE_ROWS]
-    return html_table(header, body, raw=False) + note
 
 
 def json_block(obj: Any, depth: int = 0) -> str:
@@ -208,6 +200,7 @@ def json_block(obj: Any, depth: int = 0) -> str:
     if isinstance(obj, list):
         if all(is_scalar(v) for v in obj):
             return f"<p>{escape(', '.join(fmt_value(v) for v in obj))}</p>"
+        obj = [_joined(v) for v in obj]
         if all(isinstance(v, dict) and all(is_scalar(x) for x in v.values()) for v in obj):
             cols = list(dict.fromkeys(k for v in obj for k in v))
             return html_table(cols, [[v.get(c) for c in cols] for v in obj])
@@ -230,6 +223,15 @@ def json_block(obj: Any, depth: int = 0) -> str:
             parts.append(f"<h4>{escape(humanise(k))}</h4>{json_block(v, depth + 1)}")
     head = html_table(["key", "value"], scalars) if scalars else ""
     return head + "".join(parts)
+
+
+def _joined(record: Any) -> Any:
+    """A record whose lists of scalars (per-arm values) become one cell, ``a + b``."""
+    if not isinstance(record, dict):
+        return record
+    return {k: " + ".join(fmt_value(x) for x in v)
+            if isinstance(v, list) and v and all(is_scalar(x) for x in v) else v
+            for k, v in record.items()}
 
 
 def pre_block(text: str) -> str:

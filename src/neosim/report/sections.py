@@ -16,7 +16,6 @@ from neosim.report.html import (
     IMAGE_TYPES,
     MAX_JSON_CHARS,
     OWN_SECTION,
-    csv_table,
     data_uri,
     fmt_value,
     html_table,
@@ -29,6 +28,7 @@ from neosim.report.html import (
     read_json_or_none,
     read_text_or_none,
 )
+from neosim.report.tables import result_table
 
 # --------------------------------------------------------------------------------------------
 # Sections
@@ -61,6 +61,10 @@ def _verdict(diag: Any, prov: Any) -> str:
     if warned:
         return (f'<div class="verdict warn">⚠ Passed with warnings: {escape(", ".join(warned))}'
                 " (see Diagnostics)</div>")
+    if passed is True and diag is None:  # nothing was checked (a design, a projection)
+        what = prov.get("checks_message") if isinstance(prov, dict) else None
+        return ('<div class="verdict ok">✓ Completed'
+                f'{": " + escape(str(what)) if what else ""} (no checks apply)</div>')
     if passed is True:
         return '<div class="verdict ok">✓ All checks passed</div>'
     if passed is False:
@@ -128,7 +132,8 @@ def data_section(run_dir: Path, prov: Any) -> str:
 
 def diagnostics_section(diag: Any, prov: Any) -> str:
     if diag is None:
-        return '<p class="muted">No diagnostics.json in this run folder.</p>'
+        return ('<p class="muted">This run records no pass/fail checks (no diagnostics.json); '
+                "Monte-Carlo errors, where there are any, stand beside the results.</p>")
     if not isinstance(diag, dict):
         return json_block(diag)
     out = []
@@ -178,15 +183,20 @@ def tables_section(run_dir: Path) -> str:
     summary = run_dir / results.SUMMARY
     if summary.is_file():
         out.append(f'<h3>Summary <span class="muted">({results.SUMMARY})</span></h3>')
-        out.append(csv_table(read_csv_rows(summary)))
-    for path in sorted(run_dir.glob("*.csv")):
+        out.append(result_table(read_csv_rows(summary)))
+    tables = sorted(run_dir.glob("*.csv"))
+    for path in tables:
         if path.name != results.SUMMARY:
             out.append(f'<h3>{escape(humanise(path.stem))} <span class="muted">'
                        f"({escape(path.name)})</span></h3>")
-            out.append(csv_table(read_csv_rows(path)))
+            out.append(result_table(read_csv_rows(path)))
     for path in sorted(run_dir.glob("*.json")):
         if path.name in OWN_SECTION:
             continue
+        if path.with_suffix(".csv") in tables:  # the same records: shown once, as that table
+            out.append(_beside_csv(path))
+            continue
+        stems = {t.stem for t in tables}
         out.append(f'<h3>{escape(humanise(path.stem))} <span class="muted">'
                    f"({escape(path.name)})</span></h3>")
         text = read_text_or_none(path)
@@ -198,12 +208,38 @@ def tables_section(run_dir: Path) -> str:
                        "the file.</p>")
             continue
         try:
-            out.append(json_block(json.loads(text)))
+            data = json.loads(text)
         except (ValueError, RecursionError):
             out.append('<p class="muted">(not valid JSON)</p>')
+            continue
+        repeated = [k for k in data if k in stems] if isinstance(data, dict) else []
+        if repeated:  # entries that are a CSV table of the folder are shown once, as that table
+            data = {k: v for k, v in data.items() if k not in repeated}
+        out.append(json_block(data) if data else "")
+        if repeated:
+            out.append(f'<p class="muted">{escape(", ".join(repeated))}: the tables '
+                       f'{escape(", ".join(k + ".csv" for k in repeated))} above.</p>')
     if not out:
         return '<p class="muted">No tables in this run folder.</p>'
     return "\n".join(out)
+
+
+def _beside_csv(path: Path) -> str:
+    """A JSON file that repeats the CSV of its name: its scalar entries, and a pointer to the
+    table for its records (no second copy of the same numbers)."""
+    data = read_json_or_none(path)
+    head = (f'<h3>{escape(humanise(path.stem))} <span class="muted">({escape(path.name)})'
+            "</span></h3>")
+    if not isinstance(data, dict):
+        return head + (f'<p class="muted">The records of {escape(path.stem)}.csv above, '
+                       "at full precision.</p>")
+    scalars = [[k, v] for k, v in data.items() if is_scalar(v)]
+    rest = [k for k, v in data.items() if not is_scalar(v)]
+    body = html_table(["key", "value"], scalars) if scalars else ""
+    if rest:
+        body += (f'<p class="muted">{escape(", ".join(rest))}: the records of '
+                 f"{escape(path.stem)}.csv above, at full precision.</p>")
+    return head + body
 
 
 def figures_section(run_dir: Path) -> str:

@@ -111,6 +111,39 @@ def _loo_each(fits: dict[str, Any]):
     return table
 
 
+def loo_notes(loo, pareto_k_max: float) -> dict[str, str]:
+    """The label of each model in the survival figure, from its row of :func:`loo_table`.
+
+    The best model reads ``best by PSIS-LOO``; every other its elpd difference from the best
+    with the SE of that difference (``elpd −0.8 ± 1.1 (SE) vs best``), so a difference within a
+    couple of SEs reads as no clear preference; then the stacking weight, named as such (the
+    weight of the model in the best predictive mix, not a probability that it is true); and a
+    ``⚠ Pareto k-hat`` line where the largest k-hat exceeds ``pareto_k_max`` (or PSIS failed):
+    there the LOO estimate is unreliable.
+    """
+    notes = {}
+    best = str(loo.index[0])
+    for model, row in loo.iterrows():
+        lines = []
+        diff, se = row.get("elpd_diff", np.nan), row.get("dse", np.nan)
+        if str(model) == best and len(loo) > 1 and np.isfinite(row.get("elpd", np.nan)):
+            lines.append("best by PSIS-LOO")
+        elif np.isfinite(diff) and np.isfinite(se):
+            lines.append(f"elpd {diff:+.1f} ± {se:.1f} (SE) vs best".replace("-", "−"))
+        elif np.isfinite(row.get("elpd", np.nan)):
+            lines.append(f"elpd {row['elpd']:.1f} ± {row['se']:.1f} (SE)".replace("-", "−"))
+        else:
+            lines.append("PSIS-LOO failed")
+        if "weight" in loo.columns and np.isfinite(row["weight"]):
+            lines.append(f"stacking weight {row['weight']:.2f}")
+        k = float(row.get("max_pareto_k", np.nan))
+        if not np.isfinite(k) or k > pareto_k_max:
+            lines.append(f"⚠ Pareto k-hat {k:.2f} > {pareto_k_max:g}: LOO unreliable"
+                         if np.isfinite(k) else "⚠ Pareto k-hat not computed")
+        notes[str(model)] = "\n".join(lines)
+    return notes
+
+
 def risk_times(t_max: float) -> np.ndarray:
     """Times of the at-risk table under a Kaplan–Meier figure: 0 to ``t_max`` in a round step
     (months) giving at most 7 columns."""
@@ -272,106 +305,3 @@ def headline(summary, loo, report, synthetic: bool) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # Design-prior export
 # --------------------------------------------------------------------------------------------
-
-
-def posterior_draw_table(dt, family: sv.Family, max_draws: int) -> dict[str, list[float]]:
-    """Evenly thinned draws of the family's parameters, keyed ``name[subtype(, interval)]``."""
-    post = dt["posterior"]
-    total = post.sizes["chain"] * post.sizes["draw"]
-    keep = np.unique(np.linspace(0, total - 1, min(max_draws, total)).round().astype(int))
-    out = {}
-    for name in family.parameters:
-        da = post[name].stack(sample=("chain", "draw")).transpose("sample", ...)
-        values = da.values[keep]
-        if name in family.shared:
-            out[name] = values.tolist()
-            continue
-        for i, sub in enumerate(da.coords["subtype"].values):
-            if family.interval_axis(name):
-                for j, lab in enumerate(da.coords["interval"].values):
-                    out[f"{name}[{sub}, {lab}]"] = values[:, i, j].tolist()
-            else:
-                out[f"{name}[{sub}]"] = values[:, i].tolist()
-    return out
-
-
-def fit_gamma_mixture(x: np.ndarray, components: int):
-    """Maximum-likelihood mixture of ``components`` gamma densities for positive draws ``x``."""
-    from scipy import optimize, stats
-    from scipy.special import logsumexp
-
-    from neosim.priors import Mixture
-
-    x = np.asarray(x, float)
-    parts = np.array_split(np.sort(x), components)
-    start = []
-    for part in parts:  # moment matching on quantile slices
-        m, v = part.mean(), max(part.var(), 1e-12 * part.mean() ** 2)
-        start += [np.log(m * m / v), np.log(m / v)]
-    start += [0.0] * (components - 1)
-
-    def unpack(theta):
-        a = np.exp(theta[0:2 * components:2])
-        b = np.exp(theta[1:2 * components:2])
-        logits = np.concatenate([theta[2 * components:], [0.0]])
-        return a, b, logits - logsumexp(logits)
-
-    def nll(theta):
-        a, b, logw = unpack(theta)
-        dens = stats.gamma.logpdf(x[:, None], a, scale=1.0 / b) + logw
-        return -np.sum(logsumexp(dens, axis=1))
-
-    res = optimize.minimize(nll, np.asarray(start), method="Nelder-Mead" if components == 1
-                            else "L-BFGS-B")
-    a, b, logw = unpack(res.x)
-    return Mixture("gamma", np.exp(logw) / np.exp(logw).sum(), a, b)
-
-
-def export_priors(dt, prep, folder) -> list:
-    """Write the export family's posterior as design-prior files under ``priors/``.
-
-    Always a ``draws`` file (``<name>-v<version>.json``) of the parameters; for the exponential
-    family also one gamma-mixture file per subtype (``<name>.hazard_<subtype>-v<version>.json``)
-    fitted by maximum likelihood to the hazard draws, unless the fit leaves the range a prior
-    file holds (degenerate draws of a stuck fit; the convergence gate reports it). Returns the
-    paths written.
-    """
-    from scipy import stats
-
-    from neosim.priors import Component, PriorFile, Source, write_prior
-
-    cfg = prep.cfg
-    e = cfg.export
-    family = next(f for f in prep.families if f.name == e.family)
-    source = Source(experiment=cfg.experiment.name, config_sha256=folder.config_sha256,
-                    run_folder=str(folder.path), data=prep.description,
-                    synthetic=bool(prep.ipd.synthetic))
-    origin = "post-SCT" if cfg.data.time_origin == "sct" else "post-diagnosis"
-    draws = posterior_draw_table(dt, family, e.max_draws)
-    paths = []
-    quantity = "hazard_per_month" if family.name == "exponential" else f"{family.name}_parameters"
-    desc = (f"Posterior draws of the {family.name} {origin} survival model (time in months"
-            + (f"; piecewise cuts {list(family.cuts)}" if getattr(family, "cuts", ()) else "")
-            + ")"
-            + (" fitted to SYNTHETIC data" if prep.ipd.synthetic else ""))
-    prior = PriorFile(name=e.name, version=e.version, description=desc, quantity=quantity,
-                      kind="draws", draws=draws, source=source,
-                      created_utc=folder.started_utc)  # equal on --resume
-    paths.append(write_prior(folder.file(f"priors/{e.name}-v{e.version}.json"), prior))
-    if family.name == "exponential" and e.gamma_mixture_components:
-        for sub in dt["posterior"].coords["subtype"].values:
-            x = np.asarray(draws[f"hazard_per_month[{sub}]"])
-            mix = fit_gamma_mixture(x, e.gamma_mixture_components)
-            ks = stats.kstest(x, mix.cdf).statistic
-            name = f"{e.name}.hazard_{sub}"
-            if not all(1e-6 <= c[k] <= 1e12 for c in mix.to_components() for k in ("a", "b")):
-                continue  # degenerate draws (a stuck fit): no mixture a prior file can hold
-            pf = PriorFile(name=name, version=e.version, quantity=f"hazard_per_month[{sub}]",
-                           kind="mixture", family="gamma",
-                           components=[Component(**c) for c in mix.to_components()],
-                           description=desc.replace("Posterior draws", "Gamma mixture fitted "
-                                                    "(maximum likelihood) to the posterior")
-                           + f"; Kolmogorov-Smirnov distance to the draws {ks:.3f}",
-                           source=source, created_utc=folder.started_utc)
-            paths.append(write_prior(folder.file(f"priors/{name}-v{e.version}.json"), pf))
-    return [p.relative_to(folder.path) for p in paths]

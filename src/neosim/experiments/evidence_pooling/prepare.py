@@ -24,6 +24,42 @@ class Prepared:
     time_variants: dict[str, list]  # time conversion -> StudyLikelihoods
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """What the pooled figures measure, in words: ``long`` for headlines and captions
+    (``24-month overall survival``), ``short`` for axes (``24-month OS``), ``binary`` when every
+    figure is survivors among n at an unknown follow-up (a proportion, not survival at a time)."""
+
+    long: str
+    short: str
+    binary: bool
+
+
+def pooled_endpoint(rows: list, landmark_months: float) -> Endpoint:
+    """The :class:`Endpoint` of the figures ``rows`` (``FigureRow``) pooled at ``landmark_months``.
+
+    >>> from types import SimpleNamespace as Row
+    >>> pooled_endpoint([Row(measure="OS", landmark_months=None)], 24.0).long
+    'proportion alive at last follow-up (binary)'
+    >>> pooled_endpoint([Row(measure="OS", landmark_months=24.0),
+    ...                  Row(measure="EFS", landmark_months=60.0)], 24.0).short
+    '24-month OS/EFS'
+    """
+    measures = sorted({r.measure for r in rows})
+    unknown = sum(r.landmark_months is None for r in rows)
+    state = "alive and event-free" if measures == ["EFS"] else "alive"
+    if unknown == len(rows):
+        return Endpoint(f"proportion {state} at last follow-up (binary)",
+                        f"{state} at last follow-up", True)
+    words = {"OS": "overall survival", "EFS": "event-free survival"}
+    single = len(measures) == 1
+    t0 = f"{landmark_months:g}-month"
+    long = f"{t0} {words[measures[0]] if single else 'survival (OS or EFS)'}"
+    if unknown:
+        long += f" ({unknown} of {len(rows)} figures: {state} at last follow-up)"
+    return Endpoint(long, f"{t0} {measures[0] if single else 'OS/EFS'}", False)
+
+
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Load the table, convert the chosen figures, and check every sensitivity variant."""
     from neosim.data.published import load_table

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from neosim.experiments import Outcome
-from neosim.experiments.evidence_pooling.prepare import Prepared
+from neosim.experiments.evidence_pooling.prepare import Prepared, pooled_endpoint
 
 
 def execute(prep: Prepared, folder, progress) -> Outcome:
@@ -133,8 +133,9 @@ def _run(prep, folder, progress, outcome_type):
         draws = pooling.map_predictive(post, cfg.map.replicates, cfg.experiment.seed)
         lo, hi = _interval(draws, out.ci_prob, out.ci_kind)
         map_row = {"parameter": "map_survival", "mean": float(draws.mean()),
-                   "sd": float(draws.std()), "ci_lower": lo, "ci_upper": hi,
-                   "ci_level": out.ci_prob, "ess_bulk": np.nan, "ess_tail": np.nan,
+                   "median": float(np.median(draws)), "sd": float(draws.std()),
+                   "ci_lower": lo, "ci_upper": hi, "ci_level": out.ci_prob,
+                   "mcse_mean": np.nan, "ess_bulk": np.nan, "ess_tail": np.nan,
                    "r_hat": np.nan}
         summary = pd.concat([summary, pd.DataFrame([map_row])], ignore_index=True)
     with folder.timed("quadrature"), progress.stage("Numerical integration (check of MCMC)"):
@@ -253,14 +254,14 @@ def _run(prep, folder, progress, outcome_type):
                          f"{check['max_abs_difference_in_sd']:.3f} SD (> "
                          f"{check['tolerance_in_sd']})")
         msg = "; ".join(parts)
-    t0 = cfg.conversion.landmark_months
+    ep = pooled_endpoint(prep.rows, cfg.conversion.landmark_months)
     level = f"{out.ci_prob:.0%}"
     tq = grid_summary["tau"]
     headline = [
         f"studies pooled: {len(prep.studies)}  (figures: {', '.join(labels)})",
         f"tau (between-study SD, logit)  median {tq['median']:.3f}  {level} "
         f"[{tq['ci_lower']:.3f}, {tq['ci_upper']:.3f}]",
-        f"MAP {t0:g}-month survival, new cohort  mean {map_row['mean']:.3f}  {level} "
+        f"MAP {ep.short}, new cohort  mean {map_row['mean']:.3f}  {level} "
         f"[{map_row['ci_lower']:.3f}, {map_row['ci_upper']:.3f}]",
         f"beta mixture: {best.mixture.weights.size} components by {m.criterion.upper()}, "
         f"quantiles within {check['max_abs_difference_in_sd']:.3f} SD of the draws",
@@ -298,9 +299,9 @@ def _figures(prep, folder, findings, draws, mixture, robust, post, grid) -> None
     cfg = prep.cfg
     out = cfg.output
     shorts = ", ".join(dict.fromkeys(r.study.short for r in prep.rows))
+    ep = pooled_endpoint(prep.rows, cfg.conversion.landmark_months)
     caption = (f"Data: published figures ({shorts}); citations in findings.json. "
-               f"Survival at {cfg.conversion.landmark_months:g} months; conversions stated "
-               f"per study in findings.json.")
+               f"Pooled: {ep.long}; conversions stated per study in findings.json.")
     mp = findings["map_predictive"]
     w = cfg.map.robust_weight
     tails = [0.5 - out.ci_prob / 2, 0.5 + out.ci_prob / 2]
@@ -319,41 +320,41 @@ def _figures(prep, folder, findings, draws, mixture, robust, post, grid) -> None
     for fmt in out.figure_formats:
         pooling_forest.plot_pooling_forest(
             findings["studies"], pooled, folder.figure("forest_pooling", fmt), caption=caption,
-            style=out, ci_level=out.ci_prob)
+            style=out, ci_level=out.ci_prob, quantity=ep.short)
         mixture_fit.plot_mixture_fit(
             draws, xs, [("MAP beta mixture", mixture.pdf(xs)),
                         (f"robust mixture (w={cfg.map.robust_weight:g})", robust.pdf(xs))],
             folder.figure("map_mixture", fmt), caption=caption, style=out,
-            xlabel=f"{cfg.conversion.landmark_months:g}-month survival of a new cohort")
+            xlabel=f"{ep.short} of a new cohort")
         tau_posterior.plot_tau_posterior(
             post["tau"].values.ravel(), grid.tau, tau_density, tau_x, tau_prior.pdf(tau_x),
             folder.figure("tau_posterior", fmt), caption=caption, style=out,
-            prior_label=cfg.model.tau_prior.label())
+            prior_label=cfg.model.tau_prior.label(), quantity=ep.short)
         pooling_sensitivity.plot_sensitivity(
             findings["sensitivity"], folder.figure("sensitivity", fmt), caption=caption,
-            style=out, ci_level=out.ci_prob)
+            style=out, ci_level=out.ci_prob, quantity=ep.short)
     level = f"{out.ci_prob:.0%}"
-    t0 = f"{cfg.conversion.landmark_months:g}-month"
     folder.add_figure(
         "forest_pooling", title="Published cohorts, shrunken estimates and the MAP prior",
-        caption=f"Each study's published {t0} survival with its Wald 95% interval (open square), "
+        caption=f"Each study's published {ep.long} with its Wald 95% interval (open square), "
                 f"its estimate shrunk towards the others by the random-effects model (dot, "
                 f"{level} interval), and below the line the predictive distribution of a new "
                 "cohort (MAP) and its robust version: wide rows mean little information.")
     folder.add_figure(
         "map_mixture", title="MAP prior and its beta-mixture approximation",
-        caption=f"Histogram of the MAP predictive draws of {t0} survival with the fitted beta "
+        caption=f"Histogram of the MAP predictive draws of {ep.long} with the fitted beta "
                 "mixture (solid) that the prior file stores and its robust version (dashed, "
                 "heavier tails): the solid curve should trace the histogram.")
     folder.add_figure(
         "tau_posterior", title="Between-study heterogeneity",
-        caption="Posterior of the between-study SD of logit survival from the sampler "
+        caption=f"Posterior of the between-study SD of the logit of {ep.short} from the "
+                "sampler "
                 "(histogram) and from numerical integration (solid), against its prior "
                 "(dashed): agreement of the first two checks the sampler, and the distance from "
                 "the prior shows what the data say about heterogeneity.")
     folder.add_figure(
         "sensitivity", title="Sensitivity of the MAP prior",
-        caption=f"Mean and {level} interval of the MAP prior of {t0} survival, with its "
+        caption=f"Mean and {level} interval of the MAP prior of {ep.long}, with its "
                 "moment effective sample size on the right, for the main analysis, leaving each "
                 "study out, other priors on the between-study SD, and another time conversion: "
                 "rows that agree mean no single choice drives the prior.")

@@ -68,7 +68,9 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             results.atomic_write_text(folder.file("synthetic_ipd.csv"), prep.ipd.to_csv())
         exported = []
         if cfg.export.enabled:
-            exported = out.export_priors(fits[cfg.export.family], prep, folder)
+            from neosim.survival.export import export_priors
+
+            exported = export_priors(fits[cfg.export.family], prep, folder)
         folder.write_data_sources([_data_source(prep, synthetic)])
     with folder.timed("figures"), progress.stage("Drawing figures"):
         _figures(prep, folder, fits, km, loo, findings, synthetic)
@@ -102,16 +104,13 @@ def _data_source(prep: Prepared, synthetic: bool) -> dict[str, Any]:
 def _figures(prep: Prepared, folder, fits, km, loo, findings, synthetic: bool) -> None:
     """One grid of every model's S(t) band over the Kaplan–Meier curves, and its index entry."""
     from neosim.plots import survival as survival_plot
+    from neosim.survival import analysis as out
 
     cfg = prep.cfg
     sct = cfg.data.time_origin == "sct"
     caption = f"Data: {prep.description}; " + ("post-SCT landmark" if sct else "from diagnosis")
     order = [m for m in loo.index if m in fits]
-    notes = {}
-    for m in order:
-        row = loo.loc[m]
-        notes[m] = (f"LOO rank {int(row['rank']) + 1}" +
-                    (f", weight {row['weight']:.2f}" if "weight" in loo.columns else ""))
+    notes = out.loo_notes(loo, cfg.diagnostics.pareto_k_max)
     curves = {m: fits[m]["survival_curve"].to_dataset() for m in order}
     for fmt in cfg.output.figure_formats:
         survival_plot.plot_survival_models(
@@ -127,7 +126,12 @@ def _figures(prep: Prepared, folder, fits, km, loo, findings, synthetic: bool) -
                 f"the data (black steps, ticks at censoring; dotted: its pointwise {level} "
                 "confidence interval on the log scale, as R's survfit), by subtype (columns), "
                 "with the numbers at risk under the bottom row: a model fits where the "
-                "Kaplan–Meier curve stays inside its band.", synthetic=synthetic)
+                "Kaplan–Meier curve stays inside its band. Each row names the model's PSIS-LOO "
+                "elpd difference from the best with its SE (a difference within about two SEs "
+                "is no clear preference) and its stacking weight (its share of the best "
+                "predictive mix, not the probability that it is true); ⚠ marks a Pareto k̂ "
+                f"above {cfg.diagnostics.pareto_k_max:g}, where the LOO estimate is "
+                "unreliable.", synthetic=synthetic)
 
 
 def sbc_models(prep: Prepared) -> list[str]:
