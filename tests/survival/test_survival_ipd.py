@@ -166,3 +166,18 @@ def test_findings_carry_the_exact_gamma_posteriors_beside_the_mcmc_mean():
     for row in out["piecewise"].values():
         assert row["mcmc_mean"] == pytest.approx(row["mean"], rel=1e-12)
         assert row["ci_lower"] < row["mean"] < row["ci_upper"]
+
+
+def test_the_survival_band_follows_ci_kind():
+    """The S(t) band of a fit is equal-tailed or the narrowest interval (HDI), as [output]
+    ci_kind asks; each holds ci_prob of the draws, and the HDI is never wider."""
+    from neosim.survival.analysis import band
+
+    rng = np.random.default_rng(0)
+    flat = rng.beta(2.0, 8.0, size=(4000, 3))  # skewed draws at three times
+    lo_e, hi_e = band(flat, 0.9, "eti")
+    lo_h, hi_h = band(flat, 0.9, "hdi")
+    for lo, hi in ((lo_e, hi_e), (lo_h, hi_h)):
+        inside = np.mean((flat >= lo) & (flat <= hi), axis=0)
+        assert np.all(np.abs(inside - 0.9) < 0.002)
+    assert np.all(hi_h - lo_h <= hi_e - lo_e) and np.all(lo_h < lo_e)  # skewed: shifted down

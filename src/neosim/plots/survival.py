@@ -36,6 +36,7 @@ def plot_survival_models(
     subtypes = [str(s) for s in first.coords["subtype"].values]
     t_max = float(first.coords["time"].values.max())
     level = float(first.attrs.get("ci_prob", 0.95))
+    kind = "HDI" if first.attrs.get("ci_kind") == "hdi" else "equal-tailed"
     with figure(path, style, nrows=len(models), ncols=len(subtypes), caption=caption,
                 synthetic=synthetic, height_scale=max(1.0, 0.42 * len(models) + 0.2),
                 sharex=True, sharey=True) as (_fig, axes):
@@ -77,7 +78,7 @@ def plot_survival_models(
                     ax.set_ylabel(label, fontsize=7,
                                   color="#a01010" if "⚠" in note else "black")
         km_level = next((float(k.attrs.get("ci_prob", level)) for k in km.values()), level)
-        handles = [Patch(color="#888888", alpha=0.35, label=f"{level:.0%} credible band"),
+        handles = [Patch(color="#888888", alpha=0.35, label=f"{level:.0%} credible band ({kind})"),
                    Line2D([], [], color="#555555", lw=1.4, label="posterior median"),
                    Line2D([], [], color="black", lw=0.9, marker="|", ms=5,
                           label="Kaplan–Meier (| censored)"),

@@ -31,10 +31,25 @@ def survival_name(month: float) -> str:
     return f"survival_{month:g}m".replace(".", "p")
 
 
-def add_derived(dt, family: sv.Family, report, *, ci_prob: float):
+def band(flat: np.ndarray, ci_prob: float, ci_kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise ``(lower, upper)`` of draws ``flat`` (draws first): equal-tailed (``"eti"``)
+    or the narrowest interval holding ``ci_prob`` of the draws (``"hdi"``)."""
+    if ci_kind == "eti":
+        return tuple(np.quantile(flat, [(1 - ci_prob) / 2, (1 + ci_prob) / 2], axis=0))
+    x = np.sort(flat, axis=0)
+    n = x.shape[0]
+    k = max(1, min(n - 1, int(np.ceil(ci_prob * n)) - 1))  # window of k + 1 draws
+    width = x[k:] - x[: n - k]
+    start = np.argmin(width, axis=0)[None]
+    return (np.take_along_axis(x, start, axis=0)[0],
+            np.take_along_axis(x, start + k, axis=0)[0])
+
+
+def add_derived(dt, family: sv.Family, report, *, ci_prob: float, ci_kind: str = "eti"):
     """Add ``survival_<m>m`` and ``median_survival_months`` (chain, draw, subtype) to the
     posterior, and a ``survival_curve`` group (``mean, median, lower, upper`` over
-    ``subtype, time``) holding the S(t) band."""
+    ``subtype, time``) holding the S(t) band (``ci_prob``, equal-tailed or HDI by
+    ``ci_kind``, as ``[output]`` sets them for the tables)."""
     import xarray as xr
 
     post = dt["posterior"].to_dataset()
@@ -52,12 +67,14 @@ def add_derived(dt, family: sv.Family, report, *, ci_prob: float):
     grid = np.linspace(0.0, report.curve_max_months, report.curve_points)
     curves = sv.survival_curve(family, params, grid)  # (chain, draw, subtype, time)
     flat = curves.reshape(-1, *curves.shape[2:])
-    lo, med, hi = np.quantile(flat, [(1 - ci_prob) / 2, 0.5, (1 + ci_prob) / 2], axis=0)
+    med = np.quantile(flat, 0.5, axis=0)
+    lo, hi = band(flat, ci_prob, ci_kind)
     cdims = ("subtype", "time")
     ccoords = {"subtype": post.coords["subtype"].values, "time": grid}
     dt["survival_curve"] = xr.Dataset(
         {"mean": (cdims, flat.mean(axis=0)), "median": (cdims, med), "lower": (cdims, lo),
-         "upper": (cdims, hi)}, coords=ccoords, attrs={"ci_prob": ci_prob, "unit": "months"})
+         "upper": (cdims, hi)}, coords=ccoords,
+        attrs={"ci_prob": ci_prob, "ci_kind": ci_kind, "unit": "months"})
     return dt
 
 

@@ -31,7 +31,8 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                 f"Fitting the {family.name} model ({s.chains} x {s.draws} draws)"):
             dt = out.fit_family(family, prep.data, prep.priors, settings,
                                 seed=seeds.int_seed(cfg.experiment.seed, 2, i))
-            dt = out.add_derived(dt, family, cfg.report, ci_prob=cfg.output.ci_prob)
+            dt = out.add_derived(dt, family, cfg.report, ci_prob=cfg.output.ci_prob,
+                                 ci_kind=cfg.output.ci_kind)
             names = out.reported_names(dt, family, cfg.report)
             table = inference.summarize(dt, names, **ci)
             reports[family.name] = inference.convergence_report(dt, table, cfg.diagnostics)
