@@ -64,19 +64,24 @@ def sample(model: Any, settings: SamplerSettings, seed: int, *, progress: bool =
 
 def _callable_model(model: Any) -> Any:
     """``model`` as a nutpie model of Python callables: PyTensor's numba-compiled log density
-    (with gradient) and expansion to every reported variable, data as compiled, initial points
-    as ``nutpie.compile_pymc_model`` makes them (support point, jittered)."""
+    (with gradient) and expansion to every reported variable (:func:`_functions`), initial
+    points as ``nutpie.compile_pymc_model`` makes them (support point, jittered)."""
     import numpy as np
-    from nutpie.compile_pymc import _make_functions, _prepare_dims_and_coords, _wrap_with_lock
+    from nutpie.compile_pymc import (
+        _prepare_dims_and_coords,
+        _rv_dict_to_flat_array_wrapper,
+        _wrap_with_lock,
+    )
     from nutpie.compiled_pyfunc import from_pyfunc
     from pymc.initial_point import make_initial_point_fn
 
-    initial = _wrap_with_lock(make_initial_point_fn(
-        model=model, jitter_rvs=set(model.free_RVs), return_transformed=True))
-    n_dim, _, logp_pt, expand_pt, initial_fn, shape_info, reparam = _make_functions(
-        model, mode="NUMBA", compute_grad=True, join_expanded=False,
-        pymc_initial_point_fn=initial)
+    n_dim, logp_pt, expand_pt, shape_info, reparam = _functions(model)
     names, _, shapes = shape_info
+    free = len(model.free_RVs)
+    initial = _rv_dict_to_flat_array_wrapper(
+        _wrap_with_lock(make_initial_point_fn(model=model, jitter_rvs=set(model.free_RVs),
+                                              return_transformed=True)),
+        names=names[:free], shapes=shapes[:free])
     logp_jit, expand_jit = logp_pt.vm.jit_fn, expand_pt.vm.jit_fn
     logp_data = [np.asarray(v.get_value()) for v in logp_pt.get_shared()]
     expand_data = [np.asarray(v.get_value()) for v in expand_pt.get_shared()]
@@ -97,7 +102,109 @@ def _callable_model(model: Any) -> Any:
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparam)
     return from_pyfunc(n_dim, make_logp, make_expand, [np.dtype("float64")] * len(names),
                        shapes, names, coords=coords, dims=dims,
-                       make_initial_point_fn=initial_fn, reparameterized_names=reparam)
+                       make_initial_point_fn=initial, reparameterized_names=reparam)
+
+
+def _functions(model: Any) -> tuple:
+    """nutpie's PyTensor functions of ``model`` (numba mode): ``(n_dim, logp_and_gradient,
+    expand, (names, slices, shapes), reparameterized_names)``.
+
+    Compiling them (graph rewrites) costs about a second however warm PyTensor's cache; so they
+    are also pickled into ``<pytensor compiledir>/neosim-models/<key>.pkl``, and loaded from there
+    (a fraction of that) when a model of the same key is sampled again, in this process or a later
+    one. The key (:func:`_model_key`) covers the whole graph of the log density and of every
+    reported variable, every constant and every data value, and the library versions, so equal
+    keys mean the same functions; an unreadable cache file is compiled afresh and overwritten.
+    """
+    import pickle
+    from pathlib import Path
+
+    import pytensor
+    from nutpie.compile_pymc import _make_functions
+
+    from neosim.fsutil import atomic_write_bytes
+
+    key = _model_key(model)
+    path = Path(pytensor.config.compiledir) / "neosim-models" / f"{key}.pkl"
+    if key and path.is_file():
+        try:
+            with open(path, "rb") as fh:
+                cached = pickle.load(fh)
+            if cached[1] is not None and cached[2] is not None:
+                return cached
+        except Exception:  # a stale or broken entry: compile afresh
+            pass
+    n_dim, _, logp_pt, expand_pt, _, shape_info, reparam = _make_functions(
+        model, mode="NUMBA", compute_grad=True, join_expanded=False,
+        pymc_initial_point_fn=lambda _seed: {})
+    functions = (n_dim, logp_pt, expand_pt, shape_info, reparam)
+    if key:
+        try:
+            atomic_write_bytes(path, pickle.dumps(functions))
+        except (OSError, pickle.PicklingError):  # the cache is an optimisation only
+            pass
+    return functions
+
+
+def _model_key(model: Any) -> str:
+    """SHA-256 of everything :func:`_functions` compiles from ``model`` ("" when some part of the
+    graph has no stable description, which turns the cache off for that model)."""
+    import hashlib
+    import sys
+    from importlib.metadata import version
+
+    import numpy as np
+    import pytensor
+    from pytensor.compile.sharedvalue import SharedVariable
+    from pytensor.graph.basic import Constant
+    from pytensor.graph.traversal import graph_inputs, io_toposort
+
+    outputs = [model.logp(), *model.unobserved_value_vars]
+    digest = hashlib.sha256(repr((_CACHE_FORMAT, sys.version, pytensor.config.floatX,
+                                  model.check_bounds, [version(p) for p in _LIBRARIES]))
+                            .encode())
+    ids: dict[Any, int] = {}
+
+    def data(value: Any) -> str:
+        arr = np.ascontiguousarray(value)
+        return f"{arr.dtype} {arr.shape} {hashlib.sha256(arr.tobytes()).hexdigest()}"
+
+    def ref(var: Any) -> int:
+        if var not in ids:
+            ids[var] = len(ids)
+            if isinstance(var, SharedVariable):
+                text = f"shared {var.name} {var.type} {data(var.get_value())}"
+            elif isinstance(var, Constant):
+                value = var.data
+                text = f"constant {var.type} " + (
+                    data(value) if isinstance(value, np.ndarray) or np.isscalar(value)
+                    else repr(value))
+            else:
+                text = f"input {var.name} {var.type}"
+            digest.update(text.encode())
+        return ids[var]
+
+    inputs = list(graph_inputs(outputs))
+    for var in inputs:
+        ref(var)
+    for node in io_toposort(inputs, outputs):
+        op = node.op
+        if getattr(op, "__props__", None) is None:
+            return ""
+        text = (f"{type(op).__module__}.{type(op).__qualname__} {op._props_dict()!r} "
+                f"{[ref(v) for v in node.inputs]} ->")
+        for out in node.outputs:
+            ids[out] = len(ids)
+            text += f" {ids[out]}:{out.name}:{out.type}"
+        if " at 0x" in text:  # a repr with an address differs between processes
+            return ""
+        digest.update(text.encode())
+    digest.update(repr([ids[v] for v in outputs]).encode())
+    return digest.hexdigest()
+
+
+_CACHE_FORMAT = 1
+_LIBRARIES = ("pytensor", "pymc", "nutpie", "numba", "numpy")
 
 
 def compile_model(model: Any, *, freeze_model: bool | None = False) -> Any:
