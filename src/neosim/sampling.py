@@ -38,10 +38,12 @@ def sample(model: Any, settings: SamplerSettings, seed: int, *, progress: bool =
 
     The chains' random streams derive from ``seed`` alone, so a seed fixes the draws bit for bit
     whatever the number of cores. The draws are those of
-    ``pm.sample(nuts_sampler="nutpie", random_seed=seed)`` (same seed per chain, same compiled
-    log density), but the model is handed to nutpie as Python callables around PyTensor's numba
-    functions (:func:`_callable_model`), which PyTensor caches on disk: nutpie's own C-callable
-    wrappers cost 10-20 s of numba compilation on every run, which no cache can keep.
+    ``pm.sample(nuts_sampler="nutpie", random_seed=seed)``: the same per-chain seed, nutpie's own
+    compiled model and callbacks, the same PyTensor functions. But nutpie compiles its two numba
+    C callbacks afresh on every run (10-20 s, as they read the data through pointers that numba
+    cannot cache), while here they hold the data as constants, so numba caches them, and the
+    PyTensor functions are cached too (:func:`_compiled_model`): a second run of a model with the
+    same structure and data compiles nothing.
     """
     import time
 
@@ -50,7 +52,7 @@ def sample(model: Any, settings: SamplerSettings, seed: int, *, progress: bool =
     from pymc.backends.arviz import patch_nutpie_idata
 
     _quiet()
-    compiled = _callable_model(model)
+    compiled = _compiled_model(model)
     # pm.sample's derivation: one stream per chain spawned from the seed; nutpie takes the first
     chain_seed = int(np.random.default_rng(seed).spawn(settings.chains)[0].integers(2**30))
     start = time.time()
@@ -62,47 +64,106 @@ def sample(model: Any, settings: SamplerSettings, seed: int, *, progress: bool =
     return dt
 
 
-def _callable_model(model: Any) -> Any:
-    """``model`` as a nutpie model of Python callables: PyTensor's numba-compiled log density
-    (with gradient) and expansion to every reported variable (:func:`_functions`), initial
-    points as ``nutpie.compile_pymc_model`` makes them (support point, jittered)."""
+def _compiled_model(model: Any) -> Any:
+    """``model`` as nutpie's own compiled PyMC model (so the draws are those of
+    ``nutpie.compile_pymc_model``), its two C callbacks built by :func:`_cfunc` from PyTensor's
+    numba functions (:func:`_functions`) and cached on disk like them; initial points as nutpie
+    makes them (support point, jittered)."""
     import numpy as np
     from nutpie.compile_pymc import (
+        CompiledPyMCModel,
         _prepare_dims_and_coords,
         _rv_dict_to_flat_array_wrapper,
         _wrap_with_lock,
     )
-    from nutpie.compiled_pyfunc import from_pyfunc
     from pymc.initial_point import make_initial_point_fn
 
-    n_dim, logp_pt, expand_pt, shape_info, reparam = _functions(model)
-    names, _, shapes = shape_info
+    key, (n_dim, logp_pt, expand_pt, shape_info, reparam) = _functions(model)
+    names, slices, shapes = shape_info
     free = len(model.free_RVs)
     initial = _rv_dict_to_flat_array_wrapper(
         _wrap_with_lock(make_initial_point_fn(model=model, jitter_rvs=set(model.free_RVs),
                                               return_transformed=True)),
         names=names[:free], shapes=shapes[:free])
-    logp_jit, expand_jit = logp_pt.vm.jit_fn, expand_pt.vm.jit_fn
-    logp_data = [np.asarray(v.get_value()) for v in logp_pt.get_shared()]
-    expand_data = [np.asarray(v.get_value()) for v in expand_pt.get_shared()]
-
-    def make_logp():
-        def logp(x):
-            value, grad = logp_jit(x, *logp_data)
-            return float(value), grad
-        return logp
-
-    def make_expand(_seed1, _seed2, _chain):
-        def expand(x):
-            values = expand_jit(x, *expand_data)
-            return {name: np.asarray(v, dtype="float64").reshape(shape)
-                    for name, v, shape in zip(names, values, shapes, strict=True)}
-        return expand
-
+    n_expanded = slices[-1].stop
+    logp = _cfunc("neosim_logp", _LOGP_SOURCE, logp_pt, key, n_dim=n_dim)
+    expand = _cfunc("neosim_expand", _EXPAND_SOURCE, expand_pt, key, n_dim=n_dim,
+                    n_expanded=n_expanded)
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparam)
-    return from_pyfunc(n_dim, make_logp, make_expand, [np.dtype("float64")] * len(names),
-                       shapes, names, coords=coords, dims=dims,
-                       make_initial_point_fn=initial, reparameterized_names=reparam)
+    return CompiledPyMCModel(
+        _n_dim=n_dim, dims=dims, _coords=coords,
+        _shapes={name: tuple(shape) for name, shape in zip(names, shapes, strict=True)},
+        compiled_logp_func=logp, compiled_expand_func=expand, initial_point_func=initial,
+        shared_data={}, shared_var_keys={}, user_data=np.zeros(1), n_expanded=n_expanded,
+        shape_info=shape_info, logp_func=logp_pt, expand_func=expand_pt,
+        reparameterized_names=reparam)
+
+
+# nutpie's callbacks (nutpie.compile_pymc._make_c_logp_func / _make_c_expand_func) with the
+# data as compile-time constants instead of pointers read at run time: numba can then cache them
+_LOGP_SOURCE = """
+def neosim_logp(dim, x_, out_, logp_, user_data_):
+    if dim != {n_dim}:
+        return -1
+    try:
+        x = carray(x_, ({n_dim},))
+        out = carray(out_, ({n_dim},))
+        logp = carray(logp_, ())
+        logp_val, grad = inner(x, {data})
+        logp[()] = logp_val
+        out[...] = grad
+        if not np.all(np.isfinite(out)):
+            return 3
+        if not np.isfinite(logp_val):
+            return 4
+    except Exception:
+        return 1
+    return 0
+"""
+
+_EXPAND_SOURCE = """
+def neosim_expand(dim, expanded, x_, out_, user_data_):
+    if dim != {n_dim}:
+        return -1
+    if expanded != {n_expanded}:
+        return -1
+    try:
+        x = carray(x_, ({n_dim},))
+        out = carray(out_, ({n_expanded},))
+        (values,) = inner(x, {data})
+        out[...] = values
+    except Exception:
+        return -2
+    return 0
+"""
+
+
+def _cfunc(name: str, template: str, function: Any, key: str, **fields: Any) -> Any:
+    """The C callback ``name`` (``template`` filled with ``fields``) around the numba function of
+    the PyTensor ``function``, with its data as constants; cached by numba in PyTensor's cache
+    (PyTensor's locator, under ``key``) unless ``key`` is empty."""
+    import warnings
+
+    import numba
+    import numpy as np
+    from pytensor.link.numba.cache import compile_numba_function_src
+
+    data = [np.asarray(v.get_value()) for v in function.get_shared()]
+    source = template.format(data=", ".join(f"d{i}" for i in range(len(data))), **fields)
+    env = {"__name__": __name__, "np": np, "carray": numba.carray,
+           "inner": function.vm.jit_fn, **{f"d{i}": d for i, d in enumerate(data)}}
+    pyfunc = compile_numba_function_src(source, name, env,
+                                        cache_key=f"{name}-{key}" if key else None)
+    double = numba.types.CPointer(numba.types.double)
+    if name == "neosim_logp":
+        signature = numba.types.int64(numba.types.uint64, double, double, double,
+                                      numba.types.voidptr)
+    else:
+        signature = numba.types.int64(numba.types.uint64, numba.types.uint64, double, double,
+                                      numba.types.voidptr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", numba.NumbaWarning)
+        return numba.cfunc(signature, cache=bool(key))(pyfunc)
 
 
 def _functions(model: Any) -> tuple:
@@ -131,11 +192,11 @@ def _functions(model: Any) -> tuple:
             with open(path, "rb") as fh:
                 cached = pickle.load(fh)
             if cached[1] is not None and cached[2] is not None:
-                return cached
+                return key, cached
         except Exception:  # a stale or broken entry: compile afresh
             pass
     n_dim, _, logp_pt, expand_pt, _, shape_info, reparam = _make_functions(
-        model, mode="NUMBA", compute_grad=True, join_expanded=False,
+        model, mode="NUMBA", compute_grad=True, join_expanded=True,
         pymc_initial_point_fn=lambda _seed: {})
     functions = (n_dim, logp_pt, expand_pt, shape_info, reparam)
     if key:
@@ -143,7 +204,7 @@ def _functions(model: Any) -> tuple:
             atomic_write_bytes(path, pickle.dumps(functions))
         except (OSError, pickle.PicklingError):  # the cache is an optimisation only
             pass
-    return functions
+    return key, functions
 
 
 def _model_key(model: Any) -> str:
@@ -203,7 +264,7 @@ def _model_key(model: Any) -> str:
     return digest.hexdigest()
 
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _LIBRARIES = ("pytensor", "pymc", "nutpie", "numba", "numpy")
 
 
