@@ -2,8 +2,9 @@
 
 Two ways in, both seeded so that a seed fixes the draws bit for bit whatever the number of cores:
 
-* :func:`sample`: a PyMC model sampled through ``pm.sample(nuts_sampler="nutpie")`` (the fits of
-  the experiments and the public API);
+* :func:`sample`: a PyMC model sampled with nutpie, the draws of
+  ``pm.sample(nuts_sampler="nutpie")`` but with every compiled piece cached on disk, so a rerun
+  compiles nothing (the fits of the experiments and the public API);
 * :func:`compile_model` once, then :func:`refit` (or :func:`sample_compiled` with
   :class:`SamplerSettings`) per data set: ``pm.Data`` replaced by ``with_data``, about 0.05 s a
   fit of a small model, so calibration, recovery and validation can refit thousands of times.
