@@ -79,7 +79,8 @@ def _compiled_model(model: Any) -> Any:
     )
     from pymc.initial_point import make_initial_point_fn
 
-    key, (n_dim, logp_pt, expand_pt, shape_info, reparam) = _functions(model)
+    key, entry = _functions(model)
+    n_dim, shape_info, reparam = entry["n_dim"], entry["shape_info"], entry["reparameterized"]
     names, slices, shapes = shape_info
     free = len(model.free_RVs)
     initial = _rv_dict_to_flat_array_wrapper(
@@ -87,8 +88,8 @@ def _compiled_model(model: Any) -> Any:
                                               return_transformed=True)),
         names=names[:free], shapes=shapes[:free])
     n_expanded = slices[-1].stop
-    logp = _cfunc("neosim_logp", _LOGP_SOURCE, logp_pt, key, n_dim=n_dim)
-    expand = _cfunc("neosim_expand", _EXPAND_SOURCE, expand_pt, key, n_dim=n_dim,
+    logp = _cfunc("neosim_logp", _LOGP_SOURCE, key, entry, 0, n_dim=n_dim)
+    expand = _cfunc("neosim_expand", _EXPAND_SOURCE, key, entry, 1, n_dim=n_dim,
                     n_expanded=n_expanded)
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparam)
     return CompiledPyMCModel(
@@ -96,7 +97,7 @@ def _compiled_model(model: Any) -> Any:
         _shapes={name: tuple(shape) for name, shape in zip(names, shapes, strict=True)},
         compiled_logp_func=logp, compiled_expand_func=expand, initial_point_func=initial,
         shared_data={}, shared_var_keys={}, user_data=np.zeros(1), n_expanded=n_expanded,
-        shape_info=shape_info, logp_func=logp_pt, expand_func=expand_pt,
+        shape_info=shape_info, logp_func=None, expand_func=None,
         reparameterized_names=reparam)
 
 
@@ -139,20 +140,22 @@ def neosim_expand(dim, expanded, x_, out_, user_data_):
 """
 
 
-def _cfunc(name: str, template: str, function: Any, key: str, **fields: Any) -> Any:
+def _cfunc(name: str, template: str, key: str, entry: dict[str, Any], which: int,
+           **fields: Any) -> Any:
     """The C callback ``name`` (``template`` filled with ``fields``) around the numba function of
-    the PyTensor ``function``, with its data as constants; cached by numba in PyTensor's cache
-    (PyTensor's locator, under ``key``) unless ``key`` is empty."""
+    PyTensor function ``which`` of ``entry`` (:func:`_functions`), its data as constants; cached
+    by numba in PyTensor's cache (PyTensor's locator, under ``key``) unless ``key`` is empty.
+    The PyTensor function itself is needed (unpickled) only when numba has no cached callback."""
+    import pickle
     import warnings
 
     import numba
     import numpy as np
     from pytensor.link.numba.cache import compile_numba_function_src
 
-    data = [np.asarray(v.get_value()) for v in function.get_shared()]
-    source = template.format(data=", ".join(f"d{i}" for i in range(len(data))), **fields)
-    env = {"__name__": __name__, "np": np, "carray": numba.carray,
-           "inner": function.vm.jit_fn, **{f"d{i}": d for i, d in enumerate(data)}}
+    data_names = [f"d{i}" for i in range(entry["n_data"][which])]
+    source = template.format(data=", ".join(data_names), **fields)
+    env = {"__name__": __name__, "np": np, "carray": numba.carray}
     pyfunc = compile_numba_function_src(source, name, env,
                                         cache_key=f"{name}-{key}" if key else None)
     double = numba.types.CPointer(numba.types.double)
@@ -164,19 +167,33 @@ def _cfunc(name: str, template: str, function: Any, key: str, **fields: Any) -> 
                                       numba.types.voidptr)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", numba.NumbaWarning)
+        if key:
+            try:  # numba's cache, or a typing error on the missing globals: compile below
+                return numba.cfunc(signature, cache=True)(pyfunc)
+            except numba.core.errors.TypingError:
+                pass
+        if entry.get("functions") is None:
+            entry["functions"] = pickle.loads(entry["pickled"])
+        function = entry["functions"][which]
+        env["inner"] = function.vm.jit_fn
+        for data_name, var in zip(data_names, function.get_shared(), strict=True):
+            env[data_name] = np.asarray(var.get_value())
         return numba.cfunc(signature, cache=bool(key))(pyfunc)
 
 
-def _functions(model: Any) -> tuple:
-    """nutpie's PyTensor functions of ``model`` (numba mode): ``(n_dim, logp_and_gradient,
-    expand, (names, slices, shapes), reparameterized_names)``.
+def _functions(model: Any) -> tuple[str, dict[str, Any]]:
+    """The key of ``model`` (:func:`_model_key`) and what nutpie compiles from it (numba mode):
+    ``n_dim``, ``shape_info`` (names, slices, shapes), ``reparameterized`` (names),
+    ``n_data`` (data inputs of each function), and the functions (log density with gradient,
+    expansion to every reported variable), ``functions`` when compiled here, else ``pickled``.
 
-    Compiling them (graph rewrites) costs about a second however warm PyTensor's cache; so they
-    are also pickled into ``<pytensor compiledir>/neosim-models/<key>.pkl``, and loaded from there
-    (a fraction of that) when a model of the same key is sampled again, in this process or a later
-    one. The key (:func:`_model_key`) covers the whole graph of the log density and of every
-    reported variable, every constant and every data value, and the library versions, so equal
-    keys mean the same functions; an unreadable cache file is compiled afresh and overwritten.
+    Compiling the functions (graph rewrites) costs about a second however warm PyTensor's cache,
+    so the entry is stored in ``<pytensor compiledir>/neosim-models/<key>.pkl`` and read from
+    there when a model of the same key is sampled again, in this process or a later one; the
+    pickled functions are loaded only if numba lacks a cached callback (:func:`_cfunc`). The key
+    covers the whole graph of the log density and of every reported variable, every constant and
+    every data value, and the library versions, so equal keys mean the same functions; an
+    unreadable entry is compiled afresh and overwritten.
     """
     import pickle
     from pathlib import Path
@@ -191,21 +208,24 @@ def _functions(model: Any) -> tuple:
     if key and path.is_file():
         try:
             with open(path, "rb") as fh:
-                cached = pickle.load(fh)
-            if cached[1] is not None and cached[2] is not None:
-                return key, cached
+                entry = pickle.load(fh)
+            if isinstance(entry, dict) and entry.get("format") == _CACHE_FORMAT:
+                return key, entry
         except Exception:  # a stale or broken entry: compile afresh
             pass
     n_dim, _, logp_pt, expand_pt, _, shape_info, reparam = _make_functions(
         model, mode="NUMBA", compute_grad=True, join_expanded=True,
         pymc_initial_point_fn=lambda _seed: {})
-    functions = (n_dim, logp_pt, expand_pt, shape_info, reparam)
+    entry = {"format": _CACHE_FORMAT, "n_dim": n_dim, "shape_info": shape_info,
+             "reparameterized": reparam,
+             "n_data": (len(logp_pt.get_shared()), len(expand_pt.get_shared()))}
     if key:
         try:
-            atomic_write_bytes(path, pickle.dumps(functions))
+            atomic_write_bytes(path, pickle.dumps(
+                {**entry, "pickled": pickle.dumps((logp_pt, expand_pt))}))
         except (OSError, pickle.PicklingError):  # the cache is an optimisation only
             pass
-    return key, functions
+    return key, {**entry, "functions": (logp_pt, expand_pt)}
 
 
 def _model_key(model: Any) -> str:
@@ -265,7 +285,7 @@ def _model_key(model: Any) -> str:
     return digest.hexdigest()
 
 
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 _LIBRARIES = ("pytensor", "pymc", "nutpie", "numba", "numpy")
 
 
