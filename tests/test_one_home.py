@@ -42,7 +42,9 @@ def test_only_seeds_builds_a_seed_sequence():
 
 def test_only_sampling_calls_nutpie():
     assert _homes(_imports_nutpie) == {"sampling.py"}
-    assert _homes(lambda n: isinstance(n, ast.keyword) and n.arg == "nuts_sampler") == {
+    # sampling.py hands models to nutpie itself (no pm.sample(nuts_sampler=...)); no other
+    # module may sample through PyMC either
+    assert _homes(lambda n: isinstance(n, ast.keyword) and n.arg == "nuts_sampler") <= {
         "sampling.py"}
 
 
