@@ -10,11 +10,12 @@ import pytest
 
 from neosim import sampling
 from neosim.models.frequencies import BinomialData, build_model
+from neosim.priors import Beta
 
 
 def _model(k=(7, 3), n=(91, 32), alpha=1.0, labels=("ALL", "AML")):
     return build_model([("neonatal_fraction", BinomialData(labels, k[:len(labels)],
-                                                           n[:len(labels)]), alpha, 1.0)])
+                                                           n[:len(labels)]), Beta(alpha, 1.0))])
 
 
 def test_key_is_stable_and_covers_structure_data_and_priors():
