@@ -30,3 +30,22 @@ def test_quiet_prints_nothing(capsys):
             advance(3)
         p.note("hidden")
     assert capsys.readouterr().err == ""
+
+
+def test_sampling_shows_a_bar_over_the_draws_and_the_draws_do_not_change():
+    import numpy as np
+
+    from neosim import sampling
+    from neosim.models.frequencies import BinomialData, build_model
+    from neosim.priors import Beta
+
+    model = build_model([("neonatal_fraction", BinomialData(("A",), (3,), (20,)), Beta(1, 1))])
+    settings = sampling.SamplerSettings(2, 100, 100, 0.8, 1)
+    buf = io.StringIO()
+    console = Console(file=buf, width=80, force_terminal=True, color_system=None)
+    with Progress(console=console) as p:
+        shown = sampling.sample(model, settings, seed=1, progress=p)
+    assert "400/400" in buf.getvalue()  # 2 chains x (100 warm-up + 100 draws)
+    silent = sampling.sample(model, settings, seed=1)
+    a = shown["posterior"]["neonatal_fraction"].values
+    assert np.array_equal(a, silent["posterior"]["neonatal_fraction"].values)

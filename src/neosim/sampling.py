@@ -14,6 +14,7 @@ Heavy imports (PyMC, nutpie) happen inside the functions: importing this module 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,7 @@ def _quiet() -> None:
     logging.getLogger("pymc").setLevel(logging.ERROR)
 
 
-def sample(model: Any, settings: SamplerSettings, seed: int, *, progress: bool = False) -> Any:
+def sample(model: Any, settings: SamplerSettings, seed: int, *, progress: Any = None) -> Any:
     """Sample ``model`` with NUTS (nutpie) and return the ``xarray.DataTree`` of the fit.
 
     The chains' random streams derive from ``seed`` alone, so a seed fixes the draws bit for bit
@@ -45,6 +46,9 @@ def sample(model: Any, settings: SamplerSettings, seed: int, *, progress: bool =
     cannot cache), while here they hold the data as constants, so numba caches them, and the
     PyTensor functions are cached too (:func:`_compiled_model`): a second run of a model with the
     same structure and data compiles nothing.
+
+    ``progress`` is a :class:`neosim.progress.Progress` (a bar over all chains' draws, warm-up
+    included, on stderr; nothing when quiet) or ``None``.
     """
     import time
 
@@ -57,10 +61,24 @@ def sample(model: Any, settings: SamplerSettings, seed: int, *, progress: bool =
     # pm.sample's derivation: one stream per chain spawned from the seed; nutpie takes the first
     chain_seed = int(np.random.default_rng(seed).spawn(settings.chains)[0].integers(2**30))
     start = time.time()
-    dt = nutpie.sample(compiled, draws=settings.draws, tune=max(settings.tune, 1),
-                       chains=settings.chains, cores=settings.cores, seed=chain_seed,
-                       target_accept=settings.target_accept, save_warmup=False,
-                       store_unconstrained=False, progress_bar=progress)
+    tune = max(settings.tune, 1)
+    total = settings.chains * (settings.draws + tune)
+    bar = (progress.bar(f"Sampling {settings.chains} x {settings.draws + tune} draws", total)
+           if progress is not None else contextlib.nullcontext(lambda n=1: None))
+    with bar as advance:
+        done = [0]
+
+        def callback(chains) -> None:  # nutpie's ChainProgress of every chain
+            now = sum(int(c.finished_draws) for c in chains)
+            if now > done[0]:
+                advance(now - done[0])
+                done[0] = now
+
+        dt = nutpie.sample(compiled, draws=settings.draws, tune=tune,
+                           chains=settings.chains, cores=settings.cores, seed=chain_seed,
+                           target_accept=settings.target_accept, save_warmup=False,
+                           store_unconstrained=False, progress_bar=False,
+                           progress_callback=callback if progress is not None else None)
     patch_nutpie_idata(dt, model, sampling_time=time.time() - start)
     return dt
 

@@ -177,13 +177,11 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     s = cfg.sampler
     with folder.timed("build"), progress.stage("Building model"):
         model = build_model(prep.parts)
-    with folder.timed("sample"), progress.stage(
-        f"Sampling {s.chains} chains x {s.draws} draws (nutpie; compiles on first use)"
-    ):
+    with folder.timed("sample"):
         dt = sampling.sample(
             model,
             sampling.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores),
-            seed=cfg.experiment.seed,
+            seed=cfg.experiment.seed, progress=progress,
         )
     with folder.timed("summarise"), progress.stage("Summarising"):
         var_names = [v for name, *_ in prep.parts for v in REPORTED[name]]

@@ -121,10 +121,10 @@ def _run(prep, folder, progress, outcome_type):
 
     with folder.timed("build"), progress.stage("Building model"):
         model = pooling.build_model(prep.studies, mu_prior=mp, tau_prior=tau_prior)
-    with folder.timed("sample"), progress.stage(
-            f"Sampling {s.chains} chains x {s.draws} draws (nutpie; compiles on first use)"):
+    with folder.timed("sample"):
         dt = sampling.sample(model, sampling.SamplerSettings(
-            s.chains, s.draws, s.tune, s.target_accept, s.cores), seed=cfg.experiment.seed)
+            s.chains, s.draws, s.tune, s.target_accept, s.cores), seed=cfg.experiment.seed,
+            progress=progress)
     with folder.timed("summarise"), progress.stage("Summarising and drawing the MAP prior"):
         summary = inference.summarize(dt, list(pooling.REPORTED), ci_prob=out.ci_prob,
                                       ci_kind=out.ci_kind)
