@@ -108,8 +108,10 @@ def generate(seed: int, n: int, tmp: Path) -> list[tuple[list[str], tuple[str, .
                  str(tmp / "fifo")]
     design = _pairs(_design_flags()) + _pairs(_lists()) + _pairs({"--allocation": _allocation()})
     design += _combos()
-    # `power` solves for power: a --power below alpha is no conflict there
-    power_design = [c for c in design if c[0][:2] != ["--power", "0.01"]]
+    # `power` solves for power: a --power below alpha is no conflict there, and a hazard
+    # ratio of 1 is a valid design (its power is the type-I error; only a sample size refuses)
+    power_design = [c for c in design if c[0][:2] != ["--power", "0.01"]
+                    and c[0][:2] not in (["--hr", "1"], ["--hr", "1.0"])]
     sim = _pairs({"--simulate": [*BAD_INT, "0", "-1", "10000001", "1e308"],
                   "--seed": [*BAD_INT, "-1", str(2 ** 63), str(2 ** 64)],
                   "--events": [*BAD_INT, "0", "-5", "10000001"],

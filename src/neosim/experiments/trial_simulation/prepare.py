@@ -148,8 +148,9 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     scenarios_total = points + (per_hr if cfg.assurance is not None else 0)
     if scenarios_total * cfg.simulation.n_trials > MAX_TOTAL_TRIALS:
         raise InputError(
-            f"{scenarios_total} scenarios (every grid combination, and each again without "
-            f"hazard_ratio for assurance) x {cfg.simulation.n_trials} trials exceed the "
+            f"{scenarios_total} scenarios (every combination of grid.subjects and the other "
+            f"grid fields, and each again without hazard_ratio for assurance) x "
+            f"{cfg.simulation.n_trials} trials exceed the "
             f"{MAX_TOTAL_TRIALS:,} simulated trials one run keeps in memory (about 120 bytes "
             "each); use fewer trials or split the grid", file=source_file,
             field="simulation.n_trials")
