@@ -135,6 +135,51 @@ def fit_proportions(counts: Mapping[str, tuple[int, int]], *,
     return sampling.sample(model, settings, _seed(seed))
 
 
+def survival_columns(df: Any, time: str, event: str, group: str | None, *,
+                     zero_times: bool = False):
+    """The checked time, event and group columns of a DataFrame of right-censored times:
+    ``(times, events 0/1, group labels in order of first appearance, group index per row)``;
+    every problem is an :class:`InputError` naming the argument. Times are finite months up to
+    1200, positive (or also 0 with ``zero_times``)."""
+    import numpy as np
+
+    columns = getattr(df, "columns", None)
+    if columns is None:
+        raise InputError(f"expected a pandas DataFrame (got {type(df).__name__})", field="df")
+    for field, name in (("time", time), ("event", event), ("group", group)):
+        if name is not None and name not in columns:
+            raise InputError(f"no column {name!r} in the DataFrame", field=field)
+    if len(df) == 0:
+        raise InputError("the DataFrame has no rows", field="df")
+    try:
+        t = np.asarray(df[time], dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("times must be numbers", field=time) from None
+    low_ok = (t >= 0) if zero_times else (t > 0)
+    if not (np.all(np.isfinite(t)) and np.all(low_ok) and np.all(t <= 1200)):
+        what = "non-negative" if zero_times else "positive"
+        raise InputError(f"times must be finite, {what} months (at most 1200)", field=time)
+    raw = df[event].to_numpy()
+    if raw.dtype == bool:
+        raw = raw.astype(int)
+    try:
+        d = np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("event flags must be 0 or 1", field=event) from None
+    if not np.all(np.isin(d, (0.0, 1.0))):
+        raise InputError("event flags must be 0 or 1", field=event)
+    if group is None:
+        labels, index = ("all",), np.zeros(len(t), dtype=np.int64)
+    else:
+        index, uniques = df[group].factorize()  # groups in order of first appearance
+        labels = tuple(str(x) for x in uniques)
+        if (index < 0).any():
+            raise InputError("group labels must not be missing", field=group)
+        if len(set(labels)) != len(labels) or len(labels) > MAX_GROUPS:
+            raise InputError(f"at most {MAX_GROUPS} groups with distinct names", field=group)
+    return t, d.astype(np.int64), labels, np.asarray(index, dtype=np.int64)
+
+
 def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None = None,
                  family: str = "exponential", cuts: tuple[float, ...] = (),
                  shape: str = "shared",
@@ -190,38 +235,7 @@ def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None =
     from neosim.models import survival as sv
     from neosim.survival.analysis import fit_family
 
-    columns = getattr(df, "columns", None)
-    if columns is None:
-        raise InputError(f"expected a pandas DataFrame (got {type(df).__name__})", field="df")
-    for field, name in (("time", time), ("event", event), ("group", group)):
-        if name is not None and name not in columns:
-            raise InputError(f"no column {name!r} in the DataFrame", field=field)
-    if len(df) == 0:
-        raise InputError("the DataFrame has no rows", field="df")
-    try:
-        t = np.asarray(df[time], dtype=float)
-    except (TypeError, ValueError):
-        raise InputError("times must be numbers", field=time) from None
-    if not (np.all(np.isfinite(t)) and np.all(t > 0) and np.all(t <= 1200)):
-        raise InputError("times must be finite, positive months (at most 1200)", field=time)
-    raw = df[event].to_numpy()
-    if raw.dtype == bool:
-        raw = raw.astype(int)
-    try:
-        d = np.asarray(raw, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError("event flags must be 0 or 1", field=event) from None
-    if not np.all(np.isin(d, (0.0, 1.0))):
-        raise InputError("event flags must be 0 or 1", field=event)
-    if group is None:
-        labels, index = ("all",), np.zeros(len(t), dtype=np.int64)
-    else:
-        index, uniques = df[group].factorize()  # groups in order of first appearance
-        labels = tuple(str(x) for x in uniques)
-        if (index < 0).any():
-            raise InputError("group labels must not be missing", field=group)
-        if len(set(labels)) != len(labels) or len(labels) > MAX_GROUPS:
-            raise InputError(f"at most {MAX_GROUPS} groups with distinct names", field=group)
+    t, d, labels, index = survival_columns(df, time, event, group)
     if shape not in ("shared", "per_subtype"):
         raise InputError(f"must be 'shared' or 'per_subtype' (got {shape!r})", field="shape")
     try:

@@ -22,25 +22,12 @@ __all__ = ["kaplan_meier", "logrank"]
 
 
 def _columns(df, time: str, event: str, group: str | None):
-    """Checked arrays of the time, event and group columns (groups in order of appearance)."""
-    for name, col in (("time", time), ("event", event), ("group", group)):
-        if col is not None and col not in getattr(df, "columns", ()):
-            raise InputError(f"the DataFrame has no column {col!r}", field=name)
-    if len(df) == 0:
-        raise InputError("the DataFrame has no rows", field="df")
-    try:
-        t = np.asarray(df[time], dtype=float)
-        d = np.asarray(df[event], dtype=float)
-    except (TypeError, ValueError):
-        raise InputError("times and event flags must be numbers", field=time) from None
-    if not (np.all(np.isfinite(t)) and np.all(t >= 0)):
-        raise InputError("times must be finite and non-negative", field=time)
-    if not np.all(np.isin(d, (0.0, 1.0))):
-        raise InputError("event flags must be 0 or 1", field=event)
-    if group is None:
-        return t, d.astype(int), np.array(["all"] * len(t), dtype=object)
-    g = np.asarray(df[group].astype(str), dtype=object)
-    return t, d.astype(int), g
+    """Checked arrays of the time, event and group-label columns (the checks of
+    :func:`neosim.api.fit.survival_columns`; times may be 0)."""
+    from neosim.api.fit import survival_columns
+
+    t, d, labels, index = survival_columns(df, time, event, group, zero_times=True)
+    return t, d, np.asarray(labels, dtype=object)[index]
 
 
 def kaplan_meier(df: pd.DataFrame, *, time: str, event: str,
