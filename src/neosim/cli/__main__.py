@@ -1,5 +1,5 @@
 """``python -m neosim.cli``: the ``neosim`` command."""
 
-from neosim.cli import main
+from neosim.cli import console
 
-main()
+console()
