@@ -99,6 +99,19 @@ def test_cli_flag_prints_mc_se_and_json(tmp_path, capsys):
     assert record["monte_carlo"]["target"] == 0.004 and record["monte_carlo"]["target_met"]
     assert all("probability_enrolled_in_time_mc_se" in r for r in record["tradeoff"])
     assert all("mc_se" in r for r in record["time_to_n"])
+    import neosim as ns
+
+    assert ns.accrual(path, mc_se=0.004) == record  # one road in for both
+
+
+@pytest.mark.parametrize("bad", [0.0, float("nan"), 0.9, "0.01"])
+def test_api_bad_target_names_mc_se(tmp_path, bad):
+    import neosim as ns
+    from neosim.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        ns.accrual(_small(tmp_path), mc_se=bad)
+    assert info.value.field == "mc_se"
 
 
 @pytest.mark.parametrize(("args", "field"), [(["--mc-se", "0"], "--mc-se"),

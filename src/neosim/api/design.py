@@ -191,7 +191,8 @@ def power(design: TrialDesign, *, subjects: float | None = None, events: float |
     return survival.power(design, method, subjects)  # type: ignore[arg-type]
 
 
-def accrual(experiment: str | Path, *, seed: int | None = None) -> dict[str, Any]:
+def accrual(experiment: str | Path, *, seed: int | None = None,
+            mc_se: float | None = None) -> dict[str, Any]:
     """Consortium accrual projection of an ``accrual`` experiment file (writes nothing).
 
     The same numbers as ``neosim accrual EXPERIMENT --json``: time to enrol each target number of
@@ -204,6 +205,9 @@ def accrual(experiment: str | Path, *, seed: int | None = None) -> dict[str, Any
         A TOML experiment of kind ``accrual`` (sites, incidence, recruitment targets).
     seed : int, optional
         Overrides ``experiment.seed`` (the incidence draws).
+    mc_se : float, optional
+        Target Monte-Carlo standard error of the probabilities (overrides
+        ``incidence.mc_se_target``): incidence draws are raised until the largest is below it.
 
     Returns
     -------
@@ -222,12 +226,6 @@ def accrual(experiment: str | Path, *, seed: int | None = None) -> dict[str, Any
     >>> row["q0025"] < row["q0500"] < row["q0975"]
     True
     """
-    from neosim.experiments import accrual as kind
-    from neosim.experiments import load_experiment
+    from neosim.experiments.accrual import project
 
-    cfg = load_experiment(experiment, seed=seed)
-    if cfg.experiment.kind != "accrual":
-        raise InputError(f"expected an experiment of kind 'accrual' (got "
-                         f"{cfg.experiment.kind!r})", file=str(experiment),
-                         field="experiment.kind")
-    return kind.compute(kind.prepare(cfg, str(experiment)))["json"]
+    return project(experiment, seed=seed, mc_se=mc_se)["json"]

@@ -25,18 +25,9 @@ def accrual(experiment: str, seed: int | None, as_json: bool, mc_se: float | Non
 
     Probabilities are means over the incidence draws; each is printed with its Monte-Carlo
     standard error, and the last line gives the largest one."""
-    from neosim.experiments import accrual as kind
-    from neosim.experiments import load_experiment
+    from neosim.experiments.accrual import project
 
-    cfg = load_experiment(experiment, seed=seed)
-    if cfg.experiment.kind != "accrual":
-        raise InputError(f"expected an experiment of kind 'accrual' (got "
-                         f"{cfg.experiment.kind!r})", file=experiment, field="experiment.kind")
-    if mc_se is not None:
-        cfg = cfg.model_copy(update={"incidence": cfg.incidence.model_copy(
-            update={"mc_se_target": mc_se})})
-    prepared = kind.prepare(cfg, experiment)
-    tables = kind.compute(prepared)
+    tables = project(experiment, seed=seed, mc_se=mc_se)
     try:
         check_finite(tables["json"])
     except InputError as exc:

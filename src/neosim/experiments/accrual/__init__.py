@@ -15,8 +15,8 @@ The kind is a package: :mod:`.schema` (``Config``, light imports), :mod:`.prepar
 """
 
 from neosim.experiments.accrual.prepare import Prepared, prepare
-from neosim.experiments.accrual.run import compute, execute, simulation_check
+from neosim.experiments.accrual.run import compute, execute, project, simulation_check
 from neosim.experiments.accrual.schema import Config, CountryFile, CountryTable
 
 __all__ = ["Config", "CountryFile", "CountryTable", "Prepared", "compute", "execute", "prepare",
-           "simulation_check"]
+           "project", "simulation_check"]

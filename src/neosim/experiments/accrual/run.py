@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from neosim import seeds
 from neosim.experiments import Outcome
 from neosim.experiments.accrual import precision
-from neosim.experiments.accrual.prepare import Prepared
+from neosim.experiments.accrual.prepare import Prepared, prepare
 
 
 def _tradeoff(prep: Prepared) -> list[dict[str, Any]]:
@@ -63,6 +64,27 @@ def compute(prep: Prepared) -> dict[str, Any]:
     res["headline"].append(precision.line(rec, prep))
     res["json"]["monte_carlo"] = rec
     return {**res, "monte_carlo": rec, "prepared": prep}
+
+
+def project(experiment: str | Path, *, seed: int | None = None,
+            mc_se: float | None = None) -> dict[str, Any]:
+    """Load the ``accrual`` experiment file ``experiment`` and compute its projection (no run
+    folder): :func:`compute`'s tables. ``seed`` overrides ``experiment.seed`` and ``mc_se``
+    ``incidence.mc_se_target``. The one road in for ``ns.accrual`` and ``neosim accrual``."""
+    from neosim.errors import InputError
+    from neosim.experiments import load_experiment
+
+    cfg = load_experiment(experiment, seed=seed)
+    if cfg.experiment.kind != "accrual":
+        raise InputError(f"expected an experiment of kind 'accrual' (got "
+                         f"{cfg.experiment.kind!r})", file=str(experiment),
+                         field="experiment.kind")
+    if mc_se is not None:
+        if not (isinstance(mc_se, int | float) and 1e-5 <= mc_se <= 0.5):
+            raise InputError(f"must be a number in [1e-5, 0.5] (got {mc_se!r})", field="mc_se")
+        cfg = cfg.model_copy(update={"incidence": cfg.incidence.model_copy(
+            update={"mc_se_target": float(mc_se)})})
+    return compute(prepare(cfg, str(experiment)))
 
 
 def _tables(prep: Prepared) -> dict[str, Any]:
