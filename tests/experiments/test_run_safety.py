@@ -224,6 +224,23 @@ def test_resume_of_a_broken_folder_is_one_line(tmp_path, sim, damage):
     assert_bad_input(run_cli(["run", "--resume", str(run)]), names=(str(run),))
 
 
+def test_a_second_process_in_a_working_folder_is_refused(tmp_path, sim):
+    """While one process holds the folder (a run or a resume), a resume gets one line and
+    changes nothing; when the holder ends, the resume proceeds."""
+    from neosim import results
+
+    cfg, ref = sim
+    run = _copy_of_run(cfg, tmp_path)
+    _kill_like(run)
+    before = {p.name: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    with results.folder_lock(run):
+        line = assert_bad_input(run_cli(["run", "--resume", str(run)]), names=(str(run),))
+        assert "another neosim process is working in this run folder" in line
+        assert {p.name: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+    assert run_cli(["run", "--resume", str(run), "-q"]).code == 0
+    assert (run / "simulation.nc").read_bytes() == (ref / "simulation.nc").read_bytes()
+
+
 # --------------------------------------------------------------------------------------------
 # Debris and damaged checkpoints
 # --------------------------------------------------------------------------------------------

@@ -107,8 +107,9 @@ def run_experiment(
         message, code = _describe(exc)
         raise RunFailed(f"{message}; no run folder was created", code) from exc
     folder.started_utc = state["started_utc"]
-    return _execute(module, cfg, prepared, folder, quiet=quiet, argv=argv, source=origin,
-                    address=address, extra={"input_files": inputs})
+    with results.folder_lock(folder.path):
+        return _execute(module, cfg, prepared, folder, quiet=quiet, argv=argv, source=origin,
+                        address=address, extra={"input_files": inputs})
 
 
 def input_files(cfg, source: str) -> dict[str, str]:
@@ -171,9 +172,15 @@ def resume_run(run_dir: str | Path, *, quiet: bool = False, scheduler: str | Non
     the outcome equals that of an uninterrupted run.
     """
     run_dir = Path(run_dir)
-    where = str(run_dir)
     if not run_dir.is_dir():
-        raise InputError("no such run folder", file=where, field="--resume")
+        raise InputError("no such run folder", file=str(run_dir), field="--resume")
+    with results.folder_lock(run_dir):  # one process at a time in a folder
+        return _resume(run_dir, quiet=quiet, scheduler=scheduler, argv=argv)
+
+
+def _resume(run_dir: Path, *, quiet: bool, scheduler: str | None,
+            argv: list[str] | None) -> RunResult:
+    where = str(run_dir)
     if results.is_complete(run_dir):
         raise InputError("run is already complete (provenance.json exists)", file=where,
                          field="--resume")
