@@ -176,7 +176,8 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                    f"alpha {d.alpha:g} ({d.sided}-sided), allocation {d.allocation_ratio:g}:1"
                    f"; see data.json for the survival, accrual and dropout assumed.")
         solved = [{"method": r.method, "subjects": r.subjects, "events": r.events,
-                   "power": r.power} for r in results]
+                   "power": r.power, "subjects_ceil": r.subjects_ceil,
+                   "events_ceil": r.events_ceil} for r in results]
         for fmt in prep.cfg.output.figure_formats:
             design_power.plot_power_curves(curve, solved, folder.figure("power_curve", fmt),
                                            caption=caption, style=prep.cfg.output,

@@ -18,7 +18,9 @@ def plot_power_curves(
 
     ``curve`` rows hold ``subjects`` and, per method, ``power[<method>]`` and
     ``events[<method>]``; ``solved`` items hold ``method``, ``subjects``, ``events`` and
-    ``power`` (the design's solution, marked by a dot). ``target_power`` draws a dashed line.
+    ``power`` (the design's unrounded solution, marked by a dot) and ``subjects_ceil`` and
+    ``events_ceil`` (the whole numbers a trial needs, in the legend). ``target_power`` draws a
+    dashed line.
     """
     subjects = [r["subjects"] for r in curve]
     with figure(path, style, ncols=2, caption=caption, synthetic=synthetic,
@@ -29,7 +31,8 @@ def plot_power_curves(
             color = PALETTE[i % len(PALETTE)]
             ls = ("-", "--", ":")[i % 3]  # methods often nearly coincide: tell them apart
             power = [r[f"power[{m}]"] for r in curve]
-            label = f"{m} ({sol['subjects']:.1f}, {sol['events']:.1f}, {sol['power']:.2f})"
+            label = (f"{m}: {sol['subjects_ceil']} subjects, {sol['events_ceil']} events, "
+                     f"power {sol['power']:.2f}")
             left.plot(subjects, power, color=color, lw=1.6, ls=ls, label=label)
             right.plot([r[f"events[{m}]"] for r in curve], power, color=color, lw=1.6, ls=ls)
             left.plot(sol["subjects"], sol["power"], "o", color=color, ms=5)
@@ -46,5 +49,6 @@ def plot_power_curves(
         right.set_title("Power against events")
         # lower right stays empty: power is high with many subjects
         left.legend(loc="lower right", fontsize=6.5, framealpha=0.9,
-                    title="method (subjects, events, power at the dot)", title_fontsize=6.5)
+                    title="method: whole subjects and events needed (dot: the solution)",
+                    title_fontsize=6.5)
     return Path(path)
