@@ -156,6 +156,8 @@ def test_design_report_has_its_own_layout(tmp_path):
         assert re.fullmatch(r"\d+ \+ \d+( \(.*\))?", row[design[0].index("subjects_per_arm")])
     html = (run / "report.html").read_text(encoding="utf-8")
     assert "All checks passed" not in html and "no checks apply" in html
+    # planning assumptions are labelled as such, not as synthetic data
+    assert "PLANNING ASSUMPTION" in html and "SYNTHETIC DATA" not in html
 
 
 def test_accrual_report_puts_mc_se_beside_values_and_shows_tables_once(tmp_path):
@@ -165,6 +167,8 @@ def test_accrual_report_puts_mc_se_beside_values_and_shows_tables_once(tmp_path)
     time_to_n = [t for t in parsed.tables if "target" in t[0]]
     assert len(time_to_n) == 1  # the CSV, not again from accrual.json
     assert "mean_months ± MC SE" in time_to_n[0][0]
+    html = (run / "report.html").read_text(encoding="utf-8")
+    assert "PLANNING ASSUMPTION" in html and "SYNTHETIC DATA" not in html
 
 
 @pytest.mark.slow

@@ -124,14 +124,15 @@ def _starts_and_end(durations) -> list[float]:
 
 
 def _data_source(prep: Prepared) -> dict:
-    """The design's inputs are planning assumptions, recorded as a synthetic source."""
+    """The design's inputs are planning assumptions (not data, not synthetic data)."""
     d = prep.cfg.design
 
     def words(model) -> str:
         return ", ".join(f"{k.replace('_', ' ')} {v}"
                          for k, v in model.model_dump(exclude_none=True).items())
 
-    return {"name": "planning_assumptions", "short": "Planning assumptions", "synthetic": True,
+    return {"name": "planning_assumptions", "short": "Planning assumptions",
+            "assumption": True,
             "citation": "Planning assumptions of this config (not data): hazard ratio "
                         f"{d.hazard_ratio:g}; control survival: {words(d.control)}; accrual "
                         f"start points {d.accrual_time} months at {d.accrual_intensity_type} "

@@ -52,6 +52,7 @@ h3 { font-size:1.05em; margin:22px 0 8px; }
 .verdict.warn { background:#8a5a00; }
 .badge { display:inline-block; font-size:0.75em; font-weight:700; color:#fff;
          background:var(--bad); padding:1px 6px; border-radius:3px; vertical-align:middle; }
+.badge.assumption { background:var(--muted); }
 nav { font-size:0.9em; margin:8px 0 0; }
 nav a { color:var(--accent); margin-right:14px; text-decoration:none; }
 table { border-collapse:collapse; margin:8px 0 12px; font-size:0.88em; }

@@ -116,7 +116,9 @@ def data_section(run_dir: Path, prov: Any) -> str:
         if not isinstance(src, dict):
             continue
         label = escape(str(src.get("short") or src.get("name") or "data"))
-        badge = ' <span class="badge">SYNTHETIC DATA</span>' if src.get("synthetic") else ""
+        badge = (' <span class="badge">SYNTHETIC DATA</span>' if src.get("synthetic") else
+                 ' <span class="badge assumption">PLANNING ASSUMPTION</span>'
+                 if src.get("assumption") else "")
         ids = []
         if src.get("doi"):
             ids.append(f"doi:{escape(str(src['doi']))}")

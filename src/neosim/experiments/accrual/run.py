@@ -168,14 +168,14 @@ def _data_sources(prep: Prepared) -> list[dict[str, Any]]:
                                 "source.data holds the citations)", "synthetic": False,
                     "description": prep.incidence_label})
     else:
-        out.append({"name": "incidence", "short": "Incidence (assumed)", "synthetic": True,
+        out.append({"name": "incidence", "short": "Incidence (assumed)", "assumption": True,
                     "citation": f"Planning assumption in the config: {prep.incidence_label}",
                     "description": inc.note})
     sites = "; ".join(f"{t.name}: participation {s.participation:g}, active from month "
                       f"{s.activation_month:g}, ramp-up {s.ramp_up_months:g} months"
                       for t, s in zip(prep.tables, cfg.sites, strict=True))
     out.append({"name": "planning_assumptions", "short": "Planning assumptions",
-                "synthetic": True,
+                "assumption": True,
                 "citation": "Planning assumptions of this config (not data): "
                             f"{sites}; eligible fraction {cfg.recruitment.eligible_fraction:g}"})
     return out

@@ -274,7 +274,7 @@ def _data_sources(cfg: Config, source_file: str) -> list[dict]:
         out.append({"name": prior.name, "short": f"prior file {path}",
                     "citation": prior.source.data or prior.description or path,
                     "description": prior.description, "synthetic": prior.source.synthetic})
-    out.append({"name": "planning assumptions", "synthetic": True,
+    out.append({"name": "planning assumptions", "assumption": True,
                 "citation": f"Design assumptions stated in {Path(source_file).name} (accrual, "
                             "dropout, hazard ratios, decision rules): scenarios, not data."})
     return out
