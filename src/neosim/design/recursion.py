@@ -25,8 +25,8 @@ from scipy.special import ndtr
 #: the grid covers the mean of Z_k +- this many standard deviations (its marginal SD is 1)
 SPAN = 8.5
 #: the widest grid step, and steps per standard deviation of the next look's increment
-MAX_STEP = 0.04
-STEPS_PER_SD = 8
+MAX_STEP = 0.02
+STEPS_PER_SD = 12
 #: the most grid intervals at one look
 MAX_INTERVALS = 4000
 
