@@ -17,6 +17,7 @@ __all__ = ["GroupSequentialDesign", "SequentialPlan", "group_sequential_design"]
 def group_sequential_design(information_rates: Sequence[float], spending: str = "obf", *,
                             alpha: float = 0.025, beta: float = 0.2, sided: int = 1,
                             gamma: float | None = None, delta: float | None = None,
+                            user_alpha_spending: Sequence[float] | None = None,
                             futility: str | None = None, futility_gamma: float | None = None,
                             futility_cp: float | None = None,
                             futility_bounds: Sequence[float] | None = None,
@@ -31,7 +32,8 @@ def group_sequential_design(information_rates: Sequence[float], spending: str = 
     spending : str
         ``"obf"`` or ``"pocock"`` (Lan-DeMets O'Brien-Fleming- or Pocock-type alpha spending,
         rpact asOF/asP), ``"kd"`` (Kim-DeMets, ``gamma``), ``"hsd"`` (Hwang-Shih-DeCani,
-        ``gamma``), or the classical ``"OF"``, ``"P"``, ``"WT"`` (Wang-Tsiatis, ``delta``).
+        ``gamma``), the classical ``"OF"``, ``"P"``, ``"WT"`` (Wang-Tsiatis, ``delta``), or
+        ``"user"`` (``user_alpha_spending``).
     alpha : float
         Type-I error (for ``sided=2`` the total of both sides).
     beta : float
@@ -40,6 +42,9 @@ def group_sequential_design(information_rates: Sequence[float], spending: str = 
         1 or 2 (two-sided: symmetric bounds, no futility).
     gamma, delta : float, optional
         Parameter of ``kd``/``hsd`` and of ``WT``.
+    user_alpha_spending : sequence of float, optional
+        Cumulative alpha spent by each look (``spending="user"``, rpact asUser), at most
+        ``alpha`` at the last.
     futility : str, optional
         Beta-spending futility family (``"obf"``, ``"pocock"``, ``"kd"``, ``"hsd"``; rpact
         bsOF, bsP, bsKD, bsHSD), with ``futility_gamma`` for kd/hsd.
@@ -76,7 +81,11 @@ def group_sequential_design(information_rates: Sequence[float], spending: str = 
     """
     data = {"information_rates": [float(x) for x in _sequence(information_rates,
                                                                "information_rates")],
-            "spending": spending, "gamma": gamma, "delta": delta, "futility": futility,
+            "spending": spending, "gamma": gamma, "delta": delta,
+            "user_alpha_spending": (None if user_alpha_spending is None
+                                    else [float(x) for x in _sequence(user_alpha_spending,
+                                                                      "user_alpha_spending")]),
+            "futility": futility,
             "futility_gamma": futility_gamma, "futility_cp": futility_cp,
             "futility_bounds": (None if futility_bounds is None
                                 else [float(x) for x in _sequence(futility_bounds,
