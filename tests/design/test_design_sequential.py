@@ -718,3 +718,13 @@ def test_futility_above_efficacy_and_two_sided_futility():
         plan.boundaries(0.025, 0.2, 1)
     with pytest.raises(InputError, match=r"^futility: .*one-sided"):
         SequentialPlan(information_rates=[0.5, 1.0], futility="obf").boundaries(0.05, 0.2, 2)
+
+
+def test_a_design_that_cannot_reach_its_power_is_refused(monkeypatch):
+    """Drifts are searched up to about 4 times the fixed design's information (rpact's limit
+    on the inflation factor); a design needing more is bad input, not a wrong answer."""
+    import neosim.design.spending as spending
+
+    monkeypatch.setattr(spending, "_drift_bracket", lambda alpha, beta, sided: 2.0)
+    with pytest.raises(InputError, match=r"^beta: no drift up to 2 .* gives power 0.8"):
+        SequentialPlan(information_rates=[0.5, 1.0]).boundaries(0.025, 0.2, 1)

@@ -38,9 +38,9 @@ MAX_LOOKS = 10
 #: rpact's validated ranges of the spending parameters
 GAMMA_RANGE = {"kd": (0.4, 8.0), "hsd": (-10.0, 5.0)}
 DELTA_RANGE = (-0.5, 1.0)
-#: alpha spending families (rpact asOF, asP, asKD, asHSD) and classical boundaries (OF, P, WT)
+#: alpha spending families (rpact asOF, asP, asKD, asHSD, asUser); the rest of ``spending`` are
+#: the classical boundaries OF, P and WT
 SPENDING_FAMILIES = ("obf", "pocock", "kd", "hsd", "user")
-CLASSICAL = {"OF": 0.0, "P": 0.5}
 ALPHA_RANGE = (1e-6, 0.5)
 BETA_MIN = 1e-4
 

@@ -35,8 +35,9 @@ from neosim.design.recursion import Walker
 Z_MAX = 8.0
 #: tolerance of every root
 XTOL = 1e-13
-#: the spending families of :func:`spending_value`
+#: the spending families of :func:`spending_value`; the classical boundaries' deltas
 SPENDING = ("obf", "pocock", "kd", "hsd")
+CLASSICAL_DELTA = {"OF": 0.0, "P": 0.5}
 
 
 def spending_value(family: str, total: float, t: float, gamma: float | None, sided: int = 1
@@ -264,7 +265,7 @@ def compute_design(plan, alpha: float, beta: float, sided: int) -> dict:
 
     def bounds(futility: np.ndarray | None) -> np.ndarray:
         if plan.spending in ("OF", "P", "WT"):
-            delta = plan.delta if plan.spending == "WT" else {"OF": 0.0, "P": 0.5}[plan.spending]
+            delta = plan.delta if plan.spending == "WT" else CLASSICAL_DELTA[plan.spending]
             return classical_bounds(t, alpha, sided, delta, futility)
         return spending_bounds(t, spent_by, sided, futility)
 
@@ -292,6 +293,10 @@ def compute_design(plan, alpha: float, beta: float, sided: int) -> dict:
     up, low = _crossings(crit, lower, t, 0.0)
     spent = np.cumsum(up + low) if sided == 2 else np.cumsum(up)
     out = characteristics(crit, fut, t, alpha, beta, sided)
+    if abs(out["power"][-1] - (1.0 - beta)) > 1e-7:  # no drift in the searched range
+        raise InputError(f"no drift up to {_drift_bracket(alpha, beta, sided):.3g} (about 4 "
+                         f"times the fixed design's information) gives power {1 - beta:g}: the "
+                         "futility rule stops too often", field="beta")
 
     def tup(x) -> tuple[float, ...]:
         return tuple(float(v) for v in x)
