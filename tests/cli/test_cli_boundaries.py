@@ -95,6 +95,19 @@ def test_bad_flags(args, flag, words):
     assert words in line and line.startswith("neosim: command line: "), line
 
 
+def test_api_takes_numpy_arrays_and_names_bad_arguments():
+    import numpy as np
+
+    from neosim.errors import InputError
+
+    d = ns.group_sequential_design(np.array([0.5, 1.0]), "kd", gamma=np.int64(2))
+    assert d.information_rates == (0.5, 1.0)
+    with pytest.raises(InputError, match=r"^information_rates: expected a sequence"):
+        ns.group_sequential_design("0.5,1")
+    with pytest.raises(InputError, match=r"^sided: must be 1 or 2"):
+        ns.group_sequential_design([0.5, 1.0], sided=3)
+
+
 def test_plan_from_flags_for_commands_with_optional_looks():
     """Other commands (samplesize, power) reuse the flags: no --looks is no plan, but a boundary
     flag without --looks is an error naming that flag."""

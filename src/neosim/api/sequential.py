@@ -6,6 +6,7 @@ Thin over :mod:`neosim.design.sequential`; SciPy loads when a design is computed
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 from neosim.config import validate
@@ -104,6 +105,6 @@ def _sequence(value, name: str) -> list:
         raise InputError(f"expected a sequence of numbers (got {type(value).__name__})",
                          field=name)
     out = list(value)
-    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in out):
+    if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in out):
         raise InputError("expected numbers", field=name)
     return out
