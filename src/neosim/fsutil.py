@@ -147,3 +147,28 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+@contextlib.contextmanager
+def folder_lock(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on the run folder ``path`` while a run or a resume works in it.
+
+    The lock is ``flock`` on the folder itself (no lock file to clean up); the kernel drops it
+    when the process ends, however it ends, so a killed run can be resumed at once. A second
+    process that asks for it gets one line (``--resume``) instead of both writing the folder.
+    """
+    import fcntl
+
+    from neosim.errors import InputError
+
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError("another neosim process is working in this run folder; resume "
+                             "after it ends (or stop it)", file=str(path),
+                             field="--resume") from None
+        yield
+    finally:
+        os.close(fd)

@@ -1,11 +1,10 @@
 """The one module that writes and reads run folders.
 
-Every file is written atomically: to a temporary file in the same folder, flushed and fsynced, then
-renamed over its final name (and the folder fsynced), so a reader never sees a half-written file
-and a killed run leaves only temporary files whose names say so (``.*.tmp-*``; a resume removes
-them). A run folder appears whole: it is built under a hidden name beside its target, its metadata
-written, then renamed without replacing anything, so an existing folder is never overwritten.
-``provenance.json`` is written last, so its presence marks a complete run.
+Every file is written atomically (a temporary file in the same folder, fsynced, renamed over its
+final name, the folder fsynced): a reader never sees a half-written file and a killed run leaves
+only temporary files named so (``.*.tmp-*``; a resume removes them). A run folder appears whole:
+built under a hidden name beside its target, then renamed without replacing anything, so an
+existing folder is never overwritten. ``provenance.json`` is written last: it marks a complete run.
 
 Layout of a run folder (the contract)::
 
@@ -45,13 +44,14 @@ from neosim.fsutil import (
     _fsync_dir,
     atomic_path,
     atomic_write_bytes,
+    folder_lock,
     remove_dead_partials,
     remove_temporaries,
     rename_noreplace,
 )
 
-#: re-exported: part of this API (the atomic primitives live in fsutil, below compute)
-__all__ = ["atomic_path", "atomic_write_bytes", "remove_dead_partials", "remove_temporaries"]
+__all__ = ["atomic_path", "atomic_write_bytes", "folder_lock", "remove_dead_partials",
+           "remove_temporaries"]  # re-exported: the primitives live in fsutil, below compute
 
 PROVENANCE = "provenance.json"
 CONFIG = "config.toml"
@@ -347,31 +347,6 @@ def create_run_folder(
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return RunFolder(path=path, config_sha256=config_sha256, seed=seed)
-
-
-@contextlib.contextmanager
-def folder_lock(path: str | Path) -> Iterator[None]:
-    """Hold an exclusive lock on the run folder ``path`` while a run or a resume works in it.
-
-    The lock is ``flock`` on the folder itself (no lock file to clean up); the kernel drops it
-    when the process ends, however it ends, so a killed run can be resumed at once. A second
-    process that asks for it gets one line (``--resume``) instead of both writing the folder.
-    """
-    import fcntl
-
-    from neosim.errors import InputError
-
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InputError("another neosim process is working in this run folder; resume "
-                             "after it ends (or stop it)", file=str(path),
-                             field="--resume") from None
-        yield
-    finally:
-        os.close(fd)
 
 
 def is_complete(path: str | Path) -> bool:
