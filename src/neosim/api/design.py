@@ -37,7 +37,7 @@ class EventPower:
         Number of events at the analysis.
     power : float
         Power of the log-rank test at that number of events.
-    hazard_ratio, alpha, sided, allocation_ratio
+    hazard_ratio, alpha, sided, allocation_ratio, theta_h0
         The design's values.
     """
 
@@ -48,6 +48,7 @@ class EventPower:
     alpha: float
     sided: int
     allocation_ratio: float
+    theta_h0: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -181,9 +182,10 @@ def power(design: TrialDesign, *, subjects: float | None = None, events: float |
                              field="events")
         pw = survival.power_for_events(events, design.hazard_ratio, design.alpha,
                                        sided=design.sided,
-                                       allocation_ratio=design.allocation_ratio, method=method)
+                                       allocation_ratio=design.allocation_ratio, method=method,
+                                       theta_h0=design.theta_h0)
         return EventPower(method, float(events), pw, design.hazard_ratio, design.alpha,
-                          design.sided, design.allocation_ratio)
+                          design.sided, design.allocation_ratio, design.theta_h0)
     if subjects is not None and not (isinstance(subjects, int | float)
                                      and math.isfinite(subjects) and 2 <= subjects <= 1e7):
         raise InputError(f"must be a number of subjects in [2, 1e7] (got {subjects!r})",

@@ -77,6 +77,10 @@ class TrialDesign(Strict):
         ``n_experimental / n_control`` (rpact ``allocationRatioPlanned``).
     hazard_ratio
         Experimental over control hazard under the alternative (1: the null).
+    theta_h0
+        Hazard ratio under the null hypothesis (rpact ``thetaH0``, gsDesign ``hr0``): 1 for
+        superiority; above 1 for non-inferiority (H0: HR >= ``theta_h0``), below 1 for a
+        shifted (super-superiority) null. One-sided only, as in rpact.
     alpha, sided
         Total type I error and sidedness (two-sided splits ``alpha`` over both tails).
     power
@@ -120,6 +124,7 @@ class TrialDesign(Strict):
     groups: Annotated[int, Field(ge=1, le=2)] = 2
     allocation_ratio: Ratio = 1.0
     hazard_ratio: Ratio = 0.5
+    theta_h0: Ratio = 1.0
     alpha: Alpha = 0.025
     sided: Annotated[int, Field(ge=1, le=2)] = 1  # 1 or 2 (an int: a Literal took true)
     power: OpenProbability | None = 0.8
@@ -166,6 +171,9 @@ class TrialDesign(Strict):
                                  "experimental_proportion")
             if self.control_proportion == self.experimental_proportion:
                 raise ValueError("experimental_proportion must differ from control_proportion")
+        if self.theta_h0 != 1.0 and self.sided == 2:
+            raise FieldError("theta_h0", "a shifted null (theta_h0 other than 1) is tested "
+                                         "one-sided only (sided = 1), as in rpact")
         t, k = self.accrual_time, len(self.accrual_intensity)
         if not t or t[0] != 0.0:
             raise FieldError("accrual_time", "starts at 0 (rpact's start points; a single "
