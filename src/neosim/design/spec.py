@@ -48,9 +48,10 @@ from neosim.config import (
     Strict,
 )
 from neosim.design.parts import AnalysisTiming, ControlSurvival, Dropout
+from neosim.design.sequential import SequentialPlan
 from neosim.errors import InputError
 
-__all__ = ["AnalysisTiming", "ControlSurvival", "Dropout", "TrialDesign"]
+__all__ = ["AnalysisTiming", "ControlSurvival", "Dropout", "SequentialPlan", "TrialDesign"]
 
 # Bounds (shared types in neosim.config): months in [0.01, 1200], hazards per month in
 # [1e-6, 100], ratios in [1e-3, 1e3]. Error rates and proportions stay 1e-9 away from 0 and 1 so
@@ -100,6 +101,11 @@ class TrialDesign(Strict):
     analysis
         When the trial is analysed (:class:`AnalysisTiming`); by default at the end of accrual
         plus follow-up.
+    sequential
+        Interim looks and their boundaries (:class:`~neosim.design.sequential.SequentialPlan`,
+        the ``[design.sequential]`` table); ``None``: one analysis. With looks, the last look
+        is the analysis above and the earlier ones are at the information rates' shares of its
+        events.
     time_resolution_months
         Simulated times are recorded rounded up to multiples of this (e.g. ``1 / 30.4375`` for
         days), which creates ties as real data do; 0 keeps continuous times.
@@ -138,6 +144,7 @@ class TrialDesign(Strict):
     dropout: Dropout = Dropout()
     subjects: Subjects | None = None
     analysis: AnalysisTiming = AnalysisTiming()
+    sequential: SequentialPlan | None = None
     time_resolution_months: MonthsOrZero = 0.0
     landmark_months: Months | None = None
     control_proportion: OpenProbability | None = None
