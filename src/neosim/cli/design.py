@@ -13,6 +13,7 @@ import math
 
 import click
 
+from neosim.cli import looks
 from neosim.cli.types import Int, Real, real_list
 from neosim.errors import InputError
 
@@ -25,7 +26,8 @@ _FLAGS = {
     "accrual_intensity": "--accrual-intensity",
     "accrual_intensity_type": "--accrual-intensity-type", "followup_months": "--followup-months",
     "dropout.hazard_per_month": "--dropout-hazard", "dropout.rate": "--dropout-rate",
-    "dropout.time_months": "--dropout-time", "subjects": "--subjects",
+    "dropout.time_months": "--dropout-time", "subjects": "--subjects", "method": "--method",
+    "events": "--events", **looks.FLAGS,
 }
 CMD = "command line"
 SURVIVAL_METHODS = ("schoenfeld", "freedman", "lachin-foulkes")
@@ -125,6 +127,7 @@ def _design(o: dict, *, need_power: bool):
         "accrual_time": accrual, "accrual_intensity": intensity,
         "accrual_intensity_type": o["accrual_intensity_type"],
         "followup_months": o["followup_months"], "dropout": dropout, "subjects": o["subjects"],
+        "sequential": looks.sequential_plan(o),
     }
     try:
         return validate(TrialDesign, data, file=CMD)
@@ -132,6 +135,8 @@ def _design(o: dict, *, need_power: bool):
         flag = _FLAGS.get(exc.field or "", exc.field)
         if exc.field and exc.field.startswith("accrual_time"):
             flag = "--accrual-time"
+        if exc.field and exc.field.startswith("sequential"):
+            raise looks.flag_error(exc) from None
         if not exc.field:  # a check across fields: name the flag of the field it mentions first
             named = sorted((exc.message.find(k.split(".")[-1]), f) for k, f in _FLAGS.items()
                            if k.split(".")[-1] in exc.message)
@@ -204,6 +209,9 @@ def _emit(result, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result.to_dict(), allow_nan=False))
         return
+    if hasattr(result, "boundaries"):
+        click.echo(looks.sequential_text(result))
+        return
     r = result
     tails = "two-sided" if r.sided == 2 else "one-sided"
     e, c = r.subjects_per_arm_ceil
@@ -218,6 +226,7 @@ def _emit(result, as_json: bool) -> None:
 
 @click.command("samplesize")
 @_design_options
+@looks.look_options
 @click.option("--subjects", type=Real(2.0, MAX_SUBJECTS),
               help="Total subjects: solve for power instead.")
 @click.option("--endpoint", type=click.Choice(["survival", "binary"]), default="survival",
@@ -236,9 +245,9 @@ def samplesize(**o) -> None:
     if o["endpoint"] == "binary":
         from neosim.cli.binary import binary_samplesize
 
-        if o["theta_h0"] != 1.0:
+        if o["theta_h0"] != 1.0 or looks.sequential_plan(o) is not None:
             raise InputError("applies to a survival endpoint only", file=CMD,
-                             field="--theta-h0")
+                             field="--theta-h0" if o["looks"] is None else "--looks")
         click.echo(binary_samplesize(o, _allocation(o["allocation"])))
         return
     for flag in ("groups", "control_proportion", "experimental_proportion"):
@@ -257,6 +266,7 @@ def samplesize(**o) -> None:
 
 @click.command("power")
 @_design_options
+@looks.look_options
 @click.option("--subjects", type=Real(2.0, MAX_SUBJECTS), required=True,
               help="Total number of subjects.")
 @click.option("--simulate", "n_trials", type=Int(1, 10_000_000),
@@ -264,7 +274,8 @@ def samplesize(**o) -> None:
 @click.option("--seed", type=Int(0, 2**63 - 1), default=1, show_default=True,
               help="Seed of the simulation.")
 @click.option("--events", type=Int(1, 10_000_000),
-              help="Simulation: analyse when this many events occurred (event-driven).")
+              help="Simulation: analyse when this many events occurred (event-driven); with "
+                   "--looks also analytic: the maximum events (the last look).")
 @click.option("--workers", type=Int(0, 256), default=0,
               help="Simulation threads (0: every core).")
 @click.option("--quiet", "-q", is_flag=True, help="Simulation: no progress bar on stderr.")
@@ -280,11 +291,12 @@ def power(**o) -> None:
     o = {**o, "power": None, "method": o["method"] or "schoenfeld"}
     design = _design(o, need_power=False)
     with _flags_named():
-        analytic = api_design.power(design, method=o["method"])
+        analytic = api_design.power(design, method=o["method"], events=(
+            o["events"] if design.sequential is not None else None))
     if o["n_trials"] is None:
-        for flag in ("events",):
-            if o[flag] is not None:
-                raise InputError("only applies with --simulate", file=CMD, field=f"--{flag}")
+        if o["events"] is not None and design.sequential is None:
+            raise InputError("only applies with --simulate or --looks", file=CMD,
+                             field="--events")
         _emit(analytic, o["as_json"])
         return
     from neosim.cli import simulate as cli_sim
