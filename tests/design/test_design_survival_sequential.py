@@ -218,3 +218,26 @@ def test_sequential_table_in_toml_and_its_bad_input():
         validate(ns.TrialDesign, {"sequential": {"information_rates": [0.7, 0.4, 1.0]}},
                  file="x.toml")
     assert e.value.field.startswith("sequential.information_rates")
+
+
+@pytest.mark.parametrize("extra, field", [
+    ("[design.sequential]\ninformation_rates = [0.5, 1.0]\n", "design.sequential"),
+    ("", "design.theta_h0"),
+])
+def test_the_survival_design_kind_refuses_what_it_does_not_plan(tmp_path, extra, field):
+    """One analysis only; a shifted null is refused before the run folder when freedman is
+    among the methods (it would fail half-way otherwise)."""
+    from pathlib import Path
+
+    from neosim.experiments import load_experiment
+    from neosim.experiments import survival_design as kind
+
+    text = (Path(__file__).resolve().parents[2] / "experiments" / "survival_design.toml"
+            ).read_text()
+    if not extra:
+        text = text.replace("hazard_ratio = 0.5", "hazard_ratio = 0.9\ntheta_h0 = 1.3")
+    path = tmp_path / "x.toml"
+    path.write_text(text + extra)
+    with pytest.raises(InputError) as e:
+        kind.prepare(load_experiment(path), str(path))
+    assert e.value.field == field
