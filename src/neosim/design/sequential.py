@@ -44,7 +44,10 @@ CLASSICAL = {"OF": 0.0, "P": 0.5}
 ALPHA_RANGE = (1e-6, 0.5)
 BETA_MIN = 1e-4
 
-Rate = Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+#: the smallest information rate and the smallest step between looks: the recursion's grid
+#: resolves an increment of SD sqrt(0.01) = 0.1 with 12 steps (at most 2,400 grid intervals)
+MIN_RATE = 0.01
+Rate = Annotated[float, Field(ge=MIN_RATE, le=1.0, allow_inf_nan=False)]
 Gamma = Annotated[float, Field(ge=-10.0, le=8.0, allow_inf_nan=False)]
 ZBound = Annotated[float, Field(ge=-8.0, le=8.0, allow_inf_nan=False)]
 
@@ -55,7 +58,8 @@ class SequentialPlan(Strict):
     Attributes
     ----------
     information_rates : list of float
-        2 to 10 information fractions, strictly increasing, the last 1.
+        2 to 10 information fractions, strictly increasing, the last 1 (at least 0.01 and at
+        least 0.01 apart).
     spending : str
         ``obf``/``pocock`` (Lan-DeMets O'Brien-Fleming/Pocock-type alpha spending, rpact
         asOF/asP), ``kd`` (Kim-DeMets ``alpha t^gamma``, asKD, gamma in [0.4, 8]), ``hsd``
@@ -94,6 +98,8 @@ class SequentialPlan(Strict):
         rates = self.information_rates
         if any(b <= a for a, b in itertools.pairwise(rates)):
             raise FieldError("information_rates", "must be strictly increasing")
+        if any(b - a < MIN_RATE - 1e-12 for a, b in itertools.pairwise(rates)):
+            raise FieldError("information_rates", f"looks must be at least {MIN_RATE:g} apart")
         if rates[-1] != 1.0:
             raise FieldError("information_rates", f"must end at 1 (got {rates[-1]:g})")
         _parameter("gamma", self.gamma, self.spending)
@@ -110,7 +116,7 @@ class SequentialPlan(Strict):
             raise FieldError("futility", "beta-spending futility needs an alpha-spending family "
                              f"(obf, pocock, kd, hsd; spending is {self.spending})")
         if self.futility_bounds is not None and len(self.futility_bounds) != len(rates) - 1:
-            raise FieldError("futility_bounds", f"needs {len(rates) - 1} values, one per look "
+            raise FieldError("futility_bounds", f"needs {len(rates) - 1} value(s), one per look "
                              f"but the last (got {len(self.futility_bounds)})")
         if self.binding_futility and not rules:
             raise FieldError("binding_futility", "needs a futility rule")
