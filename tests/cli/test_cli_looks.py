@@ -119,3 +119,9 @@ def test_power_simulate_receives_the_looks(monkeypatch):
               "0.5,1", "--spending", "pocock", "--simulate", "100"])
     plan = seen["design"].sequential
     assert plan.information_rates == [0.5, 1.0] and plan.spending == "pocock"
+
+
+def test_a_shifted_null_is_not_simulated_without_looks():
+    out = neosim("power", "--hr", "0.9", "--theta-h0", "1.3", "--control-median", "12",
+                 "--subjects", "200", "--simulate", "100")
+    assert out.returncode == 2 and "command line: --theta-h0:" in out.stderr
