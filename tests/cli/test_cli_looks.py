@@ -1,4 +1,5 @@
-"""`neosim samplesize/power --looks ...`: the look flags, their JSON keys and their bad input.
+"""`neosim samplesize/power --looks ...` and `--theta-h0`: the flags, their JSON keys and their
+bad input.
 
 Numbers: rpact S1, S4 and P1 of tests/reference/rpact_sequential_survival.R (also pinned in
 tests/design/test_design_survival_sequential.py).
@@ -10,13 +11,32 @@ import json
 
 import pytest
 
-from tests.cli.test_cli_design import neosim
+from neosim.cli import main
+
+
+class Out:
+    def __init__(self, code, out, err):
+        self.returncode, self.stdout, self.stderr = code, out, err
+
+
+@pytest.fixture
+def neosim(capsys):
+    """Run the command in this process (a subprocess costs a second of imports per call)."""
+    def call(*args: str) -> Out:
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code or 0
+        out = capsys.readouterr()
+        return Out(code, out.out, out.err)
+    return call
 
 S1 = ["--hr", "0.6", "--control-median", "12", "--accrual-time", "24", "--followup-months",
       "12", "--looks", "0.4,0.7,1"]
 
 
-def test_samplesize_looks_json_keys_and_rpact_values():
+def test_samplesize_looks_json_keys_and_rpact_values(neosim):
     out = neosim("samplesize", *S1, "--json")
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
@@ -31,7 +51,7 @@ def test_samplesize_looks_json_keys_and_rpact_values():
     assert got["expected_events_h0"] == pytest.approx(121.871251046187, rel=1e-6)
 
 
-def test_samplesize_looks_with_futility_flags():
+def test_samplesize_looks_with_futility_flags(neosim):
     out = neosim("samplesize", "--hr", "0.65", "--control-hazard", "0.05", "--accrual-time",
                  "20", "--followup-months", "10", "--looks", "0.3,0.6,1", "--spending", "hsd",
                  "--gamma", "-4", "--futility", "hsd", "--futility-gamma", "-2", "--json")
@@ -42,7 +62,7 @@ def test_samplesize_looks_with_futility_flags():
     assert got["expected_events_h1"] == pytest.approx(144.490599350305, rel=1e-6)
 
 
-def test_power_looks_text_and_json():
+def test_power_looks_text_and_json(neosim):
     args = ["power", "--hr", "0.65", "--control-median", "12", "--accrual-time", "24",
             "--subjects", "250", "--events", "150", "--looks", "0.4,0.7,1"]
     text = neosim(*args)
@@ -54,7 +74,7 @@ def test_power_looks_text_and_json():
     assert got["analysis_times"][-1] == pytest.approx(32.7740297255492, rel=1e-6)
 
 
-def test_fixed_samplesize_json_has_no_look_keys():
+def test_fixed_samplesize_json_has_no_look_keys(neosim):
     got = json.loads(neosim("samplesize", "--hr", "0.6", "--control-median", "12",
                             "--json").stdout)
     assert "max_events" not in got and "critical_values" not in got
@@ -79,14 +99,14 @@ def test_fixed_samplesize_json_has_no_look_keys():
     (["--looks", "0.4,1", "--endpoint", "binary", "--control-proportion", "0.2",
       "--experimental-proportion", "0.4"], "--looks", "survival endpoint only"),
 ])
-def test_look_flags_bad_input(args, flag, message):
+def test_look_flags_bad_input(args, flag, message, neosim):
     out = neosim("samplesize", "--hr", "0.6", "--control-median", "12", *args)
     assert out.returncode == 2, out.stdout + out.stderr
     line = out.stderr.strip()
     assert "\n" not in line and f"command line: {flag}:" in line and message in line, line
 
 
-def test_a_look_after_the_last_possible_event():
+def test_a_look_after_the_last_possible_event(neosim):
     out = neosim("power", "--hr", "0.6", "--control-median", "12", "--subjects", "100",
                  "--dropout-rate", "0.4", "--dropout-time", "12", "--events", "95",
                  "--looks", "0.5,1")
@@ -95,7 +115,7 @@ def test_a_look_after_the_last_possible_event():
     assert "command line: --subjects:" in out.stderr
 
 
-def test_power_events_without_looks_or_simulate_is_refused():
+def test_power_events_without_looks_or_simulate_is_refused(neosim):
     out = neosim("power", "--hr", "0.6", "--control-median", "12", "--subjects", "100",
                  "--events", "50")
     assert out.returncode == 2 and "--events" in out.stderr
@@ -121,7 +141,36 @@ def test_power_simulate_receives_the_looks(monkeypatch):
     assert plan.information_rates == [0.5, 1.0] and plan.spending == "pocock"
 
 
-def test_a_shifted_null_is_not_simulated_without_looks():
+def test_a_shifted_null_is_not_simulated_without_looks(neosim):
     out = neosim("power", "--hr", "0.9", "--theta-h0", "1.3", "--control-median", "12",
                  "--subjects", "200", "--simulate", "100")
     assert out.returncode == 2 and "command line: --theta-h0:" in out.stderr
+
+
+def test_theta_h0_flag_shifted_null(neosim):
+    # rpact N1 (tests/reference/rpact_sequential_survival.R): HR 1 against thetaH0 1.3
+    got = json.loads(neosim("samplesize", "--hr", "1", "--theta-h0", "1.3", "--control-median",
+                            "12", "--json").stdout)
+    assert abs(got["events"] / 456.098142249729 - 1) < 1e-6 and got["theta_h0"] == 1.3
+    # rpact N3: power at 300 events is not a CLI answer; power for subjects uses the same drift
+    p = json.loads(neosim("power", "--hr", "0.95", "--theta-h0", "1.25", "--subjects", "600",
+                          "--control-median", "12", "--json").stdout)
+    assert p["theta_h0"] == 1.25 and 0.5 < p["power"] < 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--theta-h0", "1.3", "--sided", "2", "--alpha", "0.05"], "one-sided only"),
+    (["--theta-h0", "1.3", "--method", "freedman"], "freedman tests theta_h0 = 1 only"),
+    (["--theta-h0", "0"], "outside"),
+    (["--theta-h0", "nan"], ""),
+    (["--hr", "1.3", "--theta-h0", "1.3"], "null's"),
+    (["--theta-h0", "1.1", "--endpoint", "binary", "--control-proportion", "0.2",
+      "--experimental-proportion", "0.4"], "survival endpoint only"),
+])
+def test_theta_h0_bad_input(args, message, neosim):
+    base = ["samplesize", "--hr", "1", "--control-median", "12"]
+    out = neosim(*base, *args)
+    assert out.returncode == 2, out.stderr
+    line = out.stderr.strip()
+    flag = "--hr" if args[0] == "--hr" else "--theta-h0"
+    assert "\n" not in line and f"command line: {flag}:" in line and message in line
