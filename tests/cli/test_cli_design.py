@@ -159,4 +159,3 @@ def test_binary_designs_have_a_command_on_the_same_design_object():
 def test_binary_and_survival_flags_do_not_mix(args, flag):
     out = neosim("samplesize", *args)
     assert out.returncode == 2 and flag in out.stderr and len(out.stderr.splitlines()) == 1
-
