@@ -174,3 +174,20 @@ def test_theta_h0_bad_input(args, message, neosim):
     line = out.stderr.strip()
     flag = "--hr" if args[0] == "--hr" else "--theta-h0"
     assert "\n" not in line and f"command line: {flag}:" in line and message in line
+
+
+def test_power_with_looks_takes_the_planned_power_of_the_futility_bounds(neosim):
+    args = ["power", "--hr", "0.7", "--control-hazard", "0.05", "--accrual-time", "20",
+            "--subjects", "400", "--events", "200", "--looks", "0.3,0.6,1", "--spending", "hsd",
+            "--gamma", "-4", "--futility", "hsd", "--futility-gamma", "-2", "--json"]
+    # rpact P2: the S4 design (beta 0.2) at 200 events and 400 subjects
+    p2 = json.loads(neosim(*args).stdout)
+    assert p2["overall_power"] == pytest.approx(0.687068852607901, rel=1e-6)
+    assert json.loads(neosim(*args, "--power", "0.8").stdout)["overall_power"] == \
+        p2["overall_power"]
+    other = json.loads(neosim(*args, "--power", "0.9").stdout)
+    assert other["beta"] == pytest.approx(0.1) and other["futility_bounds"] != \
+        p2["futility_bounds"]
+    out = neosim("power", "--hr", "0.7", "--control-median", "12", "--subjects", "400",
+                 "--power", "0.9")
+    assert out.returncode == 2 and "command line: --power:" in out.stderr

@@ -308,15 +308,18 @@ def samplesize(**o) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Simulation: no progress bar on stderr.")
 def power(**o) -> None:
     """Power of a two-arm survival comparison with a given number of subjects (analytic, and
-    by simulation of the same design with --simulate N)."""
+    by simulation of the same design with --simulate N). With --looks, --power (default 0.8) is
+    the power the boundaries are planned for (beta-spending and conditional-power futility)."""
     from neosim.api import design as api_design
 
     source = click.get_current_context().get_parameter_source("power")
-    if source is not None and source.name != "DEFAULT":
+    planned = source is not None and source.name != "DEFAULT"
+    if planned and o["looks"] is None:
         raise InputError("neosim power solves for the power; a target power is for neosim "
-                         "samplesize", file=CMD, field="--power")
-    o = {**o, "power": None, "method": o["method"] or "schoenfeld"}
-    design = _design(o, need_power=False)
+                         "samplesize (or, with --looks, the power the futility bounds are "
+                         "planned for)", file=CMD, field="--power")
+    o = {**o, "power": o["power"] if planned else None, "method": o["method"] or "schoenfeld"}
+    design = _design(o, need_power=planned)
     with _flags_named():
         analytic = api_design.power(design, method=o["method"], events=(
             o["events"] if design.sequential is not None else None))
