@@ -49,6 +49,7 @@ def test_json_keys_and_values_match_rpact_and_the_api():
     ["--looks", "0.25,0.5,0.75,1", "--spending", "OF"],
     ["--looks", "0.4,0.7,1", "--spending", "WT", "--delta", "0.25", "--futility-cp", "0.1"],
     ["--looks", "0.5,1", "--spending", "P", "--futility-bounds", "0.2"],
+    ["--looks", "0.3,0.6,1", "--spending", "user", "--user-alpha-spending", "0.001,0.01,0.025"],
 ])
 def test_every_family_prints_json_and_a_table(args):
     out = boundaries_json(*args)
@@ -85,10 +86,26 @@ def test_every_family_prints_json_and_a_table(args):
     (["--looks", "0.5,1", "--beta", "nan"], "--beta", "finite"),
     (["--looks", "0.5,1", "--alpha", "0.4", "--beta", "0.7"], "--beta", "below 1"),
     (["--gamma", "2"], "--looks", "give --looks"),
+    (["--looks", "0.5,1", "--spending", "user"], "--user-alpha-spending", "goes with"),
+    (["--looks", "0.5,1", "--spending", "user", "--user-alpha-spending", "0.01,0.03"],
+     "--user-alpha-spending", "above alpha 0.025"),
 ])
 def test_bad_flags(args, flag, words):
     line = assert_bad_input(run_cli(["boundaries", *args]), names=(flag,))
     assert words in line and line.startswith("neosim: command line: "), line
+
+
+def test_api_takes_numpy_arrays_and_names_bad_arguments():
+    import numpy as np
+
+    from neosim.errors import InputError
+
+    d = ns.group_sequential_design(np.array([0.5, 1.0]), "kd", gamma=np.int64(2))
+    assert d.information_rates == (0.5, 1.0)
+    with pytest.raises(InputError, match=r"^information_rates: expected a sequence"):
+        ns.group_sequential_design("0.5,1")
+    with pytest.raises(InputError, match=r"^sided: must be 1 or 2"):
+        ns.group_sequential_design([0.5, 1.0], sided=3)
 
 
 def test_plan_from_flags_for_commands_with_optional_looks():

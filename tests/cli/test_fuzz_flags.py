@@ -125,6 +125,7 @@ def _boundaries() -> list[tuple[list[str], tuple[str, ...]]]:
         "--spending": ["", "asOF", "obf ", "\x00", "x" * 5000, "of"],
         "--delta": NON_FINITE + JUNK + ["0.2"],  # valid alone, but not for obf
         "--gamma": NON_FINITE + JUNK + ["2"],  # ditto
+        "--user-alpha-spending": NON_FINITE + JUNK + ["0.01,0.025"],  # not with obf
         "--futility": ["", "bsOF", "x", "\x00"],
         "--futility-gamma": NON_FINITE + JUNK + ["1"],  # without a kd/hsd --futility
         "--futility-cp": NON_FINITE + JUNK + TINY[1:2] + NEG + ZERO + ["1", "1.5"],
@@ -138,6 +139,11 @@ def _boundaries() -> list[tuple[list[str], tuple[str, ...]]]:
         (["--spending", "kd", "--gamma", "0.3"], ("--gamma",)),
         (["--spending", "hsd", "--gamma", "5.5"], ("--gamma",)),
         (["--spending", "WT"], ("--delta",)),
+        (["--spending", "user"], ("--user-alpha-spending",)),
+        (["--spending", "user", "--user-alpha-spending", "0.01,0.03"],
+         ("--user-alpha-spending",)),
+        (["--spending", "user", "--user-alpha-spending", "0.02,0.01"],
+         ("--user-alpha-spending",)),
         (["--spending", "WT", "--delta", "1.2"], ("--delta",)),
         (["--futility", "kd"], ("--futility-gamma",)),
         (["--futility", "hsd", "--futility-gamma", "7"], ("--futility-gamma",)),

@@ -6,6 +6,7 @@ Thin over :mod:`neosim.design.sequential`; SciPy loads when a design is computed
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 from neosim.config import validate
@@ -17,6 +18,7 @@ __all__ = ["GroupSequentialDesign", "SequentialPlan", "group_sequential_design"]
 def group_sequential_design(information_rates: Sequence[float], spending: str = "obf", *,
                             alpha: float = 0.025, beta: float = 0.2, sided: int = 1,
                             gamma: float | None = None, delta: float | None = None,
+                            user_alpha_spending: Sequence[float] | None = None,
                             futility: str | None = None, futility_gamma: float | None = None,
                             futility_cp: float | None = None,
                             futility_bounds: Sequence[float] | None = None,
@@ -31,7 +33,8 @@ def group_sequential_design(information_rates: Sequence[float], spending: str = 
     spending : str
         ``"obf"`` or ``"pocock"`` (Lan-DeMets O'Brien-Fleming- or Pocock-type alpha spending,
         rpact asOF/asP), ``"kd"`` (Kim-DeMets, ``gamma``), ``"hsd"`` (Hwang-Shih-DeCani,
-        ``gamma``), or the classical ``"OF"``, ``"P"``, ``"WT"`` (Wang-Tsiatis, ``delta``).
+        ``gamma``), the classical ``"OF"``, ``"P"``, ``"WT"`` (Wang-Tsiatis, ``delta``), or
+        ``"user"`` (``user_alpha_spending``).
     alpha : float
         Type-I error (for ``sided=2`` the total of both sides).
     beta : float
@@ -40,6 +43,9 @@ def group_sequential_design(information_rates: Sequence[float], spending: str = 
         1 or 2 (two-sided: symmetric bounds, no futility).
     gamma, delta : float, optional
         Parameter of ``kd``/``hsd`` and of ``WT``.
+    user_alpha_spending : sequence of float, optional
+        Cumulative alpha spent by each look (``spending="user"``, rpact asUser), at most
+        ``alpha`` at the last.
     futility : str, optional
         Beta-spending futility family (``"obf"``, ``"pocock"``, ``"kd"``, ``"hsd"``; rpact
         bsOF, bsP, bsKD, bsHSD), with ``futility_gamma`` for kd/hsd.
@@ -76,7 +82,11 @@ def group_sequential_design(information_rates: Sequence[float], spending: str = 
     """
     data = {"information_rates": [float(x) for x in _sequence(information_rates,
                                                                "information_rates")],
-            "spending": spending, "gamma": gamma, "delta": delta, "futility": futility,
+            "spending": spending, "gamma": gamma, "delta": delta,
+            "user_alpha_spending": (None if user_alpha_spending is None
+                                    else [float(x) for x in _sequence(user_alpha_spending,
+                                                                      "user_alpha_spending")]),
+            "futility": futility,
             "futility_gamma": futility_gamma, "futility_cp": futility_cp,
             "futility_bounds": (None if futility_bounds is None
                                 else [float(x) for x in _sequence(futility_bounds,
@@ -95,6 +105,6 @@ def _sequence(value, name: str) -> list:
         raise InputError(f"expected a sequence of numbers (got {type(value).__name__})",
                          field=name)
     out = list(value)
-    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in out):
+    if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in out):
         raise InputError("expected numbers", field=name)
     return out

@@ -18,7 +18,8 @@ CMD = "command line"
 #: plan field -> the flag that sets it (to name the flag in error messages)
 FLAGS = {
     "information_rates": "--looks", "spending": "--spending", "gamma": "--gamma",
-    "delta": "--delta", "futility": "--futility", "futility_gamma": "--futility-gamma",
+    "delta": "--delta", "user_alpha_spending": "--user-alpha-spending",
+    "futility": "--futility", "futility_gamma": "--futility-gamma",
     "futility_cp": "--futility-cp", "futility_bounds": "--futility-bounds",
     "binding_futility": "--binding-futility", "alpha": "--alpha", "beta": "--beta",
     "sided": "--sided",
@@ -32,13 +33,18 @@ def boundary_options(fn):
                      help="Information rates of the looks, comma list ending at 1 "
                           "(e.g. 0.4,0.7,1; 2 to 10 looks)."),
         click.option("--spending", type=click.Choice(["obf", "pocock", "kd", "hsd", "OF", "P",
-                                                      "WT"]), default="obf", show_default=True,
+                                                      "WT", "user"]), default="obf",
+                     show_default=True,
                      help="obf/pocock: Lan-DeMets O'Brien-Fleming/Pocock-type alpha spending "
                           "(rpact asOF/asP); kd: Kim-DeMets (--gamma); hsd: Hwang-Shih-DeCani "
-                          "(--gamma); OF, P, WT: classical boundaries (WT: --delta)."),
+                          "(--gamma); OF, P, WT: classical boundaries (WT: --delta); user: "
+                          "--user-alpha-spending."),
         click.option("--gamma", type=Real(-10.0, 8.0),
                      help="Spending parameter: kd in [0.4, 8], hsd in [-10, 5]."),
         click.option("--delta", type=Real(-0.5, 1.0), help="Wang-Tsiatis delta (--spending WT)."),
+        click.option("--user-alpha-spending", default=None,
+                     help="Cumulative alpha spent by each look, comma list ending at most at "
+                          "--alpha (--spending user; rpact asUser)."),
         click.option("--futility", type=click.Choice(["obf", "pocock", "kd", "hsd"]),
                      default=None, help="Beta-spending futility family (rpact bsOF, bsP, bsKD, "
                                         "bsHSD); one-sided alpha-spending designs."),
@@ -71,8 +77,9 @@ def plan_from_flags(o: dict):
     from neosim.design.sequential import MAX_LOOKS, SequentialPlan
 
     if o.get("looks") is None:
-        others = [f for f in ("gamma", "delta", "futility", "futility_gamma", "futility_cp",
-                              "futility_bounds") if o.get(f) is not None]
+        others = [f for f in ("gamma", "delta", "user_alpha_spending", "futility",
+                              "futility_gamma", "futility_cp", "futility_bounds")
+                  if o.get(f) is not None]
         if others or o.get("binding_futility"):
             name = FLAGS[others[0] if others else "binding_futility"]
             raise InputError("needs --looks", file=CMD, field=name)
@@ -81,7 +88,10 @@ def plan_from_flags(o: dict):
         "information_rates": real_list(o["looks"], "--looks", lo=0.0, hi=1.0, lo_open=True,
                                        max_items=MAX_LOOKS),
         "spending": o.get("spending") or "obf",
-        "gamma": o.get("gamma"), "delta": o.get("delta"), "futility": o.get("futility"),
+        "gamma": o.get("gamma"), "delta": o.get("delta"),
+        "user_alpha_spending": real_list(o.get("user_alpha_spending"), "--user-alpha-spending",
+                                         lo=0.0, hi=0.5, max_items=MAX_LOOKS),
+        "futility": o.get("futility"),
         "futility_gamma": o.get("futility_gamma"), "futility_cp": o.get("futility_cp"),
         "futility_bounds": real_list(o.get("futility_bounds"), "--futility-bounds", lo=-8.0,
                                      hi=8.0, max_items=MAX_LOOKS - 1),
