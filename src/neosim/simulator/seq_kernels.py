@@ -60,42 +60,65 @@ def look_statistics(entry, tev, tdrop, has_dropout, n_treat, cutoff, resolution,
     """
     n_trials, n = entry.shape
     n_looks = cutoff.shape[1]
-    gone = np.empty(n, dtype=np.bool_)
+    gone = np.zeros(n, dtype=np.int64)  # == stamp: left the risk set at this look
+    su = np.empty(n)  # per trial, in the order of u: u, event calendar time, arm, patient
+    sc = np.empty(n)
+    sa = np.empty(n, dtype=np.int64)
+    si = np.empty(n, dtype=np.int64)
+    qe = np.empty(n)  # in the order of entry, latest first: entry, event calendar time, arm
+    qc = np.empty(n)
+    qa = np.empty(n, dtype=np.int64)
+    qi = np.empty(n, dtype=np.int64)
+    ecal = np.empty(n)
     gn0 = np.empty(n)
     gn1 = np.empty(n)
     gd0 = np.empty(n)
     gd1 = np.empty(n)
     shifted = theta_h0 != 1.0
+    stamp = 0
     for b in range(n_trials):
+        for i in range(n):
+            t = tev[b, i]
+            ev = (not has_dropout) or t <= tdrop[b, i]
+            ecal[i] = entry[b, i] + t if ev else np.inf  # as kernels.event_calendar
+        for j in range(n):
+            i = order_u[b, j]
+            su[j] = u[b, i]
+            sc[j] = ecal[i]
+            sa[j] = i < n_treat
+            si[j] = i
+            i = order_e[b, n - 1 - j]
+            qe[j] = entry[b, i]
+            qc[j] = ecal[i]
+            qa[j] = i < n_treat
+            qi[j] = i
         for lk in range(n_looks):
             c = cutoff[b, lk]
+            stamp += 1
             nr = 0
             nr1 = 0
             x0 = 0.0
             x1 = 0.0
-            for i in range(n):
+            for i in range(n):  # patient order: the fixed kernel's sums, bit for bit
                 e = entry[b, i]
                 if e <= c:
-                    gone[i] = False
                     treated = i < n_treat
                     nr += 1
                     nr1 += treated
-                    t = tev[b, i]
                     dr = tdrop[b, i] if has_dropout else np.inf
                     # as kernels.observe: the event time, else censored at the cut-off or dropout
-                    y = _up(t if (t <= dr) & (e + t <= c) else min(c - e, dr), resolution)
+                    y = _up(tev[b, i] if ecal[i] <= c else min(c - e, dr), resolution)
                     if treated:
                         x1 += y
                     else:
                         x0 += y
-                else:
-                    gone[i] = True
             out[0, b, lk] = nr
             out[3, b, lk] = x0
             out[4, b, lk] = x1
-            q = n - 1  # entry order, latest first: the first to leave by administrative censoring
-            while q >= 0 and gone[order_e[b, q]]:
-                q -= 1
+            q = 0  # not yet enrolled: never at risk
+            while q < n and qe[q] > c:
+                gone[qi[q]] = stamp
+                q += 1
             p = 0
             j = 0
             o1 = 0.0
@@ -104,37 +127,31 @@ def look_statistics(entry, tev, tdrop, has_dropout, n_treat, cutoff, resolution,
             tot0 = 0.0
             k = 0
             while j < n:
-                i = order_u[b, j]
-                ev = entry[b, i] + tev[b, i] <= c and (not has_dropout or tev[b, i] <= tdrop[b, i])
-                if not ev:
+                if not sc[j] <= c:
                     j += 1
                     continue
-                t = u[b, i]
-                while p < n and u[b, order_u[b, p]] < t:  # observed (event or dropout) before t
-                    ip = order_u[b, p]
-                    if not gone[ip]:
-                        gone[ip] = True
+                t = su[j]
+                while p < n and su[p] < t:  # observed (event or dropout) before t
+                    if gone[si[p]] != stamp:
+                        gone[si[p]] = stamp
                         nr -= 1
-                        nr1 -= ip < n_treat
+                        nr1 -= sa[p]
                     p += 1
-                while q >= 0 and _up(c - entry[b, order_e[b, q]], resolution) < t:  # censored
-                    iq = order_e[b, q]
-                    # an event of this look leaves at its event time (the u pointer), even when
-                    # c - e rounds below it (the look's last event has e + T == c exactly)
-                    if not gone[iq] and not (entry[b, iq] + tev[b, iq] <= c and (
-                            not has_dropout or tev[b, iq] <= tdrop[b, iq])):
-                        gone[iq] = True
+                # administratively censored before t; an event of this look leaves at its event
+                # time (above), even when c - e rounds below it (the look's last event has
+                # e + T == c exactly)
+                while q < n and _up(c - qe[q], resolution) < t:
+                    if gone[qi[q]] != stamp and not qc[q] <= c:
+                        gone[qi[q]] = stamp
                         nr -= 1
-                        nr1 -= iq < n_treat
-                    q -= 1
+                        nr1 -= qa[q]
+                    q += 1
                 d = 0
                 d1 = 0
-                while j < n and u[b, order_u[b, j]] == t:
-                    i2 = order_u[b, j]
-                    if entry[b, i2] + tev[b, i2] <= c and (not has_dropout
-                                                           or tev[b, i2] <= tdrop[b, i2]):
+                while j < n and su[j] == t:
+                    if sc[j] <= c:
                         d += 1
-                        d1 += i2 < n_treat
+                        d1 += sa[j]
                     j += 1
                 d0 = d - d1
                 n1 = nr1
