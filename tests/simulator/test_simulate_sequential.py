@@ -149,7 +149,7 @@ def test_api_simulates_a_plan_reproducibly_with_exact_values_beside():
 
     plan = SequentialPlan(information_rates=[0.4, 0.7, 1.0], spending="obf")
     ds = ns.simulate(_design(), n_trials=2000, seed=3, sequential=plan, keep_trials=True)
-    again = ns.simulate(_design(), n_trials=2000, seed=3, sequential=plan, workers=1)
+    again = ns.simulate(_design(sequential=plan), n_trials=2000, seed=3, workers=1)
     assert float(ds["overall_rejection"]) == float(again["overall_rejection"])
     assert ds.attrs["look_events"] == "[28, 49, 70]"
     assert ds["logrank_z"].dims == ("trial", "look") and ds["stop_look"].size == 2000
