@@ -31,8 +31,15 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
              n_trials: int = 10_000, seed: int = 1, subjects: int | None = None,
              events: int | None = None, hazard_ratio: float | None = None,
              keep_trials: bool = False, workers: int | None = None,
-             progress: bool = False) -> xr.Dataset:
+             progress: bool = False, sequential: Any = None, looks: Any = None,
+             rule: Any = None, statistic: str = "logrank") -> xr.Dataset:
     """Simulate ``n_trials`` trials of a survival design and summarise each analysis.
+
+    A design with a sequential plan (``design.sequential``, or the ``sequential`` keyword), or
+    explicit ``looks`` and ``rule``, is simulated as a group-sequential trial: see
+    :mod:`neosim.api.sequential_simulation` and the sequential parameters below. So is a fixed
+    design with a shifted null (``theta_h0`` other than 1, default analysis): one look, rpact's
+    shifted log-rank statistic.
 
     Parameters
     ----------
@@ -64,6 +71,15 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         Threads (default: every core); the numbers do not depend on it.
     progress : bool
         Show a progress bar over the trials on stderr.
+    sequential : neosim.design.sequential.SequentialPlan, optional
+        Simulate this group-sequential plan (overrides ``design.sequential``).
+    looks : neosim.simulator.sequential.Looks, optional
+        Explicit looks (cumulative events or calendar months, and ``theta_h0``) instead of the
+        plan's information rates.
+    rule : neosim.simulator.sequential.StoppingRule, optional
+        Explicit z-scale critical values and futility bounds instead of the plan's boundaries.
+    statistic : str
+        Sequential test statistic, ``"logrank"`` (rpact's) or ``"cox"`` (Wald).
 
     Returns
     -------
@@ -73,6 +89,15 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         ``reached_mc_se`` (share of trials whose analysis was reached); with ``keep_trials``
         also ``events``, ``duration``, ``logrank_z`` … per trial. Attributes: ``n_trials``,
         ``seed``, ``subjects``, ``block_size`` and the design as JSON (``design``).
+        Sequential: dimension ``look``; ``rejection_per_look``, ``futility_per_look`` (share
+        of trials stopping there for that reason), ``look_time_mean``, ``look_events_mean``,
+        ``look_subjects_mean``, ``look_reached`` per look; ``overall_rejection`` (also as
+        ``power``), ``early_stop``, ``early_efficacy``, ``early_futility``,
+        ``expected_events``, ``expected_subjects``, ``expected_duration``; each with
+        ``_mc_se``; the exact ``rejection_per_look_exact``, ``futility_per_look_exact``,
+        ``overall_rejection_exact``; ``critical_values``, ``futility_bounds``; with
+        ``keep_trials`` the per-look statistics (``trial``, ``look``) and ``stop_look``,
+        ``stop_reason`` (1 efficacy, 2 futility, 0 neither).
 
     Examples
     --------
@@ -88,6 +113,20 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
     ...                    hazard_ratio=1.0)
     >>> bool(null["power"].item() < 0.05)
     True
+
+    A group-sequential design (an interim look at half the events, O'Brien-Fleming-type
+    spending): rejection per look with the exact values beside.
+
+    >>> gs = ns.TrialDesign(hazard_ratio=0.6, control={"median_months": 12.0}, power=None,
+    ...                     subjects=200, accrual_time=12.0, followup_months=12.0,
+    ...                     sequential={"information_rates": [0.5, 1.0]})
+    >>> seq = ns.simulate(gs, n_trials=2000, seed=3)
+    >>> seq.attrs["look_events"]
+    '[55, 110]'
+    >>> seq["rejection_per_look"].values.round(3).tolist()
+    [0.13, 0.629]
+    >>> seq["rejection_per_look_exact"].values.round(3).tolist()
+    [0.143, 0.62]
     """
     import numpy as np
     import xarray as xr
@@ -108,6 +147,30 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
             raise InputError("give subjects (or a design with subjects)", field="subjects")
         subjects = math.ceil(design.subjects)
     _check_int(subjects, "subjects", 2, MAX_SUBJECTS)
+    plan = sequential if sequential is not None else getattr(design, "sequential", None)
+    if (plan is None and looks is None and rule is None
+            and getattr(design, "theta_h0", 1.0) != 1.0):
+        if analyses is not None:
+            raise InputError("a shifted null (theta_h0) is simulated with the default log-rank "
+                             "test only; give no analyses", field="analyses")
+        # the fixed test of a shifted null is the one-look sequential test (rpact's statistic)
+        from neosim.api.sequential_simulation import shifted_fixed_test
+
+        looks, rule = shifted_fixed_test(design, int(subjects), events)
+    if plan is not None or looks is not None or rule is not None:
+        if analyses is not None:
+            raise InputError("a sequential simulation applies its stopping rule; give no "
+                             "analyses", field="analyses")
+        if statistic not in ("logrank", "cox"):
+            raise InputError(f"must be 'logrank' or 'cox' (got {statistic!r})",
+                             field="statistic")
+        from neosim.api.sequential_simulation import simulate_sequential
+
+        return simulate_sequential(design, plan=plan, looks=looks, rule=rule,
+                                   statistic=statistic, n_trials=n_trials, seed=seed,
+                                   subjects=int(subjects), events=events,
+                                   hazard_ratio=hazard_ratio, keep_trials=keep_trials,
+                                   workers=workers, progress=progress)
     if analyses is None:
         from neosim.simulator.analyses import LogRank, direction_of
 
