@@ -331,9 +331,6 @@ def power(**o) -> None:
         return
     from neosim.cli import simulate as cli_sim
 
-    if design.theta_h0 != 1.0 and design.sequential is None:
-        raise InputError("the simulated one-analysis log-rank test has no shifted null (give "
-                         "--looks, or analytic power only)", file=CMD, field="--theta-h0")
     result = cli_sim.simulate_design(design, n_trials=o["n_trials"], seed=o["seed"],
                                      events=o["events"], workers=o["workers"] or None,
                                      progress=not o["quiet"])
