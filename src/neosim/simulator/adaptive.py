@@ -55,7 +55,9 @@ class BayesianAdaptive:
     ``model`` ``"gamma"`` needs ``control_prior`` and ``experimental_prior`` (gamma mixtures on
     the hazard per month, e.g. a robust MAP prior on control); ``"normal"`` needs
     ``log_hr_prior`` (a normal mixture on log HR). ``final_events``: events of the final
-    analysis (default: per trial, those of the table's last look).
+    analysis (default: per trial, those of the table's last look, i.e. the planned number for
+    event-driven looks). ``draws``: the gamma model's predictive probability by that many
+    vectorised posterior-predictive draws per trial instead of the exact sum (default).
     """
 
     model: str = "gamma"
@@ -67,7 +69,7 @@ class BayesianAdaptive:
     efficacy: float = 0.975
     futility: float | None = None
     final_events: float | None = None
-    draws: int = 256
+    draws: int | None = None
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -86,7 +88,8 @@ class BayesianAdaptive:
         if self.final_events is not None and not (math.isfinite(self.final_events)
                                                   and 1 <= self.final_events <= 1e6):
             raise InputError("must lie in [1, 10^6]", field="final_events")
-        if not (isinstance(self.draws, int) and 16 <= self.draws <= 100_000):
+        if self.draws is not None and not (isinstance(self.draws, int)
+                                           and 16 <= self.draws <= 100_000):
             raise InputError("must be an integer in [16, 100000]", field="draws")
         need = (("control_prior", "experimental_prior") if self.model == "gamma"
                 else ("log_hr_prior",))
