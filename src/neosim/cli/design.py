@@ -13,24 +13,28 @@ import math
 
 import click
 
+from neosim.cli import looks
 from neosim.cli.types import Int, Real, real_list
 from neosim.errors import InputError
 
 #: design field -> the flag that sets it (to name the flag in error messages)
 _FLAGS = {
-    "hazard_ratio": "--hr", "alpha": "--alpha", "sided": "--sided", "power": "--power",
+    "hazard_ratio": "--hr", "theta_h0": "--theta-h0", "alpha": "--alpha", "sided": "--sided",
+    "power": "--power",
     "allocation_ratio": "--allocation", "control.median_months": "--control-median",
     "control.hazard_per_month": "--control-hazard", "accrual_time": "--accrual-time",
     "accrual_intensity": "--accrual-intensity",
     "accrual_intensity_type": "--accrual-intensity-type", "followup_months": "--followup-months",
     "dropout.hazard_per_month": "--dropout-hazard", "dropout.rate": "--dropout-rate",
-    "dropout.time_months": "--dropout-time", "subjects": "--subjects",
+    "dropout.time_months": "--dropout-time", "subjects": "--subjects", "method": "--method",
+    "events": "--events", **looks.FLAGS,
 }
 CMD = "command line"
 SURVIVAL_METHODS = ("schoenfeld", "freedman", "lachin-foulkes")
 BINARY_METHODS = ("normal", "fisher", "barnard", "exact")
 #: the flags every analytic answer depends on (named when an answer is not a finite number)
-_DRIVERS = ("--hr", "--alpha", "--power", "--subjects", "--allocation", "--control-median",
+_DRIVERS = ("--hr", "--theta-h0", "--alpha", "--power", "--subjects", "--allocation",
+            "--control-median",
             "--control-hazard", "--accrual-time", "--followup-months", "--dropout-hazard",
             "--dropout-rate")
 #: bounds of the design flags: months up to a century, hazards per month up to 100, a hazard
@@ -116,12 +120,14 @@ def _design(o: dict, *, need_power: bool):
         raise InputError("must exceed the one-sided level alpha / sided", file=CMD,
                          field="--power")
     data = {
-        "hazard_ratio": o["hr"], "alpha": o["alpha"], "sided": o["sided"],
+        "hazard_ratio": o["hr"], "theta_h0": o["theta_h0"], "alpha": o["alpha"],
+        "sided": o["sided"],
         "power": o["power"] if (need_power or o["subjects"] is None) else None,
         "allocation_ratio": _allocation(o["allocation"]), "control": control,
         "accrual_time": accrual, "accrual_intensity": intensity,
         "accrual_intensity_type": o["accrual_intensity_type"],
         "followup_months": o["followup_months"], "dropout": dropout, "subjects": o["subjects"],
+        "sequential": looks.sequential_plan(o),
     }
     try:
         return validate(TrialDesign, data, file=CMD)
@@ -129,6 +135,8 @@ def _design(o: dict, *, need_power: bool):
         flag = _FLAGS.get(exc.field or "", exc.field)
         if exc.field and exc.field.startswith("accrual_time"):
             flag = "--accrual-time"
+        if exc.field and exc.field.startswith("sequential"):
+            raise looks.flag_error(exc) from None
         if not exc.field:  # a check across fields: name the flag of the field it mentions first
             named = sorted((exc.message.find(k.split(".")[-1]), f) for k, f in _FLAGS.items()
                            if k.split(".")[-1] in exc.message)
@@ -157,6 +165,9 @@ def _design_options(fn):
                                         "barnard; one group: exact (default)."),
         click.option("--hr", type=Real(1e-3, 1e3),
                      help="Hazard ratio experimental/control under the alternative (survival)."),
+        click.option("--theta-h0", type=Real(1e-3, 1e3), default=1.0, show_default=True,
+                     help="Hazard ratio under the null (rpact thetaH0): above 1 for "
+                          "non-inferiority; one-sided only."),
         click.option("--alpha", type=Real(1e-8, 0.5), default=0.025, show_default=True,
                      help="Type I error (total; split over both tails when --sided 2)."),
         click.option("--sided", type=Int(1, 2), default=1, show_default=True,
@@ -198,6 +209,9 @@ def _emit(result, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result.to_dict(), allow_nan=False))
         return
+    if hasattr(result, "boundaries"):
+        click.echo(looks.sequential_text(result))
+        return
     r = result
     tails = "two-sided" if r.sided == 2 else "one-sided"
     e, c = r.subjects_per_arm_ceil
@@ -212,6 +226,7 @@ def _emit(result, as_json: bool) -> None:
 
 @click.command("samplesize")
 @_design_options
+@looks.look_options
 @click.option("--subjects", type=Real(2.0, MAX_SUBJECTS),
               help="Total subjects: solve for power instead.")
 @click.option("--endpoint", type=click.Choice(["survival", "binary"]), default="survival",
@@ -230,6 +245,9 @@ def samplesize(**o) -> None:
     if o["endpoint"] == "binary":
         from neosim.cli.binary import binary_samplesize
 
+        if o["theta_h0"] != 1.0 or looks.sequential_plan(o) is not None:
+            raise InputError("applies to a survival endpoint only", file=CMD,
+                             field="--theta-h0" if o["looks"] is None else "--looks")
         click.echo(binary_samplesize(o, _allocation(o["allocation"])))
         return
     for flag in ("groups", "control_proportion", "experimental_proportion"):
@@ -248,6 +266,7 @@ def samplesize(**o) -> None:
 
 @click.command("power")
 @_design_options
+@looks.look_options
 @click.option("--subjects", type=Real(2.0, MAX_SUBJECTS), required=True,
               help="Total number of subjects.")
 @click.option("--simulate", "n_trials", type=Int(1, 10_000_000),
@@ -255,7 +274,8 @@ def samplesize(**o) -> None:
 @click.option("--seed", type=Int(0, 2**63 - 1), default=1, show_default=True,
               help="Seed of the simulation.")
 @click.option("--events", type=Int(1, 10_000_000),
-              help="Simulation: analyse when this many events occurred (event-driven).")
+              help="Simulation: analyse when this many events occurred (event-driven); with "
+                   "--looks also analytic: the maximum events (the last look).")
 @click.option("--workers", type=Int(0, 256), default=0,
               help="Simulation threads (0: every core).")
 @click.option("--quiet", "-q", is_flag=True, help="Simulation: no progress bar on stderr.")
@@ -271,15 +291,19 @@ def power(**o) -> None:
     o = {**o, "power": None, "method": o["method"] or "schoenfeld"}
     design = _design(o, need_power=False)
     with _flags_named():
-        analytic = api_design.power(design, method=o["method"])
+        analytic = api_design.power(design, method=o["method"], events=(
+            o["events"] if design.sequential is not None else None))
     if o["n_trials"] is None:
-        for flag in ("events",):
-            if o[flag] is not None:
-                raise InputError("only applies with --simulate", file=CMD, field=f"--{flag}")
+        if o["events"] is not None and design.sequential is None:
+            raise InputError("only applies with --simulate or --looks", file=CMD,
+                             field="--events")
         _emit(analytic, o["as_json"])
         return
     from neosim.cli import simulate as cli_sim
 
+    if design.theta_h0 != 1.0:
+        raise InputError("the simulated log-rank test has no shifted null yet (analytic power "
+                         "only)", file=CMD, field="--theta-h0")
     result = cli_sim.simulate_design(design, n_trials=o["n_trials"], seed=o["seed"],
                                      events=o["events"], workers=o["workers"] or None,
                                      progress=not o["quiet"])

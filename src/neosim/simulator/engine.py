@@ -19,16 +19,12 @@ import contextlib
 import math
 import os
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neosim import seeds
 from neosim.compute import Backend, Task
-from neosim.simulator.scenario import DesignPrior, TrialScenario
-
-if TYPE_CHECKING:
-    from neosim.simulator.sequential import Looks
+from neosim.simulator.scenario import DesignPrior, Looks, TrialScenario
 
 #: Trials per block, the unit of seeding. Changing it changes every simulated number.
 BLOCK = 1024
@@ -131,7 +127,7 @@ def simulate_blocks(
     cox
         Fit the Cox model (costs about as much as everything else together).
     looks
-        Interim looks (:class:`neosim.simulator.sequential.Looks`): analyse every trial at each
+        Interim looks (:class:`neosim.simulator.scenario.Looks`): analyse every trial at each
         look instead of once (same draws, so the same patients as without looks).
 
     Returns
