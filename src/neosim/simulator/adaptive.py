@@ -43,7 +43,8 @@ from neosim.simulator.predictive import posterior_probability, predictive_probab
 MODELS = ("gamma", "normal")
 
 
-def _prob(value, field: str) -> None:
+def check_probability(value, field: str) -> None:
+    """Raise :class:`InputError` naming ``field`` unless ``value`` is a number in (0, 1)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
         raise InputError(f"must lie in (0, 1) (got {value!r})", field=field)
 
@@ -78,9 +79,9 @@ class BayesianAdaptive:
         if self.direction not in ("lower", "upper"):
             raise InputError(f"must be lower or upper (got {self.direction!r})",
                              field="direction")
-        _prob(self.efficacy, "efficacy")
+        check_probability(self.efficacy, "efficacy")
         if self.futility is not None:
-            _prob(self.futility, "futility")
+            check_probability(self.futility, "futility")
         if not (isinstance(self.margin, int | float) and math.isfinite(self.margin)
                 and 0 < self.margin <= 100):
             raise InputError(f"must be a hazard ratio in (0, 100] (got {self.margin!r})",
@@ -226,7 +227,7 @@ def calibrate(design: BayesianAdaptive, looks_h0: dict, target: float = 0.025, *
               seed: int = 0, binding_futility: bool = True, max_iter: int = 8) -> Calibration:
     """The efficacy threshold whose simulated type-I error on ``looks_h0`` (trials at the null
     hazard ratio) is ``target`` (see the module docstring)."""
-    _prob(target, "target")
+    check_probability(target, "target")
     t = normalise(looks_h0, design.keys)
     post = np.nan_to_num(design.posterior(t), nan=0.0)
     n, n_looks = post.shape
