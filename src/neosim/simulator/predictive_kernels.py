@@ -3,7 +3,7 @@
 Given the data of a look, the future events of the two arms are independent (independent priors,
 exposures projected as in :mod:`neosim.simulator.predictive`), each a mixture of negative
 binomials: with posterior component ``Ga(a, b)`` and future exposure ``ΔE``,
-``P(Δd = n) = Γ(a + n)/(Γ(a) n!) pⁿ... `` with ``p = b/(b + ΔE)``, i.e.
+``P(Δd = n) = Γ(a + n)/(Γ(a) n!) pᵃ (1 - p)ⁿ`` with ``p = b/(b + ΔE)``, i.e.
 ``log P(0) = a log p`` and ``P(n + 1)/P(n) = (a + n)(1 - p)/(n + 1)``. The final posterior
 probability ``P(HR < h | d_c + n, dₑ + m)`` decreases in ``m`` and increases in ``n`` (more
 control events, fewer experimental ones), so success is ``m ≤ B(n)`` with a boundary ``B``
