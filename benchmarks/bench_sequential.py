@@ -4,7 +4,9 @@ Both simulate the 100-patient design (``_common.DESIGN``) with looks at 28, 49 a
 and rpact's O'Brien-Fleming-type alpha-spending bounds (kMax = 3, one-sided 2.5 %); rpact runs in
 an ``Rscript`` subprocess and times only its ``getSimulationSurvival`` call (R's start-up and
 package loading excluded). Prints trials per second of each, their overall rejection with MC SE,
-and the ratio, measured in this run; without R and rpact it says the baseline is missing.
+and the ratios of wall time (each thread count) and of CPU time per trial (one thread; steady when
+other processes share the cores), measured in this run; without R and rpact it says the baseline
+is missing.
 Usage::
 
     PYTHONPATH=src python benchmarks/bench_sequential.py [--trials 1000000] [--baseline 20000]
@@ -17,6 +19,7 @@ import json
 import math
 import shutil
 import subprocess
+import time
 
 from _common import DESIGN, timed
 from neosim.simulator.engine import default_workers, simulate
@@ -31,12 +34,13 @@ R_SCRIPT = """
 suppressMessages(library(rpact))
 d <- getDesignGroupSequential(kMax = 3, alpha = 0.025, sided = 1,
   informationRates = c(0.4, 0.7, 1), typeOfDesign = "asOF")
-t0 <- proc.time()[["elapsed"]]
+t0 <- proc.time()
 s <- suppressWarnings(getSimulationSurvival(d, directionUpper = FALSE, median2 = 12,
   hazardRatio = 0.7, accrualTime = c(0, 24), maxNumberOfSubjects = 100,
   dropoutRate1 = 1 - exp(-0.12), dropoutRate2 = 1 - exp(-0.12), dropoutTime = 12,
   plannedEvents = c(28, 49, 70), maxNumberOfIterations = {n}, seed = {seed}))
-cat(proc.time()[["elapsed"]] - t0, s$overallReject, "\\n")
+t <- proc.time() - t0
+cat(t[["elapsed"]], t[["user.self"]] + t[["sys.self"]], s$overallReject, "\\n")
 """
 
 
@@ -48,17 +52,20 @@ def rpact(n: int, seed: int) -> dict | None:
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         return None
-    seconds, power = (float(x) for x in proc.stdout.split()[-2:])
-    return {"trials_per_second": n / seconds, "seconds": seconds, "overall_rejection": power,
+    seconds, cpu, power = (float(x) for x in proc.stdout.split()[-3:])
+    return {"trials_per_second": n / seconds, "seconds": seconds,
+            "cpu_us_per_trial": cpu / n * 1e6, "overall_rejection": power,
             "mc_se": math.sqrt(power * (1 - power) / n)}
 
 
 def neosim_run(n: int, seed: int, workers: int) -> dict:
     looks, rule = Looks(events=EVENTS), StoppingRule(CRITICAL)
+    cpu = time.process_time()
     stats, seconds = timed(simulate, DESIGN, n, seed, looks=looks, cox=False, workers=workers)
+    cpu = time.process_time() - cpu
     power, se = sequential_oc(stats, rule)["overall_rejection"]
-    return {"trials_per_second": n / seconds, "seconds": seconds, "overall_rejection": power,
-            "mc_se": se}
+    return {"trials_per_second": n / seconds, "seconds": seconds,
+            "cpu_us_per_trial": cpu / n * 1e6, "overall_rejection": power, "mc_se": se}
 
 
 def main() -> None:
@@ -79,6 +86,9 @@ def main() -> None:
         out["rpact_getSimulationSurvival"] = base
         for name, row in rows.items():
             out[f"ratio_{name}_vs_rpact"] = row["trials_per_second"] / base["trials_per_second"]
+        # CPU time per trial: the ratio of work done, steady when other processes share the cores
+        out["cpu_ratio_1_thread_vs_rpact"] = (base["cpu_us_per_trial"]
+                                             / rows["neosim_1_threads"]["cpu_us_per_trial"])
     print(json.dumps(out, indent=2))
 
 

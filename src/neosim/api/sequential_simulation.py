@@ -47,6 +47,27 @@ def max_events(design: TrialDesign, subjects: int, events: int | None) -> int:
     return int(min(subjects, power(design, subjects=float(subjects)).events_ceil))
 
 
+def shifted_fixed_test(design: TrialDesign, subjects: int, events: int | None):
+    """``(looks, rule)`` of a fixed design with a shifted null (``theta_h0`` other than 1): one
+    look at the design's analysis (``events``, its event-driven analysis, or its calendar time)
+    tested at ``z_(1-alpha)`` in the design's direction."""
+    from statistics import NormalDist
+
+    from neosim.simulator.sequential import Looks, StoppingRule
+
+    theta_h0 = float(design.theta_h0)
+    planned = events if events is not None else design.analysis.events_for(int(subjects))
+    if planned is not None:
+        looks = Looks(events=(int(planned),), theta_h0=theta_h0)
+    else:
+        timing = design.analysis
+        months = (timing.calendar_months if timing.calendar_months is not None
+                  else float(sum(design.accrual_pieces(subjects)[0])) + design.followup_months)
+        looks = Looks(times=(float(months),), theta_h0=theta_h0)
+    z = NormalDist().inv_cdf(1.0 - design.alpha / design.sided)
+    return looks, StoppingRule((z,), direction=design_direction(design))
+
+
 def analytic_per_look(rule, looks, hazard_ratio: float, allocation: float):
     """Exact ``(rejection, futility)`` per look of ``rule`` at the drift of ``hazard_ratio``
     (event-driven looks only; ``None`` for calendar looks)."""

@@ -37,7 +37,9 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
 
     A design with a sequential plan (``design.sequential``, or the ``sequential`` keyword), or
     explicit ``looks`` and ``rule``, is simulated as a group-sequential trial: see
-    :mod:`neosim.api.sequential_simulation` and the sequential parameters below.
+    :mod:`neosim.api.sequential_simulation` and the sequential parameters below. So is a fixed
+    design with a shifted null (``theta_h0`` other than 1, default analysis): one look, rpact's
+    shifted log-rank statistic.
 
     Parameters
     ----------
@@ -132,6 +134,15 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         subjects = math.ceil(design.subjects)
     _check_int(subjects, "subjects", 2, MAX_SUBJECTS)
     plan = sequential if sequential is not None else getattr(design, "sequential", None)
+    if (plan is None and looks is None and rule is None
+            and getattr(design, "theta_h0", 1.0) != 1.0):
+        if analyses is not None:
+            raise InputError("a shifted null (theta_h0) is simulated with the default log-rank "
+                             "test only; give no analyses", field="analyses")
+        # the fixed test of a shifted null is the one-look sequential test (rpact's statistic)
+        from neosim.api.sequential_simulation import shifted_fixed_test
+
+        looks, rule = shifted_fixed_test(design, int(subjects), events)
     if plan is not None or looks is not None or rule is not None:
         if analyses is not None:
             raise InputError("a sequential simulation applies its stopping rule; give no "

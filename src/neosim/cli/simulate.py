@@ -73,6 +73,7 @@ def _sequential_result(ds: Any, seconds: float) -> dict[str, Any]:
     seq: dict[str, Any] = {"look_events": json.loads(ds.attrs["look_events"]),
                            "look_times": json.loads(ds.attrs["look_times"]),
                            "theta_h0": float(ds.attrs["theta_h0"]),
+                           "hazard_ratio": float(ds.attrs["hazard_ratio"]),
                            "statistic": ds.attrs["statistic"],
                            "critical_values": ds["critical_values"].values.tolist()}
     fut = ds["futility_bounds"].values[:-1]
@@ -106,8 +107,12 @@ def simulation_record(result: dict[str, Any], analytic: dict[str, Any], *,
     subjects and duration)."""
     if "sequential" in result:
         seq = result["sequential"]
+        rejects = REJECTS[result["direction"]]
+        if seq["theta_h0"] != 1.0:  # one-sided: a shifted null
+            rejects = rejects.replace("HR < 1", f"HR < {seq['theta_h0']:g}").replace(
+                "HR > 1", f"HR > {seq['theta_h0']:g}")
         return {"method": "simulation", "analysis": result["analysis"],
-                "rejects": REJECTS[result["direction"]], "power": result["power"],
+                "rejects": rejects, "power": result["power"],
                 "power_mc_se": result["power_mc_se"],
                 "events_mean": result["events"][0], "events_mc_se": result["events"][1],
                 "study_duration_months_mean": result["duration"][0],
@@ -133,13 +138,15 @@ def simulation_record(result: dict[str, Any], analytic: dict[str, Any], *,
 def sequential_text(rec: dict[str, Any]) -> str:
     """Human-readable lines of a sequential :func:`simulation_record`: one row per look."""
     seq = rec["sequential"]
-    what = "type-I error" if rec["analytic"].get("hazard_ratio") == 1 else "power"
+    what = "type-I error" if seq["hazard_ratio"] == seq["theta_h0"] else "power"
     n_looks = len(seq["critical_values"])
-    when = (f"looks at {'/'.join(str(d) for d in seq['look_events'])} events"
+    when = (f"{'/'.join(str(d) for d in seq['look_events'])} events"
             if seq["look_events"] is not None else
-            f"looks at {'/'.join(f'{t:g}' for t in seq['look_times'])} months")
+            f"{'/'.join(f'{t:g}' for t in seq['look_times'])} months")
+    when = ("looks at " if n_looks > 1 else "analysis at ") + when
     exact = seq["overall_rejection_exact"]
-    lines = [f"simulated group-sequential {what} ({rec['analysis']} {rec['rejects']}, {when}"
+    kind = "group-sequential " if n_looks > 1 else ""
+    lines = [f"simulated {kind}{what} ({rec['analysis']} {rec['rejects']}, {when}"
              + (f", theta_h0 {seq['theta_h0']:g}" if seq["theta_h0"] != 1 else "") + "): "
              f"{rec['power']:.4f} (MC SE {rec['power_mc_se']:.4f})"
              + (f"; exact {exact:.4f}" if exact is not None else ""),
