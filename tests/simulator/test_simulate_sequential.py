@@ -222,3 +222,12 @@ def test_a_fixed_design_with_a_shifted_null_is_the_one_look_test(analysis):
     with pytest.raises(InputError) as exc:  # the default analysis is the only shifted one
         ns.simulate(design, [ns.analyses.LogRank()], n_trials=10)
     assert exc.value.field == "analyses"
+
+
+def test_a_sequential_simulation_too_large_for_memory_is_refused_before_it_runs():
+    from neosim.design.sequential import SequentialPlan
+
+    design = _design(sequential=SequentialPlan(information_rates=[0.25, 0.5, 0.75, 1.0]))
+    with pytest.raises(InputError) as exc:
+        ns.simulate(design, n_trials=10_000_000)
+    assert exc.value.field == "n_trials" and "trial-looks" in exc.value.message

@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from neosim.errors import InputError
 
+#: trials x looks held at once (10 float64 arrays of this size: 2.4 GB)
+MAX_TRIAL_LOOKS = 30_000_000
+
 if TYPE_CHECKING:
     import xarray as xr
 
@@ -115,6 +118,10 @@ def simulate_sequential(design: TrialDesign, *, plan, looks, rule, statistic: st
             raise InputError("give the looks (or a design with a sequential plan)", field="looks")
         looks = Looks.from_rates(plan.information_rates, max_events(design, subjects, events),
                                  theta_h0=theta_h0)
+    if n_trials * looks.n_looks > MAX_TRIAL_LOOKS:
+        raise InputError(f"a sequential simulation holds (trials x looks) arrays in memory: at "
+                         f"most {MAX_TRIAL_LOOKS:,} trial-looks (got {n_trials:,} x "
+                         f"{looks.n_looks})", field="n_trials")
     if len(rule.critical_values) != looks.n_looks:
         raise InputError(f"{len(rule.critical_values)} critical values for {looks.n_looks} "
                          "looks", field="rule")

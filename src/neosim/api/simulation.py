@@ -113,6 +113,20 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
     ...                    hazard_ratio=1.0)
     >>> bool(null["power"].item() < 0.05)
     True
+
+    A group-sequential design (an interim look at half the events, O'Brien-Fleming-type
+    spending): rejection per look with the exact values beside.
+
+    >>> gs = ns.TrialDesign(hazard_ratio=0.6, control={"median_months": 12.0}, power=None,
+    ...                     subjects=200, accrual_time=12.0, followup_months=12.0,
+    ...                     sequential={"information_rates": [0.5, 1.0]})
+    >>> seq = ns.simulate(gs, n_trials=2000, seed=3)
+    >>> seq.attrs["look_events"]
+    '[55, 110]'
+    >>> seq["rejection_per_look"].values.round(3).tolist()
+    [0.13, 0.629]
+    >>> seq["rejection_per_look_exact"].values.round(3).tolist()
+    [0.143, 0.62]
     """
     import numpy as np
     import xarray as xr
