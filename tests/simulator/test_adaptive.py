@@ -146,16 +146,16 @@ def test_normal_predictive_matches_brute_force(h1, trial, j):
 
 
 def test_calibrated_type_i_error_on_a_fresh_seed():
-    """Calibrate on 20000 null trials, check on 20000 fresh ones: the simulated type-I error lies
+    """Calibrate on 10000 null trials, check on 10000 fresh ones: the simulated type-I error lies
     in the 99 % MC interval of the target, ``±2.576 √(α(1-α)(1/n_cal + 1/n_fresh))`` (the
     calibrated threshold carries the calibration run's MC error too)."""
     design = BayesianAdaptive("normal", log_hr_prior=LOGHR, futility=0.05)
-    cal = calibrate(design, looks(20_000, 1.0, 21), 0.025, seed=3)
+    cal = calibrate(design, looks(10_000, 1.0, 21), 0.025, seed=3)
     assert cal.type_i_error == pytest.approx(0.025, abs=1e-4)
     lo, hi = cal.threshold_interval
     assert lo <= cal.threshold <= hi and cal.threshold_mc_se > 0
-    fresh = cal.design.operating_characteristics(looks(20_000, 1.0, 22), seed=4)
-    half = 2.576 * math.sqrt(0.025 * 0.975 * (2 / 20_000))
+    fresh = cal.design.operating_characteristics(looks(10_000, 1.0, 22), seed=4)
+    half = 2.576 * math.sqrt(0.025 * 0.975 * (2 / 10_000))
     print(cal.to_dict(), fresh["success"], half)
     assert abs(fresh["success"] - 0.025) < half
 
