@@ -136,7 +136,8 @@ def _time_column(raw: str, unit: str, file: str, unit_field: str) -> str:
                     raise InputError(
                         f"the column is a time in {u} but the file is read in {unit}: rename "
                         f"it time_to_{what} (or {unit}_to_{what}) if its times are in {unit}, "
-                        f"or set {unit_field} = \"{u}\"", file=file, field=raw)
+                        + (f"or pass {unit_field} {u}" if unit_field.startswith("--")
+                           else f"or set {unit_field} = \"{u}\""), file=file, field=raw)
                 return f"time_to_{what}"
     return raw
 

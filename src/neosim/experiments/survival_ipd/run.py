@@ -36,9 +36,10 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                                  ci_kind=cfg.output.ci_kind, unit=unit)
             names = out.reported_names(dt, family, cfg.report, unit)
             table = inference.summarize(dt, names, **ci)
-            reports[family.name] = inference.convergence_report(dt, table, cfg.diagnostics)
-            table["parameter"] = family.name + "/" + table["parameter"].map(
-                lambda n: units.unit_name(n, unit))
+            table["parameter"] = table["parameter"].map(lambda n: units.unit_name(n, unit))
+            reports[family.name] = inference.convergence_report(_in_unit(dt, unit), table,
+                                                                cfg.diagnostics)
+            table["parameter"] = family.name + "/" + table["parameter"]
             summaries.append(table)
             fits[family.name] = dt
     with folder.timed("compare"), progress.stage("Comparing the models by PSIS-LOO"):
