@@ -113,7 +113,7 @@ def test_same_data_in_days_and_months_give_the_same_exact_posterior(tmp_path):
     days = _prepare(tmp_path, "days", D)
     assert days.cfg.models.cuts == [6 * D, 24 * D]
     assert days.priors.hazard.beta == pytest.approx(24.0 * D, rel=1e-15)
-    assert math.exp(days.priors.scale_months.mu) == pytest.approx(36.0 * D, rel=1e-12)
+    assert math.exp(days.priors.scale.mu) == pytest.approx(36.0 * D, rel=1e-12)
     for fm, fd in zip(months.families, days.families, strict=True):
         exact_m = sv.conjugate_gamma_posterior(fm, months.data, months.priors)
         exact_d = sv.conjugate_gamma_posterior(fd, days.data, days.priors)

@@ -81,12 +81,12 @@ ScalePrior = bounded(LogNormal, mu=(LogMonths, ...), sigma=(LogSd, ...))
 FractionPrior = bounded(Beta, alpha=(PriorShape, 1.0), beta=(PriorShape, 1.0))
 #: the flat keys of the old ``[models.priors]`` table -> the prior table that replaced them
 OLD_KEYS = {"hazard_a": "hazard", "hazard_b": "hazard", "shape_median": "shape",
-            "shape_sd_log": "shape", "scale_median_months": "scale_months",
-            "scale_sd_log": "scale_months", "cure_alpha": "cure_fraction",
+            "shape_sd_log": "shape", "scale_median_months": "scale",
+            "scale_sd_log": "scale", "cure_alpha": "cure_fraction",
             "cure_beta": "cure_fraction"}
 _EXAMPLE = {"hazard": '{ family = "gamma", alpha = 1.0, beta = 24.0 }',
             "shape": '{ family = "lognormal", median = 1.0, sigma = 0.5 }',
-            "scale_months": '{ family = "lognormal", median = 36.0, sigma = 1.5 }',
+            "scale": '{ family = "lognormal", median = 36.0, sigma = 1.5 }',
             "cure_fraction": '{ family = "beta", alpha = 1.0, beta = 1.0 }'}
 
 
@@ -96,9 +96,9 @@ class Priors(Strict):
 
     ``hazard`` (``Gamma``, per unit of time): the exponential hazard and each piecewise
     interval's; ``shape`` (``LogNormal``): the Weibull shape and the log-normal family's sigma;
-    ``scale_months`` (``LogNormal``, in the unit of time): the Weibull scale and the log-normal
-    family's median; ``cure_fraction`` (``Beta``). Also the ``[models.priors]`` table of
-    ``survival_ipd`` (where ``scale_months`` is spelled ``scale``).
+    ``scale`` (``LogNormal``, in the unit of time; formerly ``scale_months``): the Weibull scale
+    and the log-normal family's median; ``cure_fraction`` (``Beta``). Also the
+    ``[models.priors]`` table of ``survival_ipd``.
 
     The defaults are stated in months: hazard ``Gamma(1, rate 24)`` per month, shape median 1
     (sigma 0.5), scale median 36 months (sigma 1.5), cure fraction ``Beta(1, 1)``;
@@ -107,7 +107,7 @@ class Priors(Strict):
 
     hazard: HazardPrior = HazardPrior(1.0, 24.0)
     shape: ShapePrior = ShapePrior(median=1.0, sigma=0.5)
-    scale_months: ScalePrior = ScalePrior(median=36.0, sigma=1.5)
+    scale: ScalePrior = ScalePrior(median=36.0, sigma=1.5)
     cure_fraction: FractionPrior = FractionPrior(1.0, 1.0)
 
     def in_unit(self, unit: str) -> Priors:
@@ -125,9 +125,9 @@ class Priors(Strict):
         update: dict[str, Any] = {}
         if "hazard" not in self.model_fields_set:
             update["hazard"] = HazardPrior(self.hazard.alpha, self.hazard.beta / length)
-        if "scale_months" not in self.model_fields_set:
-            update["scale_months"] = ScalePrior(mu=self.scale_months.mu - math.log(length),
-                                                sigma=self.scale_months.sigma)
+        if "scale" not in self.model_fields_set:
+            update["scale"] = ScalePrior(mu=self.scale.mu - math.log(length),
+                                         sigma=self.scale.sigma)
         return self.model_copy(update=update)
 
     @model_validator(mode="before")
@@ -136,6 +136,8 @@ class Priors(Strict):
         if not isinstance(data, dict):
             return data
         for key in data:
+            if key == "scale_months":  # one prior for any time unit
+                raise FieldError(key, "renamed: write scale (in data.time_unit)")
             if key in OLD_KEYS:
                 new = OLD_KEYS[key]
                 raise FieldError(key, f"the survival priors are prior tables now: write {new} = "

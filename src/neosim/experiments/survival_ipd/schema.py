@@ -6,7 +6,7 @@ import copy
 import math
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, field_serializer, model_validator
+from pydantic import Field, model_validator
 
 from neosim.config import (
     MONTHS_MAX,
@@ -116,28 +116,13 @@ class ModelsSection(Strict):
     #: subtypes, or one per subtype
     shape: Literal["shared", "per_subtype"] = "shared"
     #: one prior object per shared parameter (``hazard`` per unit of time, ``shape``, ``scale``
-    #: in the unit, ``cure_fraction``), the model's own :class:`~neosim.models.survival.Priors`
-    #: (its ``scale_months`` is ``scale`` here); a prior not given is the model's default,
-    #: stated in months and converted to the unit (:meth:`Priors.in_unit`)
+    #: in the unit, ``cure_fraction``), the model's own :class:`~neosim.models.survival.Priors`;
+    #: a prior not given is the model's default, stated in months and converted to the unit
+    #: (:meth:`Priors.in_unit`)
     priors: Priors = Priors()
 
-    @model_validator(mode="before")
-    @classmethod
-    def _keys(cls, data: Any) -> Any:
-        refuse_renamed(data, {"cuts_months": "cuts"})
-        if isinstance(data, dict) and isinstance(data.get("priors"), dict):
-            priors = dict(data["priors"])
-            refuse_renamed(priors, {"scale_months": "scale"})
-            if "scale" in priors:
-                priors["scale_months"] = priors.pop("scale")
-            data = {**data, "priors": priors}
-        return data
-
-    @field_serializer("priors")
-    def _dump_priors(self, priors: Priors) -> dict[str, Any]:
-        """The resolved config spells the scale prior ``scale``, as a config writes it."""
-        return {("scale" if k == "scale_months" else k): v
-                for k, v in priors.model_dump(mode="json").items()}
+    _renamed = model_validator(mode="before")(classmethod(lambda cls, data: refuse_renamed(
+        data, {"cuts_months": "cuts"})))
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -242,9 +227,8 @@ def unit_defaults(data: Any) -> Any:
         if isinstance(priors, dict):
             converted = Priors().in_unit(unit).model_dump()
             for key in Priors.model_fields:
-                given = key in priors or (key == "scale_months" and "scale" in priors)
-                if not given:
-                    priors["scale" if key == "scale_months" else key] = converted[key]
+                if key not in priors:
+                    priors[key] = converted[key]
     return data
 
 
@@ -278,7 +262,7 @@ def check_time_bounds(cfg: Config) -> None:
                 raise FieldError(f"{path}.{key}", f"{v:g} {what} is outside "
                                  f"[{lo / factor:g}, {hi / factor:g}] {what} ({lo:g} to {hi:g} "
                                  f"{'per month' if rate else 'months'})")
-    median = math.exp(cfg.models.priors.scale_months.mu)
+    median = math.exp(cfg.models.priors.scale.mu)
     if not 0.01 <= median * per <= MONTHS_MAX:
         raise FieldError("models.priors.scale", f"median {median:g} {unit} is outside "
                          f"[{0.01 / per:g}, {MONTHS_MAX / per:g}] {unit} (0.01 to "
