@@ -21,16 +21,19 @@ month-valued default, bound or export meets it.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Literal
 
-#: days in a month (the mean Gregorian month: 365.25 / 12)
+#: days in a month (the mean Gregorian month: 365.25 / 12 = 487 / 16)
 DAYS_PER_MONTH = 30.4375
 TimeUnit = Literal["days", "weeks", "months", "years"]
-#: the length of each unit in months
-MONTHS_PER_UNIT: dict[str, float] = {"days": 1.0 / DAYS_PER_MONTH,
-                                     "weeks": 7.0 / DAYS_PER_MONTH,
-                                     "months": 1.0, "years": 12.0}
-UNITS = tuple(MONTHS_PER_UNIT)
+#: the length of each unit in months, exactly (a day is 16/487 months), so that conversions
+#: round once: 182.625 days are exactly 6 months
+LENGTH: dict[str, Fraction] = {"days": Fraction(16, 487), "weeks": Fraction(7 * 16, 487),
+                               "months": Fraction(1), "years": Fraction(12)}
+#: the length of each unit in months, as a float
+MONTHS_PER_UNIT: dict[str, float] = {u: float(f) for u, f in LENGTH.items()}
+UNITS = tuple(LENGTH)
 #: one unit in the singular ("per day") and its one-letter tag (``survival_365d``)
 SINGULAR = {"days": "day", "weeks": "week", "months": "month", "years": "year"}
 TAG = {"days": "d", "weeks": "w", "months": "m", "years": "y"}
@@ -41,22 +44,32 @@ STEPS = {"days": (1, 7, 14, 30, 60, 90, 180, 365, 730, 1461, 3652, 7305, 18262),
          "years": (0.25, 0.5, 1, 2, 3, 5, 10, 20, 50)}
 
 
-def months_per(unit: str) -> float:
-    """The length of one ``unit`` in months (``ValueError`` for an unknown unit)."""
+def _length(unit: str) -> Fraction:
     try:
-        return MONTHS_PER_UNIT[unit]
+        return LENGTH[unit]
     except KeyError:
         raise ValueError(f"unknown time unit {unit!r} (known: {', '.join(UNITS)})") from None
 
 
+def months_per(unit: str) -> float:
+    """The length of one ``unit`` in months (``ValueError`` for an unknown unit)."""
+    return float(_length(unit))
+
+
+def _scale(x, f: Fraction):
+    return x * f.numerator / f.denominator
+
+
 def to_months(x, unit: str):
-    """A time (or array of times) in ``unit`` expressed in months."""
-    return x * months_per(unit)
+    """A time (or array of times) in ``unit`` expressed in months; also a rate per month
+    expressed per ``unit``."""
+    return _scale(x, _length(unit))
 
 
 def from_months(x, unit: str):
-    """A time (or array of times) in months expressed in ``unit``."""
-    return x / months_per(unit)
+    """A time (or array of times) in months expressed in ``unit``; also a rate per ``unit``
+    expressed per month."""
+    return _scale(x, 1 / _length(unit))
 
 
 def dimension(name: str) -> int:
@@ -73,7 +86,7 @@ def dimension(name: str) -> int:
 
 def value_in_months(name: str, x, unit: str):
     """Quantity ``name`` valued ``x`` in ``unit`` converted to months (:func:`dimension`)."""
-    return x * months_per(unit) ** dimension(name)
+    return _scale(x, _length(unit) ** dimension(name))
 
 
 def neutral_name(name: str) -> str:

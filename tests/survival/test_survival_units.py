@@ -232,3 +232,18 @@ def test_exported_design_prior_is_per_month():
                       coords={"subtype": ["ALL"]})
     table = posterior_draw_table(xr.DataTree.from_dict({"posterior": post}), exp, 10, "days")
     assert table["hazard_per_month[ALL]"] == pytest.approx([0.001 * D] * 4, rel=1e-15)
+
+
+def test_exported_piecewise_intervals_are_named_in_months():
+    import xarray as xr
+
+    from neosim.survival.export import posterior_draw_table
+
+    fam = sv.make_family("piecewise", (6 * D, 24 * D))  # cuts in days
+    post = xr.Dataset({"hazard_per_month": (("chain", "draw", "subtype", "interval"),
+                                            np.full((1, 2, 1, 3), 0.01))},
+                      coords={"subtype": ["ALL"], "interval": fam.coords()["interval"]})
+    table = posterior_draw_table(xr.DataTree.from_dict({"posterior": post}), fam, 10, "days")
+    assert list(table) == ["hazard_per_month[ALL, 0-6]", "hazard_per_month[ALL, 6-24]",
+                           "hazard_per_month[ALL, 24+]"]
+    assert table["hazard_per_month[ALL, 24+]"] == pytest.approx([0.01 * D] * 2, rel=1e-15)

@@ -124,7 +124,9 @@ class Priors(Strict):
         length = units.months_per(unit)
         update: dict[str, Any] = {}
         if "hazard" not in self.model_fields_set:
-            update["hazard"] = HazardPrior(self.hazard.alpha, self.hazard.beta / length)
+            # the rate of a rate: b per month is b / L per unit
+            update["hazard"] = HazardPrior(self.hazard.alpha,
+                                           units.from_months(self.hazard.beta, unit))
         if "scale" not in self.model_fields_set:
             update["scale"] = ScalePrior(mu=self.scale.mu - math.log(length),
                                          sigma=self.scale.sigma)

@@ -20,6 +20,10 @@ def posterior_draw_table(dt, family: sv.Family, max_draws: int,
     total = post.sizes["chain"] * post.sizes["draw"]
     keep = np.unique(np.linspace(0, total - 1, min(max_draws, total)).round().astype(int))
     out = {}
+    labels = None  # piecewise intervals named by their bounds in months
+    if getattr(family, "cuts", ()) and unit != "months":
+        in_months = [float(units.to_months(c, unit)) for c in family.cuts]
+        labels = sv.make_family(family.name, in_months).coords()["interval"]
     for name in family.parameters:
         da = post[name].stack(sample=("chain", "draw")).transpose("sample", ...)
         values = units.value_in_months(name, da.values[keep], unit)
@@ -28,7 +32,7 @@ def posterior_draw_table(dt, family: sv.Family, max_draws: int,
             continue
         for i, sub in enumerate(da.coords["subtype"].values):
             if family.interval_axis(name):
-                for j, lab in enumerate(da.coords["interval"].values):
+                for j, lab in enumerate(labels or da.coords["interval"].values):
                     out[f"{name}[{sub}, {lab}]"] = values[:, i, j].tolist()
             else:
                 out[f"{name}[{sub}]"] = values[:, i].tolist()

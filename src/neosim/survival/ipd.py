@@ -175,8 +175,7 @@ def parse_ipd(text: str, *, file: str, synthetic: bool = False, time_unit: str =
     """Validate IPD CSV ``text`` (times in ``time_unit``); every problem is an
     :class:`InputError` naming line and column (the column as the header spells it)."""
     unit = time_unit
-    per = units.months_per(unit)
-    t_min, t_max = MIN_MONTHS / per, MAX_MONTHS / per  # the bounds in the unit
+    t_min, t_max = units.from_months(MIN_MONTHS, unit), units.from_months(MAX_MONTHS, unit)
     records = list(_records(text, file))
     if not records:
         raise InputError("empty IPD file (expected a header row)", file=file)

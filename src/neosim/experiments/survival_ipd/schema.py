@@ -20,7 +20,7 @@ from neosim.config import (
 )
 from neosim.models.families import FAMILIES
 from neosim.models.survival import Priors
-from neosim.units import DAYS_PER_MONTH, MONTHS_PER_UNIT, TimeUnit, months_per
+from neosim.units import DAYS_PER_MONTH, UNITS, TimeUnit, from_months, to_months
 
 FamilyName = Literal[tuple(FAMILIES)]  # the registry's names: a new family needs no edit here
 #: every time and rate of the kind is in ``[data] time_unit``: the types admit the widest range
@@ -208,19 +208,21 @@ def unit_defaults(data: Any) -> Any:
     survival priors' defaults) converted to ``data.time_unit`` where the config leaves it out,
     so the resolved config shows the values the run uses; unchanged for months."""
     unit = (_table(data, "data") or {}).get("time_unit", "months")
-    if not isinstance(data, dict) or unit == "months" or unit not in MONTHS_PER_UNIT:
-        return data
-    per = months_per(unit)
+    if not isinstance(unit, str) or unit == "months" or unit not in UNITS:
+        return data  # months, or a bad unit the schema reports
     data = copy.deepcopy(data)
     for path, key, kind in TIMED:
-        table = _table(data, path)
-        if path not in _SECTIONS or (table is None and path == "data.synthetic"):
+        if path not in _SECTIONS:
             continue
-        if table is None:
-            table = data.setdefault(path, {})
+        if path in ("models", "report") and path not in data:
+            data[path] = {}
+        table = _table(data, path)
+        if table is None:  # no synthetic cohort, or not a table (the schema reports it)
+            continue
         default = _SECTIONS[path].model_fields[key].get_default(call_default_factory=True)
         if key not in table:
-            table[key] = _scaled(default, per ** (-1 if kind.startswith("rate") else 1))
+            table[key] = _converted(default, to_months if kind.startswith("rate")
+                                    else from_months, unit)
     models = data.setdefault("models", {})
     if isinstance(models, dict):
         priors = models.setdefault("priors", {})
@@ -232,18 +234,17 @@ def unit_defaults(data: Any) -> Any:
     return data
 
 
-def _scaled(value, factor: float):
-    """A time default (number or list) in months divided by one unit's length in months."""
+def _converted(value, convert, unit: str):
+    """A default in months (a number or list: a time, or a rate per month) in ``unit``."""
     if isinstance(value, list):
-        return [_scaled(v, factor) for v in value]
-    return float(value) / factor
+        return [_converted(v, convert, unit) for v in value]
+    return float(convert(float(value), unit))
 
 
 def check_time_bounds(cfg: Config) -> None:
     """Every time and rate of ``cfg`` inside its bound in months (:data:`TIME_BOUNDS`),
     converted to ``data.time_unit``; the median of the scale prior likewise."""
     unit = cfg.data.time_unit
-    per = months_per(unit)
     for path, key, kind in TIMED:
         obj: Any = cfg
         for part in path.split("."):
@@ -253,17 +254,18 @@ def check_time_bounds(cfg: Config) -> None:
             continue
         lo, hi = TIME_BOUNDS[kind]
         rate = kind.startswith("rate")
-        factor = (1.0 / per) if rate else per  # unit -> months
+        # a time in the unit to months, a rate per unit to per month; the bounds back
+        there, back = (from_months, to_months) if rate else (to_months, from_months)
         what = f"per {unit[:-1]}" if rate else unit
         flat = [v for x in (value if isinstance(value, list) else [value])
                 for v in (x if isinstance(x, list) else [x])]
         for v in flat:
-            if not lo <= v * factor <= hi:
+            if not lo <= there(v, unit) <= hi:
                 raise FieldError(f"{path}.{key}", f"{v:g} {what} is outside "
-                                 f"[{lo / factor:g}, {hi / factor:g}] {what} ({lo:g} to {hi:g} "
-                                 f"{'per month' if rate else 'months'})")
+                                 f"[{back(lo, unit):g}, {back(hi, unit):g}] {what} ({lo:g} to "
+                                 f"{hi:g} {'per month' if rate else 'months'})")
     median = math.exp(cfg.models.priors.scale.mu)
-    if not 0.01 <= median * per <= MONTHS_MAX:
+    if not 0.01 <= to_months(median, unit) <= MONTHS_MAX:
         raise FieldError("models.priors.scale", f"median {median:g} {unit} is outside "
-                         f"[{0.01 / per:g}, {MONTHS_MAX / per:g}] {unit} (0.01 to "
-                         f"{MONTHS_MAX:g} months)")
+                         f"[{from_months(0.01, unit):g}, {from_months(MONTHS_MAX, unit):g}] "
+                         f"{unit} (0.01 to {MONTHS_MAX:g} months)")
