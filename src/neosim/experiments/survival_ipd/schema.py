@@ -259,11 +259,12 @@ def check_time_bounds(cfg: Config) -> None:
         what = f"per {unit[:-1]}" if rate else unit
         flat = [v for x in (value if isinstance(value, list) else [value])
                 for v in (x if isinstance(x, list) else [x])]
+        note = ("" if unit == "months"
+                else f" ({lo:g} to {hi:g} {'per month' if rate else 'months'})")
         for v in flat:
             if not lo <= there(v, unit) <= hi:
                 raise FieldError(f"{path}.{key}", f"{v:g} {what} is outside "
-                                 f"[{back(lo, unit):g}, {back(hi, unit):g}] {what} ({lo:g} to "
-                                 f"{hi:g} {'per month' if rate else 'months'})")
+                                 f"[{back(lo, unit):g}, {back(hi, unit):g}] {what}{note}")
     median = math.exp(cfg.models.priors.scale.mu)
     if not 0.01 <= to_months(median, unit) <= MONTHS_MAX:
         raise FieldError("models.priors.scale", f"median {median:g} {unit} is outside "
