@@ -117,7 +117,7 @@ def test_extreme_priors_through_the_sampler(tmp_path):
     def tables(a, shape, sd_log, scale):
         return dict(hazard={"family": "gamma", "alpha": a, "beta": a},
                     shape={"family": "lognormal", "median": shape, "sigma": sd_log},
-                    scale_months={"family": "lognormal", "median": scale, "sigma": sd_log},
+                    scale={"family": "lognormal", "median": scale, "sigma": sd_log},
                     cure_fraction={"family": "beta", "alpha": a, "beta": a})
 
     low, high = tables(1e-3, 0.05, 5.0, 0.01), tables(1e6, 20.0, 0.01, 1200.0)

@@ -45,7 +45,7 @@ n = 40
 family = "weibull"
 [data.synthetic.truth]
 weibull_shape = 0.9
-weibull_scale_months = [20.0, 50.0]"""
+weibull_scale = [20.0, 50.0]"""
 
 
 BOTH = '["exponential", "weibull"]'
@@ -64,7 +64,7 @@ def _prepare(path):
 
 @pytest.mark.parametrize(("data", "families", "field", "message"), [
     (SYNTHETIC.replace("[20.0, 50.0]", "[20.0]"), BOTH,
-     "data.synthetic.truth.weibull_scale_months", "expected shape (2,)"),
+     "data.synthetic.truth.weibull_scale", "expected shape (2,)"),
     (SYNTHETIC.replace("weibull_shape = 0.9", ""), BOTH,
      "data.synthetic.truth.weibull_shape", "needs weibull_shape"),
     (SYNTHETIC + "\ncure_fraction = [0.2, 0.3]", BOTH,

@@ -111,12 +111,11 @@ def test_cohort_follow_up_is_the_synthetic_cohorts():
     family = sv.make_family("exponential")
     spec = CohortSpec(n=20_000, subtypes=("ALL",), subtype_weights=(1.0,), family=family,
                       truth={"hazard_per_month": np.array([1e-12])}, sct_probability=0.7,
-                      months_to_sct=(3.0, 30.0), pre_sct_hazard_per_month=0.08,
-                      follow_up_months=(12.0, 48.0))
+                      time_to_sct=(3.0, 30.0), pre_sct_hazard=0.08,
+                      follow_up=(12.0, 48.0))
     data = landmark(draw_cohort(spec, 3), ["ALL"], origin="sct")
     assert not data.event.any()
-    design = CohortFollowUp(spec.follow_up_months, spec.months_to_sct,
-                            spec.pre_sct_hazard_per_month, "sct")
+    design = CohortFollowUp(spec.follow_up, spec.time_to_sct, spec.pre_sct_hazard, "sct")
     drawn = design.draw(20_000, np.random.default_rng(4))
     assert stats.ks_2samp(data.time, drawn).pvalue > 0.001
     # the naive difference of independent uniforms would be visibly different

@@ -14,7 +14,7 @@ from neosim.models.survival import Priors
 from neosim.priors import Beta, Gamma, LogNormal
 
 PRIORS = Priors(hazard=Gamma(2.0, 40.0), shape=LogNormal(median=1.0, sigma=0.3),
-               scale_months=LogNormal(median=24.0, sigma=0.6), cure_fraction=Beta(2.0, 3.0))
+               scale=LogNormal(median=24.0, sigma=0.6), cure_fraction=Beta(2.0, 3.0))
 T = np.array([0.5, 3.0, 7.0, 15.0, 30.0, 80.0])
 
 

@@ -11,7 +11,7 @@ from neosim.priors import Beta, Gamma, LogNormal
 
 FAMILIES = [sv.make_family(name, cuts=(6.0, 24.0)) for name in sv.FAMILIES]
 PRIORS = sv.Priors(hazard=Gamma(2.0, 40.0), shape=LogNormal(median=1.0, sigma=0.3),
-                   scale_months=LogNormal(median=24.0, sigma=0.6), cure_fraction=Beta(2.0, 3.0))
+                   scale=LogNormal(median=24.0, sigma=0.6), cure_fraction=Beta(2.0, 3.0))
 
 
 def _params(family, seed=0):

@@ -19,7 +19,7 @@ SIZES = (11, 50, 500)
 REPLICATES = 40
 SUBTYPES = ("ALL", "AML")
 PRIORS = sv.Priors(hazard=Gamma(2.0, 40.0), shape=LogNormal(median=1.0, sigma=0.3),
-                   scale_months=LogNormal(median=24.0, sigma=0.6), cure_fraction=Beta(2.0, 3.0))
+                   scale=LogNormal(median=24.0, sigma=0.6), cure_fraction=Beta(2.0, 3.0))
 SETTINGS = sampling.SamplerSettings(chains=2, draws=500, tune=500, target_accept=0.9, cores=2)
 
 

@@ -90,7 +90,7 @@ def _originals(value):
     return []
 
 
-@pytest.mark.parametrize("old, new", [("hazard_a", "hazard"), ("scale_sd_log", "scale_months"),
+@pytest.mark.parametrize("old, new", [("hazard_a", "hazard"), ("scale_sd_log", "scale"),
                                       ("cure_beta", "cure_fraction")])
 def test_old_survival_prior_keys_name_the_new_table(tmp_path, old, new):
     text = (EXPERIMENTS / "ipd_survival_synthetic.toml").read_text()

@@ -10,7 +10,7 @@ from neosim.models.survival import make_family
 from neosim.survival.ipd import COLUMNS, landmark, load_ipd, parse_ipd
 from neosim.survival.synthetic import CohortSpec, draw_cohort
 
-HEADER = ",".join(COLUMNS)
+HEADER = ",".join(COLUMNS).replace("time_to", "months_to")  # the months spelling of files
 GOOD = "\n".join([
     "# neonatal IPD example (comment lines are ignored)",
     HEADER,
@@ -27,9 +27,9 @@ def test_good_file_loads_and_round_trips(tmp_path):
     path.write_text(GOOD)
     ipd = load_ipd(path)
     assert ipd.n == 4 and ipd.patient_id == ("P1", "P2", "P3", "P4")
-    assert np.isnan(ipd.months_to_sct[1]) and ipd.sct.tolist() == [1, 0, 1, 1]
+    assert np.isnan(ipd.time_to_sct[1]) and ipd.sct.tolist() == [1, 0, 1, 1]
     again = parse_ipd(ipd.to_csv(), file="again.csv")
-    np.testing.assert_array_equal(again.months_to_event, ipd.months_to_event)
+    np.testing.assert_array_equal(again.time_to_event, ipd.time_to_event)
     assert again.mll_status == ipd.mll_status
 
 
@@ -62,7 +62,8 @@ def test_only_id_time_and_event_are_required():
     assert arms.subtype == ("control", "new")
     with pytest.raises(InputError) as exc:
         parse_ipd("patient_id,event\nA,1\n", file="bad.csv")
-    assert exc.value.field == "months_to_event" and "required" in exc.value.message
+    assert exc.value.field == "time_to_event" and "required" in exc.value.message
+    assert "months_to_event" in exc.value.message
 
 
 def _bad(row: str) -> str:
@@ -116,19 +117,19 @@ def _spec(n=400):
                       family=make_family("weibull"),
                       truth={"weibull_shape": np.asarray(0.8),
                              "weibull_scale_months": np.array([20.0, 60.0])},
-                      sct_probability=0.7, pre_sct_hazard_per_month=0.1)
+                      sct_probability=0.7, pre_sct_hazard=0.1)
 
 
 def test_synthetic_cohort_is_seeded_valid_and_marked():
     a, b, c = draw_cohort(_spec(), 7), draw_cohort(_spec(), 7), draw_cohort(_spec(), 8)
-    np.testing.assert_array_equal(a.months_to_event, b.months_to_event)
-    assert not np.array_equal(a.months_to_event, c.months_to_event)
+    np.testing.assert_array_equal(a.time_to_event, b.time_to_event)
+    assert not np.array_equal(a.time_to_event, c.time_to_event)
     assert a.synthetic and a.source.startswith("synthetic: 400 patients drawn from a weibull")
     again = parse_ipd(a.to_csv(), file="synthetic.csv")  # passes every schema rule
     assert again.n == 400
     # transplanted patients were alive and in follow-up at SCT; others never count as SCT
     sct = a.sct == 1
-    assert np.all(a.months_to_sct[sct] < a.months_to_event[sct])
+    assert np.all(a.time_to_sct[sct] < a.time_to_event[sct])
     assert 0.3 < sct.mean() < 0.7  # planned 70 %, minus early deaths at 0.1 / month over 3-6 m
 
 

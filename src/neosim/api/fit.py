@@ -207,7 +207,7 @@ def fit_survival(df: pd.DataFrame, *, time: str, event: str, group: str | None =
     priors : mapping, optional
         Prior objects by name (:class:`neosim.models.survival.Priors`), e.g. ``{"hazard":
         ns.Gamma(1, 24)}`` for ``hazard ~ Gamma(1, rate=24)`` per month (the default);
-        ``shape``, ``scale_months`` (log-normal) and ``cure_fraction`` (beta) for the others.
+        ``shape``, ``scale`` (log-normal, months) and ``cure_fraction`` (beta) for the others.
     seed, draws, tune, chains, cores, target_accept
         As :func:`fit_proportions`.
 

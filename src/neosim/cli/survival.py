@@ -8,7 +8,9 @@ from __future__ import annotations
 import click
 
 from neosim.cli.types import InputPath, Real, real_list
+from neosim.config import MONTHS_MAX
 from neosim.survival.nonparametric import CONF_TYPE, CONF_TYPES
+from neosim.units import UNITS
 
 
 @click.group()
@@ -21,17 +23,20 @@ def survival() -> None:
 @click.option("--subtypes", default="", help="Comma-separated subtypes (default: all in file).")
 @click.option("--origin", type=click.Choice(["sct", "diagnosis"]), default="sct",
               show_default=True, help="Time origin: SCT (landmark) or diagnosis.")
+@click.option("--time-unit", type=click.Choice(UNITS), default="months", show_default=True,
+              help="Unit of the file's times (time_to_event, time_to_sct), of --times and of "
+                   "the output; a month is 30.4375 days.")
 @click.option("--times", "times_text", default=None, metavar="T1,T2,...",
               help="Also print S(t) with its confidence interval and the number at risk at "
-                   "these times (months), e.g. 6,12,24.")
+                   "these times (in --time-unit), e.g. 6,12,24.")
 @click.option("--conf-type", type=click.Choice(CONF_TYPES), default=CONF_TYPE,
               show_default=True,
               help="Scale of the Kaplan–Meier confidence intervals (R survfit's conf.type).")
 @click.option("--ci-prob", type=Real(0.5, 0.999), default=0.95, show_default=True,
               help="Probability of the confidence intervals.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def check(ipd_file: str, subtypes: str, origin: str, times_text: str | None, conf_type: str,
-          ci_prob: float, as_json: bool) -> None:
+def check(ipd_file: str, subtypes: str, origin: str, time_unit: str, times_text: str | None,
+          conf_type: str, ci_prob: float, as_json: bool) -> None:
     """Validate IPD_FILE, then print counts, Kaplan–Meier medians with their confidence
     intervals, S(t) at chosen times and the log-rank test.
 
@@ -43,9 +48,11 @@ def check(ipd_file: str, subtypes: str, origin: str, times_text: str | None, con
 
     from neosim.errors import InputError
     from neosim.survival.ipd import landmark, load_ipd
+    from neosim.units import from_months
 
-    times = real_list(times_text, "--times", lo=0.0, hi=1200.0, max_items=50)
-    ipd = load_ipd(ipd_file)
+    times = real_list(times_text, "--times", lo=0.0, hi=from_months(MONTHS_MAX, time_unit),
+                      max_items=50)
+    ipd = load_ipd(ipd_file, time_unit, unit_field="--time-unit")
     labels = [s for s in subtypes.split(",") if s] or list(dict.fromkeys(ipd.subtype))
     if len(set(labels)) != len(labels):
         raise InputError("names a subtype twice", file="command line", field="--subtypes")
@@ -53,7 +60,7 @@ def check(ipd_file: str, subtypes: str, origin: str, times_text: str | None, con
         data = landmark(ipd, labels, origin=origin, file="command line")
     except InputError as exc:
         raise InputError(exc.message, file="command line", field="--subtypes") from None
-    record = describe(data, labels, times or [], ci_prob, conf_type)
+    record = describe(data, labels, times or [], ci_prob, conf_type, time_unit)
     record = {"file": ipd_file, "patients_valid": ipd.n, "transplanted": int(ipd.sct.sum()),
               "origin": origin, **record}
     if as_json:
@@ -64,9 +71,10 @@ def check(ipd_file: str, subtypes: str, origin: str, times_text: str | None, con
 
 
 def describe(data, labels: list[str], times: list[float], ci_prob: float,
-             conf_type: str) -> dict:
+             conf_type: str, time_unit: str = "months") -> dict:
     """Counts, Kaplan–Meier median with its interval and S(t) at ``times`` per subtype, and the
-    log-rank test: a JSON-ready dict (``None`` where not reached or not estimable)."""
+    log-rank test: a JSON-ready dict (``None`` where not reached or not estimable); times in
+    ``time_unit``, as the data's."""
     import math
 
     import numpy as np
@@ -92,7 +100,7 @@ def describe(data, labels: list[str], times: list[float], ci_prob: float,
                  "upper": num(at["upper"][j])} for j, t in enumerate(times)]
         groups.append(row)
     out = {"analysed": len(data.time), "ci_prob": ci_prob, "conf_type": conf_type,
-           "time_unit": "months", "subtypes": groups, "logrank": None}
+           "time_unit": time_unit, "subtypes": groups, "logrank": None}
     if np.unique(data.subtype_index).size >= 2:
         lr = logrank(data.time, data.event, np.asarray(labels)[data.subtype_index])
         out["logrank"] = {"groups": list(lr.groups), "statistic": num(lr.statistic),
@@ -108,10 +116,11 @@ def _lines(r: dict) -> list[str]:
         return "—" if x is None else f"{x:.3f}"
 
     level = f"{100 * r['ci_prob']:g}% CI ({r['conf_type']})"
+    unit = r["time_unit"]
+    head = f"KM median ({unit})"
     out = [f"{r['file']}: {r['patients_valid']} patients valid; {r['transplanted']} transplanted",
-           f"time from {r['origin']}: {r['analysed']} patients analysed",
-           f"  {'subtype':8s} {'patients':>8s} {'deaths':>6s} {'KM median (months)':>19s}"
-           f"  {level}"]
+           f"time from {r['origin']} in {unit}: {r['analysed']} patients analysed",
+           f"  {'subtype':8s} {'patients':>8s} {'deaths':>6s} {head:>19s}  {level}"]
     for g in r["subtypes"]:
         if not g["patients"]:
             out.append(f"  {g['subtype']:8s} {0:8d}")
@@ -121,7 +130,7 @@ def _lines(r: dict) -> list[str]:
                    f"  {t(g['median_lower'])}–{t(g['median_upper'])}")
     if any(g.get("at_times") for g in r["subtypes"]):
         out.append(f"S(t), {level}; NR = not reached, — = after the last observed time:")
-        out.append(f"  {'subtype':8s} {'months':>7s} {'at risk':>7s} {'S(t)':>6s}  interval")
+        out.append(f"  {'subtype':8s} {unit:>7s} {'at risk':>7s} {'S(t)':>6s}  interval")
         for g in r["subtypes"]:
             for a in g.get("at_times", []):
                 band = ("—" if a["survival"] is None else f"{p(a['lower'])}–{p(a['upper'])}")

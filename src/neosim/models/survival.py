@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from neosim import units
 from neosim.config import FieldError, PriorShape, Strict
 from neosim.models.families import FAMILIES, SurvivalFamily, make_family
 from neosim.priors import Beta, Distribution, Gamma, LogNormal, bounded
@@ -65,23 +66,27 @@ class SurvivalData:
 
 #: bounds of the survival priors, inside which every family's maths survives in float64: gamma
 #: shapes and rates in [1e-3, 1e6]; log-normal priors with a log-scale SD in [0.01, 5] and a
-#: median (``exp(mu)``) in [0.05, 20] for shapes (``t ** shape`` stays finite for t <= 1200) and
-#: in [0.01, 1200] months for scales
+#: median (``exp(mu)``) in [0.05, 20] for shapes (``t ** shape`` stays finite for t <= 1200
+#: months in any unit) and, for scales, from 0.01 months in years to 1200 months in days (the
+#: time unit of the data, :mod:`neosim.units`; ``survival_ipd`` checks 0.01 to 1200 months in
+#: its unit)
 LogSd = Annotated[float, Field(ge=0.01, le=5.0, allow_inf_nan=False)]
 LogShape = Annotated[float, Field(ge=math.log(0.05), le=math.log(20.0), allow_inf_nan=False)]
-LogMonths = Annotated[float, Field(ge=math.log(0.01), le=math.log(1200.0), allow_inf_nan=False)]
+LogMonths = Annotated[float, Field(ge=math.log(0.01 / 12.0),
+                                   le=math.log(1200.0 * units.DAYS_PER_MONTH),
+                                   allow_inf_nan=False)]
 HazardPrior = bounded(Gamma, alpha=(PriorShape, ...), beta=(PriorShape, ...))
 ShapePrior = bounded(LogNormal, mu=(LogShape, ...), sigma=(LogSd, ...))
 ScalePrior = bounded(LogNormal, mu=(LogMonths, ...), sigma=(LogSd, ...))
 FractionPrior = bounded(Beta, alpha=(PriorShape, 1.0), beta=(PriorShape, 1.0))
 #: the flat keys of the old ``[models.priors]`` table -> the prior table that replaced them
 OLD_KEYS = {"hazard_a": "hazard", "hazard_b": "hazard", "shape_median": "shape",
-            "shape_sd_log": "shape", "scale_median_months": "scale_months",
-            "scale_sd_log": "scale_months", "cure_alpha": "cure_fraction",
+            "shape_sd_log": "shape", "scale_median_months": "scale",
+            "scale_sd_log": "scale", "cure_alpha": "cure_fraction",
             "cure_beta": "cure_fraction"}
 _EXAMPLE = {"hazard": '{ family = "gamma", alpha = 1.0, beta = 24.0 }',
             "shape": '{ family = "lognormal", median = 1.0, sigma = 0.5 }',
-            "scale_months": '{ family = "lognormal", median = 36.0, sigma = 1.5 }',
+            "scale": '{ family = "lognormal", median = 36.0, sigma = 1.5 }',
             "cure_fraction": '{ family = "beta", alpha = 1.0, beta = 1.0 }'}
 
 
@@ -89,16 +94,43 @@ class Priors(Strict):
     """Priors of every family, one :mod:`neosim.priors` object each (a family takes the ones it
     needs, the same object for its PyMC variables and its numpy prior draws).
 
-    ``hazard`` (``Gamma``, per month): the exponential hazard and each piecewise interval's;
-    ``shape`` (``LogNormal``): the Weibull shape and the log-normal family's sigma;
-    ``scale_months`` (``LogNormal``): the Weibull scale and the log-normal family's median;
-    ``cure_fraction`` (``Beta``). Also the ``[models.priors]`` table of ``survival_ipd``.
+    ``hazard`` (``Gamma``, per unit of time): the exponential hazard and each piecewise
+    interval's; ``shape`` (``LogNormal``): the Weibull shape and the log-normal family's sigma;
+    ``scale`` (``LogNormal``, in the unit of time; formerly ``scale_months``): the Weibull scale
+    and the log-normal family's median; ``cure_fraction`` (``Beta``). Also the
+    ``[models.priors]`` table of ``survival_ipd``.
+
+    The defaults are stated in months: hazard ``Gamma(1, rate 24)`` per month, shape median 1
+    (sigma 0.5), scale median 36 months (sigma 1.5), cure fraction ``Beta(1, 1)``;
+    :meth:`in_unit` converts them for data in days, weeks or years.
     """
 
     hazard: HazardPrior = HazardPrior(1.0, 24.0)
     shape: ShapePrior = ShapePrior(median=1.0, sigma=0.5)
-    scale_months: ScalePrior = ScalePrior(median=36.0, sigma=1.5)
+    scale: ScalePrior = ScalePrior(median=36.0, sigma=1.5)
     cure_fraction: FractionPrior = FractionPrior(1.0, 1.0)
+
+    def in_unit(self, unit: str) -> Priors:
+        """These priors for times in ``unit``: each prior not set explicitly (a default, stated
+        in months) converted to the unit, so that the same data in any unit give the same
+        posterior on the same physical quantity; priors set explicitly are taken to be in
+        ``unit`` already. A hazard ``h`` per month is ``h * L`` per unit (``L`` the unit's
+        length in months): ``Gamma(a, rate b)`` becomes ``Gamma(a, rate b / L)``; a scale ``s``
+        months is ``s / L`` units: the log-normal median divides by ``L``, its sigma stays.
+
+        >>> Priors().in_unit("days").hazard.beta  # 24 per month: 24 * 30.4375 per day
+        730.5
+        """
+        length = units.months_per(unit)
+        update: dict[str, Any] = {}
+        if "hazard" not in self.model_fields_set:
+            # the rate of a rate: b per month is b / L per unit
+            update["hazard"] = HazardPrior(self.hazard.alpha,
+                                           units.from_months(self.hazard.beta, unit))
+        if "scale" not in self.model_fields_set:
+            update["scale"] = ScalePrior(mu=self.scale.mu - math.log(length),
+                                         sigma=self.scale.sigma)
+        return self.model_copy(update=update)
 
     @model_validator(mode="before")
     @classmethod
@@ -106,6 +138,8 @@ class Priors(Strict):
         if not isinstance(data, dict):
             return data
         for key in data:
+            if key == "scale_months":  # one prior for any time unit
+                raise FieldError(key, "renamed: write scale (in data.time_unit)")
             if key in OLD_KEYS:
                 new = OLD_KEYS[key]
                 raise FieldError(key, f"the survival priors are prior tables now: write {new} = "

@@ -1,8 +1,11 @@
 """Fitting and reporting of the parametric survival families (used by ``survival_ipd``).
 
-Derived quantities (S at the reported months, median survival, the S(t) bands) are computed from
+Derived quantities (S at the reported times, median survival, the S(t) bands) are computed from
 the posterior draws with the same log-survival functions the likelihood uses, and stored in the
-fit's ``DataTree`` so that summaries, figures and the design prior all read one result.
+fit's ``DataTree`` so that summaries, figures and the design prior all read one result. Times are
+in the data's unit (``unit``, :mod:`neosim.units`), and so are the names of derived quantities
+(``survival_365d``, ``median_survival_days``); the model's parameters keep their names while
+fitting and are labelled in the unit where they are reported (:func:`neosim.units.unit_name`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from neosim import units
 from neosim.models import survival as sv
 
 
@@ -26,9 +30,15 @@ def fit_family(family: sv.Family, data: sv.SurvivalData, priors: sv.Priors, sett
     return pm.compute_log_likelihood(dt, model=model, progressbar=False)
 
 
-def survival_name(month: float) -> str:
-    """Name of the derived ``S(month)`` variable, e.g. ``survival_12m``."""
-    return f"survival_{month:g}m".replace(".", "p")
+def survival_name(t: float, unit: str = "months") -> str:
+    """Name of the derived ``S(t)`` variable, e.g. ``survival_12m`` (months) or
+    ``survival_365d`` (days)."""
+    return f"survival_{t:g}{units.TAG[unit]}".replace(".", "p")
+
+
+def median_name(unit: str = "months") -> str:
+    """Name of the derived median survival time in ``unit``, e.g. ``median_survival_months``."""
+    return f"median_survival_{unit}"
 
 
 def band(flat: np.ndarray, ci_prob: float, ci_kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -45,26 +55,27 @@ def band(flat: np.ndarray, ci_prob: float, ci_kind: str) -> tuple[np.ndarray, np
             np.take_along_axis(x, start + k, axis=0)[0])
 
 
-def add_derived(dt, family: sv.Family, report, *, ci_prob: float, ci_kind: str = "eti"):
-    """Add ``survival_<m>m`` and ``median_survival_months`` (chain, draw, subtype) to the
-    posterior, and a ``survival_curve`` group (``mean, median, lower, upper`` over
-    ``subtype, time``) holding the S(t) band (``ci_prob``, equal-tailed or HDI by
-    ``ci_kind``, as ``[output]`` sets them for the tables)."""
+def add_derived(dt, family: sv.Family, report, *, ci_prob: float, ci_kind: str = "eti",
+                unit: str = "months"):
+    """Add ``survival_<t><unit tag>`` at ``report.times`` and ``median_survival_<unit>``
+    (chain, draw, subtype) to the posterior, and a ``survival_curve`` group (``mean, median,
+    lower, upper`` over ``subtype, time``) holding the S(t) band (``ci_prob``, equal-tailed or
+    HDI by ``ci_kind``, as ``[output]`` sets them for the tables)."""
     import xarray as xr
 
     post = dt["posterior"].to_dataset()
     params = sv.posterior_parameters(family, post)
     dims = ("chain", "draw", "subtype")
     coords = {d: post.coords[d] for d in dims}
-    months = np.asarray(report.months, float)
-    at = sv.survival_curve(family, params, months)
-    extra = {survival_name(m): xr.DataArray(at[..., j], dims=dims, coords=coords)
-             for j, m in enumerate(months)}
+    times = np.asarray(report.times, float)
+    at = sv.survival_curve(family, params, times)
+    extra = {survival_name(m, unit): xr.DataArray(at[..., j], dims=dims, coords=coords)
+             for j, m in enumerate(times)}
     median = sv.survival_time_quantile(family, params, 0.5)
-    extra["median_survival_months"] = xr.DataArray(np.broadcast_to(median, at.shape[:-1]),
+    extra[median_name(unit)] = xr.DataArray(np.broadcast_to(median, at.shape[:-1]),
                                                    dims=dims, coords=coords)
     dt["posterior"] = post.assign(extra)
-    grid = np.linspace(0.0, report.curve_max_months, report.curve_points)
+    grid = np.linspace(0.0, report.curve_max, report.curve_points)
     curves = sv.survival_curve(family, params, grid)  # (chain, draw, subtype, time)
     flat = curves.reshape(-1, *curves.shape[2:])
     med = np.quantile(flat, 0.5, axis=0)
@@ -74,16 +85,16 @@ def add_derived(dt, family: sv.Family, report, *, ci_prob: float, ci_kind: str =
     dt["survival_curve"] = xr.Dataset(
         {"mean": (cdims, flat.mean(axis=0)), "median": (cdims, med), "lower": (cdims, lo),
          "upper": (cdims, hi)}, coords=ccoords,
-        attrs={"ci_prob": ci_prob, "ci_kind": ci_kind, "unit": "months"})
+        attrs={"ci_prob": ci_prob, "ci_kind": ci_kind, "unit": unit})
     return dt
 
 
-def reported_names(dt, family: sv.Family, report) -> list[str]:
-    """Variables of the summary: parameters, S at the reported months, and the median survival
+def reported_names(dt, family: sv.Family, report, unit: str = "months") -> list[str]:
+    """Variables of the summary: parameters, S at the reported times, and the median survival
     where it is finite in every draw (a cure model's median may never be reached)."""
-    names = list(family.parameters) + [survival_name(m) for m in report.months]
-    if np.all(np.isfinite(dt["posterior"]["median_survival_months"].values)):
-        names.append("median_survival_months")
+    names = list(family.parameters) + [survival_name(m, unit) for m in report.times]
+    if np.all(np.isfinite(dt["posterior"][median_name(unit)].values)):
+        names.append(median_name(unit))
     return names
 
 
@@ -161,16 +172,15 @@ def loo_notes(loo, pareto_k_max: float) -> dict[str, str]:
     return notes
 
 
-def risk_times(t_max: float) -> np.ndarray:
+def risk_times(t_max: float, unit: str = "months") -> np.ndarray:
     """Times of the at-risk table under a Kaplan–Meier figure: 0 to ``t_max`` in a round step
-    (months) giving at most 7 columns."""
-    step = next((s for s in (1, 2, 3, 6, 12, 24, 36, 60, 120, 240, 600) if t_max / s <= 6),
-                t_max / 6)
+    of ``unit`` (:data:`neosim.units.STEPS`) giving at most 7 columns."""
+    step = next((s for s in units.STEPS[unit] if t_max / s <= 6), t_max / 6)
     return np.arange(0.0, t_max + 1e-9, step)
 
 
 def kaplan_meier_groups(data: sv.SurvivalData, *, ci_prob: float = 0.95,
-                        t_max: float | None = None) -> dict[str, Any]:
+                        t_max: float | None = None, unit: str = "months") -> dict[str, Any]:
     """The Kaplan–Meier curve of each subtype as a Dataset over ``step``: ``survival`` with its
     pointwise ``lower``/``upper`` confidence limits (R ``survfit``'s default ``log`` scale;
     attributes ``ci_prob``, ``conf_type``), Greenwood ``variance`` and the risk table; and the
@@ -180,7 +190,7 @@ def kaplan_meier_groups(data: sv.SurvivalData, *, ci_prob: float = 0.95,
 
     from neosim.survival.nonparametric import CONF_TYPE, kaplan_meier
 
-    ticks = risk_times(float(np.max(data.time)) if t_max is None else t_max)
+    ticks = risk_times(float(np.max(data.time)) if t_max is None else t_max, unit)
     out = {}
     for i, sub in enumerate(data.subtypes):
         mine = data.subtype_index == i
@@ -199,7 +209,8 @@ def kaplan_meier_groups(data: sv.SurvivalData, *, ci_prob: float = 0.95,
     return out
 
 
-def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, Any]:
+def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo,
+             unit: str = "months") -> dict[str, Any]:
     """What tables of intervals hide: data counts, log-rank, medians not reached, truths."""
     from neosim.survival.nonparametric import CONF_TYPE, kaplan_meier, logrank
 
@@ -209,6 +220,8 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
               for i, sub in enumerate(data.subtypes)}
     out: dict[str, Any] = {"synthetic_data": bool(prep.ipd.synthetic),
                            "data": prep.description, "patients_analysed": counts}
+    if unit != "months":  # months files keep their findings as they were
+        out["time_unit"] = unit
     if len(km) >= 2:
         lr = logrank(data.time, data.event, np.asarray(data.subtypes)[data.subtype_index])
         out["logrank_between_subtypes"] = {"statistic": lr.statistic, "df": lr.df,
@@ -226,12 +239,12 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
             km_medians[sub] = dict(zip(("median", "ci_lower", "ci_upper"),
                                        [float(v) if np.isfinite(v) else None for v in est],
                                        strict=True))
-    out["kaplan_meier_median_months"] = {
+    out[f"kaplan_meier_median_{unit}"] = {
         "rule": f"R survival print.survfit; {level:.0%} CI on the {CONF_TYPE} scale; "
                 "null = not reached", **km_medians}
     medians = {}
     for name, dt in fits.items():
-        med = dt["posterior"]["median_survival_months"]
+        med = dt["posterior"][median_name(unit)]
         medians[name] = {}
         for sub in data.subtypes:
             x = med.sel(subtype=sub).values.ravel()
@@ -241,8 +254,8 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
             medians[name][sub] = {"P(median reached)": float(np.mean(np.isfinite(x))),
                                   "quantiles_2.5_50_97.5": [float(v) if np.isfinite(v) else None
                                                            for v in q]}
-    out["median_survival_months"] = medians
-    out["exact_conjugate_posteriors"] = exact_posteriors(prep, fits, level)
+    out[median_name(unit)] = medians
+    out["exact_conjugate_posteriors"] = exact_posteriors(prep, fits, level, unit)
     shared = {f.name: list(f.shared) for f in prep.families if f.shared}
     if shared:
         out["shared_by_subtypes"] = {
@@ -252,21 +265,23 @@ def findings(prep, fits: dict[str, Any], km: dict[str, Any], loo) -> dict[str, A
     out["loo_best_model"] = str(loo.index[0])
     if prep.spec is not None:
         spec = prep.spec
-        months = np.asarray(prep.cfg.report.months, float)
+        months = np.asarray(prep.cfg.report.times, float)
         truth = {k: (np.asarray(v)[None] if k in spec.family.shared else np.asarray(v))
                  for k, v in spec.truth.items()}
         true_s = sv.survival_curve(spec.family, truth, months)
         out["generating_model"] = {
             "description": spec.describe(),
-            "true_survival": {sub: {survival_name(m): float(true_s[i, j])
+            "true_survival": {sub: {survival_name(m, unit): float(true_s[i, j])
                                     for j, m in enumerate(months)}
                               for i, sub in enumerate(spec.subtypes)}}
     return out
 
 
-def exact_posteriors(prep, fits: dict[str, Any], level: float) -> dict[str, Any]:
+def exact_posteriors(prep, fits: dict[str, Any], level: float,
+                     unit: str = "months") -> dict[str, Any]:
     """The exact Gamma posteriors of the hazards of the exponential and piecewise models (shape,
-    rate, mean, equal-tailed interval at ``level``), each beside the NUTS mean as a check."""
+    rate, mean, equal-tailed interval at ``level``; hazards per unit of the data's time), each
+    beside the NUTS mean as a check."""
     from neosim.priors import Gamma
 
     out: dict[str, Any] = {}
@@ -281,10 +296,11 @@ def exact_posteriors(prep, fits: dict[str, Any], level: float) -> dict[str, Any]
                                          draws.values.reshape(-1, draws.sizes["sample"]),
                                          strict=True):
             g = Gamma(a, b)  # shape, rate
-            rows[name] = {"shape": float(a), "rate": float(b), "mean": float(g.mean()),
-                          "ci_lower": float(g.quantile((1 - level) / 2)),
-                          "ci_upper": float(g.quantile((1 + level) / 2)),
-                          "mcmc_mean": float(flat.mean())}
+            rows[units.unit_name(name, unit)] = {
+                "shape": float(a), "rate": float(b), "mean": float(g.mean()),
+                "ci_lower": float(g.quantile((1 - level) / 2)),
+                "ci_upper": float(g.quantile((1 + level) / 2)),
+                "mcmc_mean": float(flat.mean())}
         out[family.name] = rows
     return out
 
@@ -305,10 +321,10 @@ def combined_diagnostics(reports: dict[str, dict]) -> dict[str, Any]:
     }
 
 
-def headline(summary, loo, report, synthetic: bool) -> list[str]:
-    """A few lines for the terminal: S at the reported months by model, and the LOO order."""
+def headline(summary, loo, report, synthetic: bool, unit: str = "months") -> list[str]:
+    """A few lines for the terminal: S at the reported times by model, and the LOO order."""
     lines = ["SYNTHETIC DATA"] if synthetic else []
-    keep = (*(survival_name(m) for m in report.months), "median_survival_months",
+    keep = (*(survival_name(m, unit) for m in report.times), median_name(unit),
             "cure_fraction")
     for row in summary.itertuples(index=False):
         base = row.parameter.split("/", 1)[1].split("[")[0]

@@ -1,29 +1,38 @@
 """Export of a ``survival_ipd`` fit as design-prior files (``priors/`` of the run folder): the
 posterior draws of the export family, and for the exponential family a gamma mixture per
-subtype fitted to the hazard draws."""
+subtype fitted to the hazard draws. Trial designs work in months, so the files are always per
+month: a fit to data in days, weeks or years is converted (:func:`neosim.units.value_in_months`)
+and the description says so."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from neosim import units
 from neosim.models import survival as sv
 
 
-def posterior_draw_table(dt, family: sv.Family, max_draws: int) -> dict[str, list[float]]:
-    """Evenly thinned draws of the family's parameters, keyed ``name[subtype(, interval)]``."""
+def posterior_draw_table(dt, family: sv.Family, max_draws: int,
+                         unit: str = "months") -> dict[str, list[float]]:
+    """Evenly thinned draws of the family's parameters, keyed ``name[subtype(, interval)]``,
+    converted from the fit's time ``unit`` to months (hazards per month, scales in months)."""
     post = dt["posterior"]
     total = post.sizes["chain"] * post.sizes["draw"]
     keep = np.unique(np.linspace(0, total - 1, min(max_draws, total)).round().astype(int))
     out = {}
+    labels = None  # piecewise intervals named by their bounds in months
+    if getattr(family, "cuts", ()) and unit != "months":
+        in_months = [float(units.to_months(c, unit)) for c in family.cuts]
+        labels = sv.make_family(family.name, in_months).coords()["interval"]
     for name in family.parameters:
         da = post[name].stack(sample=("chain", "draw")).transpose("sample", ...)
-        values = da.values[keep]
+        values = units.value_in_months(name, da.values[keep], unit)
         if name in family.shared:
             out[name] = values.tolist()
             continue
         for i, sub in enumerate(da.coords["subtype"].values):
             if family.interval_axis(name):
-                for j, lab in enumerate(da.coords["interval"].values):
+                for j, lab in enumerate(labels or da.coords["interval"].values):
                     out[f"{name}[{sub}, {lab}]"] = values[:, i, j].tolist()
             else:
                 out[f"{name}[{sub}]"] = values[:, i].tolist()
@@ -82,11 +91,15 @@ def export_priors(dt, prep, folder) -> list:
                     run_folder=str(folder.path), data=prep.description,
                     synthetic=bool(prep.ipd.synthetic))
     origin = "post-SCT" if cfg.data.time_origin == "sct" else "post-diagnosis"
-    draws = posterior_draw_table(dt, family, e.max_draws)
+    unit = cfg.data.time_unit
+    draws = posterior_draw_table(dt, family, e.max_draws, unit)
     paths = []
     quantity = "hazard_per_month" if family.name == "exponential" else f"{family.name}_parameters"
+    cuts = [float(units.to_months(c, unit)) for c in getattr(family, "cuts", ())]
     desc = (f"Posterior draws of the {family.name} {origin} survival model (time in months"
-            + (f"; piecewise cuts {list(family.cuts)}" if getattr(family, "cuts", ()) else "")
+            + ("" if unit == "months" else
+               f", converted from the data's {unit} at {units.DAYS_PER_MONTH:g} days a month")
+            + (f"; piecewise cuts {cuts} months" if cuts else "")
             + ")"
             + (" fitted to SYNTHETIC data" if prep.ipd.synthetic else ""))
     prior = PriorFile(name=e.name, version=e.version, description=desc, quantity=quantity,

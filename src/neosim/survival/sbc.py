@@ -30,24 +30,25 @@ from neosim.models import survival as sv
 
 @dataclass(frozen=True)
 class CohortFollowUp:
-    """Follow-up of a synthetic cohort (months): see the module docstring."""
+    """Follow-up of a synthetic cohort (times and the hazard in the cohort's time unit): see the
+    module docstring."""
 
-    follow_up_months: tuple[float, float]
-    months_to_sct: tuple[float, float]
-    pre_sct_hazard_per_month: float
+    follow_up: tuple[float, float]
+    time_to_sct: tuple[float, float]
+    pre_sct_hazard: float
     origin: str  # "sct" or "diagnosis"
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Potential follow-up of ``n`` patients, measured from the time origin."""
         if self.origin == "diagnosis":
-            return rng.uniform(*self.follow_up_months, size=n)
+            return rng.uniform(*self.follow_up, size=n)
         out = np.empty(n)
         todo = np.arange(n)
-        h = self.pre_sct_hazard_per_month
+        h = self.pre_sct_hazard
         while todo.size:  # follow-up and SCT time given alive and in follow-up at SCT
             m = todo.size
-            censor = rng.uniform(*self.follow_up_months, size=m)
-            t_sct = rng.uniform(*self.months_to_sct, size=m)
+            censor = rng.uniform(*self.follow_up, size=m)
+            t_sct = rng.uniform(*self.time_to_sct, size=m)
             early = rng.exponential(1.0 / h, size=m) if h > 0 else np.full(m, np.inf)
             ok = (censor > t_sct) & (early > t_sct)
             out[todo[ok]] = censor[ok] - t_sct[ok]

@@ -1,11 +1,12 @@
 """Synthetic IPD: cohorts drawn from a stated survival model and a seed, for examples and tests.
 
 Each patient gets a subtype, an age at diagnosis (days, uniform on the neonatal period), an MLL
-status, and an administrative censoring time (months from diagnosis, uniform on
-``follow_up_months``). A patient planned for SCT (probability ``sct_probability``) is
-transplanted at a time uniform on ``months_to_sct`` if still alive and in follow-up then;
-before that (and for life when not transplanted) death comes at ``pre_sct_hazard_per_month``.
-After SCT, survival follows ``family`` with the ``truth`` parameters of the patient's subtype.
+status, and an administrative censoring time (from diagnosis, uniform on ``follow_up``). A
+patient planned for SCT (probability ``sct_probability``) is transplanted at a time uniform on
+``time_to_sct`` if still alive and in follow-up then; before that (and for life when not
+transplanted) death comes at hazard ``pre_sct_hazard``. After SCT, survival follows ``family``
+with the ``truth`` parameters of the patient's subtype. Every time, rate and time-valued truth
+is in ``time_unit`` (:mod:`neosim.units`), and so are the cohort's times.
 Patients who die or are censored before their SCT are recorded as not transplanted.
 
 Everything made from these cohorts is marked synthetic (``IPD.synthetic``); the draws depend on
@@ -21,6 +22,7 @@ import numpy as np
 from neosim import seeds
 from neosim.models.survival import Family, draw_times
 from neosim.survival.ipd import IPD
+from neosim.units import unit_name
 
 
 @dataclass(frozen=True)
@@ -33,24 +35,28 @@ class CohortSpec:
     family: Family
     truth: dict[str, np.ndarray]
     sct_probability: float = 0.6
-    months_to_sct: tuple[float, float] = (3.0, 6.0)
-    pre_sct_hazard_per_month: float = 0.05
-    follow_up_months: tuple[float, float] = (24.0, 96.0)
+    time_to_sct: tuple[float, float] = (3.0, 6.0)
+    pre_sct_hazard: float = 0.05
+    follow_up: tuple[float, float] = (24.0, 96.0)
     mll_rearranged_probability: tuple[float, ...] = ()
     neonatal_age_days: tuple[float, float] = (0.0, 28.0)
+    time_unit: str = "months"
 
     def describe(self) -> str:
         """One line stating the generating model (for captions and provenance)."""
         parts = []
         for name, value in self.truth.items():
             v = np.asarray(value)
+            name = unit_name(name, self.time_unit)
             if v.ndim == 0:
                 parts.append(f"{name}={float(v):.3g}")
             else:
                 parts.append(f"{name}=" + ", ".join(
                     f"{s}: {_fmt(x)}" for s, x in zip(self.subtypes, v, strict=True)))
+        cuts = getattr(self.family, "cuts", ())
+        parts += [f"cuts {_fmt(cuts)}"] if len(cuts) else []
         return (f"{self.n} patients drawn from a {self.family.name} model after SCT "
-                f"({'; '.join(parts)})")
+                f"({'; '.join(parts)}; times in {self.time_unit})")
 
 
 def _fmt(x) -> str:
@@ -72,11 +78,11 @@ def draw_cohort(spec: CohortSpec, seed: int | np.random.SeedSequence) -> IPD:
     p_mll = (np.asarray(spec.mll_rearranged_probability, float)
              if spec.mll_rearranged_probability else np.full(len(spec.subtypes), 0.5))
     mll = np.where(rng.uniform(size=n) < p_mll[sub], "rearranged", "germline")
-    censor = rng.uniform(*spec.follow_up_months, size=n)
+    censor = rng.uniform(*spec.follow_up, size=n)
     planned = rng.uniform(size=n) < spec.sct_probability
-    t_sct = rng.uniform(*spec.months_to_sct, size=n)
-    if spec.pre_sct_hazard_per_month > 0:
-        early_death = rng.exponential(1.0 / spec.pre_sct_hazard_per_month, size=n)
+    t_sct = rng.uniform(*spec.time_to_sct, size=n)
+    if spec.pre_sct_hazard > 0:
+        early_death = rng.exponential(1.0 / spec.pre_sct_hazard, size=n)
     else:
         early_death = np.full(n, np.inf)
     after = draw_times(spec.family, spec.truth, sub, rng)
@@ -91,9 +97,10 @@ def draw_cohort(spec: CohortSpec, seed: int | np.random.SeedSequence) -> IPD:
         mll_status=tuple(str(m) for m in mll),
         age_at_diagnosis_days=age,
         sct=transplanted.astype("int64"),
-        months_to_sct=np.where(transplanted, t_sct, np.nan),
-        months_to_event=observed,
+        time_to_sct=np.where(transplanted, t_sct, np.nan),
+        time_to_event=observed,
         event=event,
         source=f"synthetic: {spec.describe()}",
         synthetic=True,
+        time_unit=spec.time_unit,
     )

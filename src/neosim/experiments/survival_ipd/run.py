@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from neosim import seeds
+from neosim import seeds, units
 from neosim.experiments import Outcome
 from neosim.experiments.survival_ipd.prepare import Prepared
 
@@ -22,6 +22,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
 
     cfg = prep.cfg
     s = cfg.sampler
+    unit = cfg.data.time_unit
     settings = sampling.SamplerSettings(s.chains, s.draws, s.tune, s.target_accept, s.cores)
     synthetic = bool(prep.ipd.synthetic)
     ci = dict(ci_prob=cfg.output.ci_prob, ci_kind=cfg.output.ci_kind)
@@ -32,10 +33,12 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             dt = out.fit_family(family, prep.data, prep.priors, settings,
                                 seed=seeds.int_seed(cfg.experiment.seed, 2, i))
             dt = out.add_derived(dt, family, cfg.report, ci_prob=cfg.output.ci_prob,
-                                 ci_kind=cfg.output.ci_kind)
-            names = out.reported_names(dt, family, cfg.report)
+                                 ci_kind=cfg.output.ci_kind, unit=unit)
+            names = out.reported_names(dt, family, cfg.report, unit)
             table = inference.summarize(dt, names, **ci)
-            reports[family.name] = inference.convergence_report(dt, table, cfg.diagnostics)
+            table["parameter"] = table["parameter"].map(lambda n: units.unit_name(n, unit))
+            reports[family.name] = inference.convergence_report(_in_unit(dt, unit), table,
+                                                                cfg.diagnostics)
             table["parameter"] = family.name + "/" + table["parameter"]
             summaries.append(table)
             fits[family.name] = dt
@@ -46,8 +49,8 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                 loo.loc[name, "max_pareto_k"], cfg.diagnostics.pareto_k_max)
             inference.with_status(report)
         km = out.kaplan_meier_groups(prep.data, ci_prob=cfg.output.ci_prob,
-                                     t_max=cfg.report.curve_max_months)
-        findings = out.findings(prep, fits, km, loo)
+                                     t_max=cfg.report.curve_max, unit=unit)
+        findings = out.findings(prep, fits, km, loo, unit)
     summary = pd.concat(summaries, ignore_index=True)
     passed = all(r["passed"] for r in reports.values())
     diagnostics = out.combined_diagnostics(reports)
@@ -56,7 +59,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
              "neosim_models": ",".join(fits)}
     tree = xr.DataTree.from_dict({f"/{name}": None for name in fits})
     for name, dt in fits.items():
-        tree[name] = dt
+        tree[name] = _in_unit(dt, unit)
     tree["kaplan_meier"] = xr.DataTree.from_dict({f"/{k}": v for k, v in km.items()})
     with folder.timed("write"), progress.stage("Writing results"):
         folder.write_netcdf("posterior.nc", tree, attrs)
@@ -77,7 +80,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         _figures(prep, folder, fits, km, loo, findings, synthetic)
     msg = ("; ".join(f"{k}: {inference.checks_message(r)}" for k, r in reports.items()
                      if r["status"] != "passed") or "convergence checks passed")
-    headline = out.headline(summary, loo, cfg.report, synthetic)
+    headline = out.headline(summary, loo, cfg.report, synthetic, unit)
     if "shared_by_subtypes" in findings:
         names = ", ".join(f"{k} ({', '.join(v)})"
                           for k, v in findings["shared_by_subtypes"]["parameters"].items())
@@ -89,6 +92,18 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                    provenance={"synthetic_data": synthetic, "data_description": prep.description})
 
 
+def _in_unit(dt, unit: str):
+    """The fit as ``posterior.nc`` stores it: the model's month-named parameters labelled in the
+    data's unit (``hazard_per_day``); the same object for months."""
+    post = dt["posterior"].to_dataset()
+    names = {n: units.unit_name(n, unit) for n in post.data_vars if units.unit_name(n, unit) != n}
+    if not names:
+        return dt
+    dt = dt.copy()
+    dt["posterior"] = post.rename(names).assign_attrs(time_unit=unit)
+    return dt
+
+
 def _data_source(prep: Prepared, synthetic: bool) -> dict[str, Any]:
     """``data.json`` record: the generating model of a synthetic cohort, or the IPD file."""
     if synthetic:
@@ -97,8 +112,8 @@ def _data_source(prep: Prepared, synthetic: bool) -> dict[str, Any]:
                             f"{prep.cfg.experiment.seed}); no patient data.",
                 "description": f"{prep.description}. Written to synthetic_ipd.csv."}
     return {"name": Path(prep.cfg.data.file).name, "short": "IPD file", "synthetic": False,
-            "citation": f"Individual patient data, {prep.cfg.data.file} (schema neosim-ipd/1; "
-                        "cite as its data owner directs)",
+            "citation": f"Individual patient data, {prep.cfg.data.file} (schema neosim-ipd/1, "
+                        f"times in {prep.cfg.data.time_unit}; cite as its data owner directs)",
             "description": prep.description}
 
 
@@ -117,7 +132,7 @@ def _figures(prep: Prepared, folder, fits, km, loo, findings, synthetic: bool) -
         survival_plot.plot_survival_models(
             curves, km, folder.figure("survival_models", fmt), caption=caption,
             style=cfg.output, synthetic=synthetic,
-            time_label="months since SCT" if sct else "months since diagnosis",
+            time_label=f"{cfg.data.time_unit} since {'SCT' if sct else 'diagnosis'}",
             row_notes=notes, counts=findings["patients_analysed"])
     level = f"{cfg.output.ci_prob:.0%}"
     folder.add_figure(
@@ -149,9 +164,8 @@ def sbc_spec(prep: Prepared, model: str):
     if prep.spec is not None:
         syn = prep.spec
         follow_up = sbc.CohortFollowUp(
-            follow_up_months=tuple(syn.follow_up_months), months_to_sct=tuple(syn.months_to_sct),
-            pre_sct_hazard_per_month=syn.pre_sct_hazard_per_month,
-            origin=prep.cfg.data.time_origin)
+            follow_up=tuple(syn.follow_up), time_to_sct=tuple(syn.time_to_sct),
+            pre_sct_hazard=syn.pre_sct_hazard, origin=prep.cfg.data.time_origin)
     else:
         follow_up = sbc.EmpiricalFollowUp.from_data(prep.data)
     return sbc.sbc_spec(family, prep.data, prep.priors, follow_up)

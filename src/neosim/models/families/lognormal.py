@@ -5,7 +5,7 @@ subtype) and log-scale SD ``lognormal_sigma`` σ (shared by the subtypes), i.e. 
 
 Its hazard rises then falls (a peak of early deaths after SCT, then a long plateau), which none
 of the other families draws. Priors reuse the shared scale and shape entries of
-:class:`~neosim.models.survival.Priors`: ``m ~ scale_months`` and ``σ ~ shape`` (both
+:class:`~neosim.models.survival.Priors`: ``m ~ scale`` and ``σ ~ shape`` (both
 log-normal priors). In a simulator config
 (``[design.control]``) it is ``model = "lognormal"`` with ``median_months`` and ``shape`` (σ).
 """
@@ -99,4 +99,4 @@ class LogNormal(SurvivalFamily):
     def prior(self, name, priors):
         if name == "lognormal_sigma":
             return priors.shape
-        return priors.scale_months
+        return priors.scale

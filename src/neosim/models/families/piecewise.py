@@ -6,7 +6,8 @@ Ties at a cut follow R's ``survival`` (``survSplit``): intervals are closed on t
 that ends at the cut, where the patient was at risk, never in the next one (where the patient
 has no exposure). Exposure is the same either way.
 
-``cuts`` is the one name of the piecewise boundary in code and, as ``cuts_months``, in configs.
+``cuts`` is the one name of the piecewise boundary in code and, as ``cuts_months``, in design
+configs (``survival_ipd``: ``cuts``, in its data's time unit).
 """
 
 from __future__ import annotations

@@ -77,4 +77,4 @@ class Weibull(SurvivalFamily):
     def prior(self, name, priors):
         if name == "weibull_shape":
             return priors.shape
-        return priors.scale_months
+        return priors.scale
