@@ -180,3 +180,11 @@ def test_simulation_report_has_its_own_layout(tmp_path):
     power = next(t for t in parsed.tables if "logrank" in t[0])
     assert power[0][:2] == ["Subjects", "HR"] and len(power[1]) == 4
     assert all("±" in row[power[0].index("logrank")] for row in power[1])
+
+
+def test_headings_keep_acronyms_in_capitals():
+    from neosim.report.html import humanise
+
+    assert humanise("mll_rearranged_fraction[ALL]") == "MLL rearranged fraction[ALL]"
+    assert humanise("all_checks") == "All checks"  # an English word stays a word
+    assert humanise("power_curve") == "Power curve"

@@ -239,8 +239,16 @@ def pre_block(text: str) -> str:
     return f"<pre>{escape(text)}</pre>"
 
 
+#: words written in capitals whatever the key's case (gene names, subtypes, abbreviations)
+#: ("all" and "map" are left alone: they are English words too)
+ACRONYMS = {"mll": "MLL", "aml": "AML", "sct": "SCT", "km": "KM", "hr": "HR", "ess": "ESS",
+            "elir": "ELIR", "mcmc": "MCMC", "loo": "LOO"}
+
+
 def humanise(name: str) -> str:
-    text = name.replace("_", " ").strip()
+    """A key as a heading: ``mll_rearranged_fraction[ALL]`` -> ``MLL rearranged fraction[ALL]``."""
+    words = [ACRONYMS.get(w.lower(), w) for w in name.replace("_", " ").split()]
+    text = " ".join(words)
     return text[:1].upper() + text[1:]
 
 
