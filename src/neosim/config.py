@@ -215,6 +215,9 @@ class OutputSection(Strict):
     figure_width_in: Annotated[float, Field(ge=2.0, le=30.0)] = 7.0
     figure_height_in: Annotated[float, Field(ge=2.0, le=30.0)] = 4.5
     dpi: Annotated[int, Field(ge=50, le=600)] = 120
+    #: trace and rank plots of a fit: drawn when a convergence check fails or warns
+    #: (``"flagged"``; the checks themselves always run) or on every run (``"always"``)
+    diagnostic_figures: Literal["flagged", "always"] = "flagged"
     #: refuse a run whose pre-flight estimate of peak memory exceeds this (GiB); the default
     #: suits a 2-core laptop with 24 GiB (see :mod:`neosim.budget`)
     memory_budget_gib: Annotated[float, Field(ge=0.25, le=4096.0, allow_inf_nan=False)] = 4.0

@@ -7,6 +7,7 @@ tests carry the ``slow`` mark and run in CI.
 from __future__ import annotations
 
 import html
+import json
 import os
 import shutil
 import subprocess
@@ -28,7 +29,9 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAGSHIP = ROOT / "experiments" / "jilsg_subtypes.toml"
-FLAGSHIP_FIGURES = {"forest_proportions", "posterior_densities", "trace", "rank"}
+FLAGSHIP_FIGURES = {"forest_proportions", "posterior_densities"}
+#: drawn when a check fails or warns, or with [output] diagnostic_figures = "always"
+DIAGNOSTIC_FIGURES = {"trace", "rank"}
 
 
 def _figures(run: Path, suffix: str) -> list[Path]:
@@ -52,7 +55,7 @@ def svg_run(tmp_path_factory) -> Path:
     cfg["sampler"].update(chains=2, draws=300, tune=300)
     cfg["diagnostics"].update(ess_bulk_min=100.0, ess_tail_min=100.0)
     cfg["output"].update(figure_formats=["png", "svg"], figure_width_in=6.0,
-                         figure_height_in=4.0, dpi=80)
+                         figure_height_in=4.0, dpi=80, diagnostic_figures="always")
     path = tmp / "small.toml"
     path.write_text(tomli_w.dumps(cfg))
     run_experiment(path, out=tmp / "run", quiet=True, argv=["test"])
@@ -101,9 +104,21 @@ def test_report_is_timed_and_rebuilt(flagship, capsys):
     assert_self_contained(rebuilt)
 
 
+def test_diagnostic_plots_are_drawn_when_flagged_only(flagship):
+    """Every check of the shipped flagship passes: no trace or rank plot, and diagnostics.json
+    and the report say why and how to draw them."""
+    from neosim.experiments.fit_figures import NOT_DRAWN
+
+    diag = json.loads((flagship / "diagnostics.json").read_text())
+    assert diag["status"] == "passed" and diag["diagnostic_figures"] == NOT_DRAWN
+    assert not DIAGNOSTIC_FIGURES & {p.stem for p in _figures(flagship, "png")}
+    assert "diagnostic_figures = &quot;always&quot;" in (flagship / "report.html").read_text()
+
+
 def test_svg_figures_when_asked(svg_run):
     pngs, svgs = _figures(svg_run, "png"), _figures(svg_run, "svg")
-    assert {p.stem for p in pngs} == {p.stem for p in svgs} == FLAGSHIP_FIGURES
+    assert ({p.stem for p in pngs} == {p.stem for p in svgs}
+            == FLAGSHIP_FIGURES | DIAGNOSTIC_FIGURES)
     for png in pngs:
         w, h = check_png(png, width_in=6.0, dpi=80)
         check_svg(png.with_suffix(".svg"), width_in=w, height_in=h)

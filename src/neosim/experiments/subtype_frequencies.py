@@ -170,8 +170,9 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
 def execute(prep: Prepared, folder, progress) -> Outcome:
     """Fit, summarise, check convergence, and write every output into ``folder``."""
     from neosim import inference, sampling
+    from neosim.experiments import fit_figures
     from neosim.models.frequencies import REPORTED, build_model, conjugate_posteriors
-    from neosim.plots import diagnostics, forest, posterior
+    from neosim.plots import forest, posterior
 
     cfg = prep.cfg
     s = cfg.sampler
@@ -188,6 +189,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         summary = inference.summarize(dt, var_names, ci_prob=cfg.output.ci_prob,
                                       ci_kind=cfg.output.ci_kind)
         report = inference.convergence_report(dt, summary, cfg.diagnostics)
+        diagnostic_plots = fit_figures.mark(report, cfg.output)
         exact = {}
         for name, data, prior in prep.parts:
             exact.update({k: {"alpha": v[0], "beta": v[1]}
@@ -216,10 +218,6 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             forest.plot_proportion_forest(
                 summary, folder.figure("forest_proportions", fmt), caption=caption, style=style,
                 observed=counts)
-            diagnostics.plot_trace(dt, params, folder.figure("trace", fmt), caption=caption,
-                                   style=style)
-            diagnostics.plot_rank(dt, params, folder.figure("rank", fmt), caption=caption,
-                                  style=style)
         folder.add_figure(
             "forest_proportions", title="Proportions: observed and estimated",
             caption=f"Posterior mean and {level} credible interval of each proportion (filled), "
@@ -229,14 +227,8 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             caption=f"Posterior density of each reported quantity with its {level} credible "
                     "interval shaded and its mean dashed; the ratio is on a log axis, and dotted "
                     "lines mark no difference between the subtypes.")
-        folder.add_figure(
-            "trace", title="Trace plots (sampler diagnostics)",
-            caption="Posterior draws against iteration, one colour per chain: overlapping "
-                    "stationary bands without trends or stuck stretches mean the chains mixed.")
-        folder.add_figure(
-            "rank", title="Rank plots (sampler diagnostics)",
-            caption="Each chain's draws ranked among all draws: flat histograms inside the grey "
-                    "99% band of uniform ranks mean the chains sampled the same distribution.")
+        if diagnostic_plots:
+            fit_figures.draw(folder, dt, params, caption=caption, style=style)
     msg = inference.checks_message(report)
     return Outcome(passed=report["passed"], message=msg, headline=_headline(summary))
 

@@ -196,6 +196,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
     import pandas as pd
 
     from neosim import inference, results, sampling
+    from neosim.experiments import fit_figures
     from neosim.models import survival_aggregate as sa
 
     cfg = prep.cfg
@@ -250,6 +251,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
             "neosim_config_sha256": folder.config_sha256, "neosim_seed": folder.seed,
             "neosim_dataset": prep.cohort.source.cite, "neosim_synthetic": int(synthetic)})
         folder.write_summary(summary)
+        diagnostic_plots = fit_figures.mark(report, cfg.output)
         folder.write_json("diagnostics.json", report)
         folder.write_json("findings.json", findings)
         results.atomic_write_text(folder.file("sensitivity.csv"),
@@ -257,30 +259,30 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
         folder.write_data_sources([prep.cohort.data_source()])
     with folder.timed("figures"), progress.stage("Drawing figures"):
         _figures(prep, folder, dt, summary, sensitivity, caption)
+        if diagnostic_plots:
+            core = [p for p in summary["parameter"]
+                    if p.startswith(("survival_probability[", "logit_mean", "logit_sd"))]
+            fit_figures.draw(folder, dt, core, caption=caption, style=cfg.output,
+                             of=" of the main fit")
     msg = inference.checks_message(report)
     return Outcome(report["passed"], msg, _headline(summary, findings),
                    provenance={"synthetic_data": synthetic})
 
 
 def _figures(prep: Prepared, folder, dt, summary, sensitivity, caption: str) -> None:
-    """Sensitivity forest, posterior densities, trace and rank plots, and their index entries."""
-    from neosim.plots import diagnostics
+    """Sensitivity forest and posterior densities, and their index entries."""
     from neosim.plots import posterior as posterior_plot
     from neosim.plots import survival as survival_plot
 
     out = prep.cfg.output
     level = f"{out.ci_prob:.0%}"
     survival = summary[summary["parameter"].str.startswith("survival_probability")]
-    core = [p for p in summary["parameter"]
-            if p.startswith(("survival_probability[", "logit_mean", "logit_sd"))]
     for fmt in out.figure_formats:
         survival_plot.plot_aggregate_sensitivity(
             sensitivity, folder.figure("survival_probability_sensitivity", fmt),
             caption=caption, style=out)
         posterior_plot.plot_posterior_densities(
             dt, survival, folder.figure("posterior_densities", fmt), caption=caption, style=out)
-        diagnostics.plot_trace(dt, core, folder.figure("trace", fmt), caption=caption, style=out)
-        diagnostics.plot_rank(dt, core, folder.figure("rank", fmt), caption=caption, style=out)
     folder.add_figure(
         "survival_probability_sensitivity", title="Survival after SCT: dependence on unknowns",
         caption=f"Posterior mean (dot) and {level} credible interval of each survival "
@@ -292,16 +294,6 @@ def _figures(prep: Prepared, folder, dt, summary, sensitivity, caption: str) -> 
         caption=f"Posterior density of the probability of being alive at last follow-up after "
                 f"SCT, by subtype, pooled over subtypes and for a typical subtype, with its "
                 f"{level} credible interval shaded and its mean dashed.")
-    folder.add_figure(
-        "trace", title="Trace plots (sampler diagnostics)",
-        caption="Posterior draws of the main fit against iteration, one colour per chain: "
-                "overlapping stationary bands without trends or stuck stretches mean the chains "
-                "mixed.")
-    folder.add_figure(
-        "rank", title="Rank plots (sampler diagnostics)",
-        caption="Each chain's draws of the main fit ranked among all draws: flat histograms "
-                "inside the grey 99% band of uniform ranks mean the chains sampled the same "
-                "distribution.")
 
 
 def _label(subtypes, counts) -> str:
