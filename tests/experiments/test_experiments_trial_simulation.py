@@ -288,3 +288,23 @@ def test_ci_prob_sets_the_coverage_of_the_cox_interval(tmp_path):
         assert abs(cov - prob) < 4 * se + 0.02, (prob, cov, se)
         coverage[prob] = cov
     assert coverage[0.95] - coverage[0.5] > 0.3
+
+
+@pytest.mark.parametrize(("add", "field"), [
+    ("[design]\ntheta_h0 = 1.3\n", "design.theta_h0"),
+    ("[grid]\ntheta_h0 = [1.0, 1.3]\n", "grid.theta_h0"),
+    ("[design.sequential]\ninformation_rates = [0.5, 1.0]\n", "design.sequential"),
+])
+def test_a_shifted_null_or_looks_are_refused_not_ignored(tmp_path, map_prior, add, field):
+    """The kind tests each analysis against HR 1 at one analysis: a theta_h0 or a sequential
+    plan would be silently ignored, so each is one line naming its field, before any folder."""
+    text = write(tmp_path, map_prior).read_text()
+    text = text[:text.index("[search]")]  # a grid axis would first trip the search's own check
+    head, table = add.split("\n", 1)
+    path = tmp_path / "shifted.toml"
+    path.write_text(text.replace(head + "\n", head + "\n" + table, 1) if head in text
+                    else text + "\n" + add)
+    with pytest.raises(InputError) as exc:
+        run_experiment(path, out=tmp_path / "run", quiet=True)
+    assert exc.value.field == field and "\n" not in str(exc.value)
+    assert not (tmp_path / "run").exists()

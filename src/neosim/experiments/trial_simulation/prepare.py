@@ -143,6 +143,15 @@ def _designs(cfg: Config, source_file: str) -> list[tuple[tuple[int, ...], Any]]
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Build every scenario, analysis and prior; every problem is an :class:`InputError`."""
     axes = cfg.grid.axes(cfg.design)
+    for key, where in (("theta_h0", "a shifted null"), ("sequential", "interim looks")):
+        given = key in axes or (cfg.design.theta_h0 != 1.0 if key == "theta_h0"
+                                else cfg.design.sequential is not None)
+        if given:
+            raise InputError(
+                f"trial_simulation simulates one analysis per [[analyses]] entry against HR 1 "
+                f"(Bayesian ones: their hr_threshold); {where} is simulated by neosim power "
+                "--simulate, ns.simulate or the design_comparison kind", file=source_file,
+                field=f"grid.{key}" if key in axes else f"design.{key}")
     points = math.prod(len(v) for v in axes.values())
     per_hr = points // len(axes["hazard_ratio"])
     scenarios_total = points + (per_hr if cfg.assurance is not None else 0)
