@@ -19,6 +19,7 @@ fixed kernels, so the per-look sort is the kernel.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from neosim.simulator.kernels import (
     N_STATS,
@@ -40,7 +41,36 @@ LOOK_STATS = (
     "logrank_z",              # (O₁ - E₁(θ₀)) / √V(θ₀), experimental arm; < 0 favours it
     "cox_log_hr",             # Efron Cox log HR experimental vs control (nan if not fitted)
     "cox_se",
+    "at_risk_control",        # patients enrolled, without event or dropout by the cut-off
+    "at_risk_experimental",
+    "subjects_control",       # patients enrolled by the cut-off, per arm
+    "subjects_experimental",
 )
+
+
+@njit(nogil=True, cache=True)
+def at_risk(entry, tev, tdrop, has_dropout, n_treat, cutoff, out):
+    """Per trial, patients at risk (enrolled, no event, no dropout by ``cutoff``) and enrolled,
+    per arm, into ``out`` ``(trials, 4)``: at risk control, experimental, enrolled control,
+    experimental. Calendar times as :func:`neosim.simulator.kernels.observe` decides them."""
+    n_trials, n = entry.shape
+    for b in range(n_trials):
+        cut = cutoff[b]
+        r0 = r1 = s0 = s1 = 0
+        for i in range(n):
+            e = entry[b, i]
+            if e > cut:
+                continue
+            dr = tdrop[b, i] if has_dropout else np.inf
+            t = tev[b, i]
+            gone = ((t <= dr) & (e + t <= cut)) | ((dr < t) & (dr <= cut - e))
+            if i < n_treat:
+                s1 += 1
+                r1 += not gone
+            else:
+                s0 += 1
+                r0 += not gone
+        out[b, 0], out[b, 1], out[b, 2], out[b, 3] = r0, r1, s0, s1
 
 
 def sequential_statistics(entry, tev, tdrop, n_treat, look_events, look_times, max_duration,
@@ -95,6 +125,7 @@ def sequential_statistics(entry, tev, tdrop, n_treat, look_events, look_times, m
     m = np.empty(n_trials, dtype=np.int64)
     exposure = np.empty((n_trials, 2))
     stats = np.empty((n_trials, N_STATS))
+    risk = np.empty((n_trials, 4))
     for k in range(n_looks):
         observe(entry, tev, drop, has_dropout, int(n_treat), np.ascontiguousarray(cutoff[:, k]),
                 float(resolution), key, m, exposure, np.empty((1, 1)), False)
@@ -106,4 +137,8 @@ def sequential_statistics(entry, tev, tdrop, n_treat, look_events, look_times, m
                           ("logrank_z", stats[:, 3]), ("cox_log_hr", stats[:, 4]),
                           ("cox_se", stats[:, 5])):
             per_look[name][:, k] = col
+        at_risk(entry, tev, drop, has_dropout, int(n_treat), np.ascontiguousarray(cutoff[:, k]),
+                risk)
+        for j, name in enumerate(LOOK_STATS[-4:]):
+            per_look[name][:, k] = risk[:, j]
     return result | per_look
