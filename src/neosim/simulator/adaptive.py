@@ -52,7 +52,7 @@ from neosim.simulator.predictive_patient import (
     patient_predictive,
 )
 
-MODELS = ("gamma", "normal")
+MODELS = ("gamma", "normal", "piecewise")
 PREDICTIVE = ("patient", "projection")
 
 
@@ -67,7 +67,10 @@ class BayesianAdaptive:
     """Posterior-probability efficacy and predictive-probability futility at every look.
 
     ``model`` ``"gamma"`` needs ``control_prior`` and ``experimental_prior`` (gamma mixtures on
-    the hazard per month, e.g. a robust MAP prior on control); ``"normal"`` needs
+    the hazard per month, e.g. a robust MAP prior on control); ``"piecewise"`` the same priors
+    on every piece of follow-up cut at ``pieces``, success being the ratio of the cumulative
+    hazards at ``landmark`` months beyond ``margin`` (:mod:`neosim.simulator.piecewise`,
+    ``draws`` posterior draws, efficacy only); ``"normal"`` needs
     ``log_hr_prior`` (a normal mixture on log HR). ``final_events``: events of the final
     analysis (default: per trial, those of the table's last look, i.e. the planned number for
     event-driven looks). ``predictive``: ``"patient"`` (the gamma model's default: the rest of
@@ -90,6 +93,8 @@ class BayesianAdaptive:
     draws: int | None = None
     predictive_method: str | None = None
     future: FutureTrial | None = None
+    pieces: tuple[float, ...] | None = None
+    landmark: float | None = None
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -111,10 +116,12 @@ class BayesianAdaptive:
         if self.draws is not None and not (isinstance(self.draws, int)
                                            and 16 <= self.draws <= 100_000):
             raise InputError("must be an integer in [16, 100000]", field="draws")
+        if self.model == "piecewise":
+            self._check_piecewise()
         if self.predictive_method is None:
             object.__setattr__(self, "predictive_method",
                                "patient" if self.model == "gamma" else "projection")
-        if self.predictive_method not in PREDICTIVE or (self.model == "normal"
+        if self.predictive_method not in PREDICTIVE or (self.model != "gamma"
                                                         and self.predictive_method != "projection"):
             raise InputError(f"must be {' or '.join(PREDICTIVE)} (normal model: projection) "
                              f"(got {self.predictive_method!r})", field="predictive_method")
@@ -123,14 +130,46 @@ class BayesianAdaptive:
             raise InputError("give the design of the rest of the trial (a FutureTrial) for the "
                              "patient-level predictive probability, or predictive_method="
                              "'projection'", field="future")
-        need = (("control_prior", "experimental_prior") if self.model == "gamma"
+        need = (("control_prior", "experimental_prior") if self.model != "normal"
                 else ("log_hr_prior",))
-        family = "gamma" if self.model == "gamma" else "normal"
+        family = "normal" if self.model == "normal" else "gamma"
         for f in need:
             prior = getattr(self, f)
             if not isinstance(prior, Mixture) or prior.family != family:
                 raise InputError(f"must be a {family} mixture for the {self.model} model",
                                  field=f)
+
+    def _check_piecewise(self) -> None:
+        from neosim.simulator.scenario import Looks
+
+        if self.pieces is None:
+            raise InputError("give the cut points of the pieces (months)", field="pieces")
+        Looks(events=(1,), pieces=self.pieces)  # the same bounds as the engine's
+        if self.landmark is None or not (math.isfinite(self.landmark)
+                                         and 0 < self.landmark <= 1e4):
+            raise InputError(f"must be months in (0, 10^4] (got {self.landmark!r})",
+                             field="landmark")
+        if self.futility is not None:
+            raise InputError("the piecewise model has efficacy stopping only (no predictive "
+                             "probability)", field="futility")
+
+    def _piecewise(self, looks: dict) -> np.ndarray:
+        """Posterior probabilities of the piecewise model (draws from ``seeds.rng(0, look)``)."""
+        from neosim.simulator.piecewise import PIECEWISE_DRAWS, piecewise_probability
+
+        names = [f"piece_{q}_{a}" for q in ("events", "exposure")
+                 for a in ("control", "experimental")]
+        for k in names:
+            v = np.asarray(looks.get(k, np.empty(0)), float)
+            if v.ndim != 3 or v.shape[2] != len(self.pieces) + 1:
+                raise InputError(f"must be a (trials, looks, {len(self.pieces) + 1}) array "
+                                 "(simulate with Looks(pieces=...))", field=f"looks.{k}")
+        n_looks = np.shape(looks[names[0]])[1]
+        return np.stack([piecewise_probability(
+            self.control_prior, self.experimental_prior, self.pieces, self.landmark,
+            self.margin, {k: np.asarray(looks[k], float)[:, j] for k in names},
+            direction=self.direction, draws=self.draws or PIECEWISE_DRAWS,
+            rng=seeds.rng(0, j)) for j in range(n_looks)], axis=1)
 
     @property
     def patient(self) -> bool:
@@ -140,7 +179,7 @@ class BayesianAdaptive:
     @property
     def keys(self) -> tuple[str, ...]:
         base = ("look_time", "look_subjects", "events_control", "events_experimental")
-        if self.model == "gamma":
+        if self.model != "normal":
             extra = PATIENT_KEYS[5:] if self.patient and self.future is not None else ()
             return (*base, "exposure_control", "exposure_experimental", *extra)
         return (*base, "cox_log_hr", "cox_se")
@@ -152,6 +191,8 @@ class BayesianAdaptive:
     def posterior(self, looks: dict) -> np.ndarray:
         """Posterior probability of success, ``(trials, looks)``."""
         t = normalise(looks, self.keys)
+        if self.model == "piecewise":
+            return self._piecewise(looks)
         cols = [posterior_probability(self.model, self.direction, self.margin,
                                       {k: v[:, j] for k, v in t.items()}, **self._priors())
                 for j in range(t["look_time"].shape[1])]
