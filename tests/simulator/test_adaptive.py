@@ -100,8 +100,9 @@ def _brute_gamma(prior_c, prior_e, d, e, final_events, margin, gamma, rng, n=20_
 
 @pytest.mark.parametrize("trial, j", [(3, 0), (17, 0), (40, 1)])
 def test_gamma_predictive_matches_brute_force(h1, trial, j):
-    """The exact sum and the vectorised draws against a brute-force simulation of the rest of
-    the trial (4000 draws: MC SE at most 0.008)."""
+    """The projection's exact sum and its vectorised draws against a brute-force simulation of
+    the projected rest of the trial (4000 draws: MC SE at most 0.008); the patient-level
+    predictive probability has its own brute force in ``test_adaptive_patient.py``."""
     look = column(h1, j, [trial])
     final = h1["events_control"][trial, -1] + h1["events_experimental"][trial, -1]
     kw = {"control": ROBUST, "experimental": VAGUE}
