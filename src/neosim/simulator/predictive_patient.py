@@ -109,12 +109,14 @@ class FutureTrial:
         (:class:`~neosim.simulator.scenario.Looks`; the final analysis is the last look)."""
         n = int(scenario.n)
         cum, times = scenario.accrual.knots(n)
-        keep = np.concatenate([np.diff(cum) > 0, [True]])
-        cum, times = np.minimum(cum[keep] / n, 1.0), times[keep]
-        last = int(np.argmax(cum >= 1.0))
+        keep = np.concatenate([np.diff(cum) > 0, [True]])  # as the engine: no pause knots
+        cum, times = cum[keep], times[keep]
+        end = float(np.interp(float(n), cum, times))  # when the n-th patient would enter
+        inside = cum < n
+        cum, times = np.append(cum[inside] / n, 1.0), np.append(times[inside], end)
         drop_t, drop_c = scenario.dropout_rates
         return cls(n - scenario.n_treatment, scenario.n_treatment,
-                   tuple(cum[: last + 1]), tuple(times[: last + 1]), drop_c, drop_t,
+                   tuple(float(c) for c in cum), tuple(float(t) for t in times), drop_c, drop_t,
                    final_events=None if looks.events is None else looks.events[-1],
                    final_time=None if looks.times is None else looks.times[-1],
                    max_duration=(math.inf if scenario.max_duration is None
