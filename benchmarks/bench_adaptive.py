@@ -3,8 +3,10 @@
 Fast path: 10^4 trials x 3 looks of the acceptance design (100 patients, HR 0.7, 1 % dropout a
 month, looks at 28/49/70 events) simulated by the engine, then at every look the posterior
 probability P(HR < 1 | data) (exponential-gamma model, robust MAP-like control prior) and, at the
-interim looks, the predictive probability of success at the final analysis (exact sum over the
-future counts); efficacy and futility stopping; OCs with MC SEs. Timed: the whole OC computation
+interim looks, the predictive probability of success at the final analysis (the default: the rest
+of each trial simulated patient-level from 128 posterior draws per trial-look; beside it the
+"information proportional to events" projection, exact sum over the projected future counts);
+efficacy and futility stopping; OCs with MC SEs. Timed: the whole OC computation
 (posterior + predictive + decisions; the simulation is timed apart), per trial-look. The normal
 log-HR model (closed-form predictive) is timed too. Baseline: ONE MCMC fit of the same posterior
 (PyMC model compiled once, nutpie, 4 chains x 1000 draws after 1000 tuning steps, compile
@@ -26,13 +28,18 @@ from neosim.priors import Mixture
 from neosim.simulator.adaptive import BayesianAdaptive
 from neosim.simulator.analyses import BayesHazardRatio
 from neosim.simulator.engine import simulate
+from neosim.simulator.predictive_patient import FutureTrial
 from neosim.simulator.sequential import Looks
 from neosim.simulator.validation import validate_against_mcmc
 
 RATE = DESIGN.control.rate
 CONTROL = Mixture("gamma", [0.8, 0.2], [20.0, 1.0], [20.0 / RATE, 12.0])
 EXPERIMENTAL = Mixture("gamma", [1.0], [0.1], [1.0])
-RULE = BayesianAdaptive("gamma", CONTROL, EXPERIMENTAL, efficacy=0.99, futility=0.1)
+LOOKS = Looks(events=(28, 49, 70))
+RULE = BayesianAdaptive("gamma", CONTROL, EXPERIMENTAL, efficacy=0.99, futility=0.1,
+                        future=FutureTrial.from_scenario(DESIGN, LOOKS))
+PROJECTION = BayesianAdaptive("gamma", CONTROL, EXPERIMENTAL, efficacy=0.99, futility=0.1,
+                              predictive_method="projection")
 NORMAL = BayesianAdaptive("normal", log_hr_prior=Mixture("normal", [1.0], [0.0], [2.0]),
                           efficacy=0.99, futility=0.1)
 
@@ -44,11 +51,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     looks, sim_s = timed(simulate, DESIGN, args.trials, args.seed,
-                         looks=Looks(events=(28, 49, 70)))
-    for rule in (RULE, NORMAL):  # import scipy, load the compiled kernel
+                         looks=LOOKS)
+    for rule in (RULE, PROJECTION, NORMAL):  # import scipy, load the compiled kernel
         rule.operating_characteristics({k: v[:256] for k, v in looks.items()})
     oc, fast_s = timed(RULE.operating_characteristics, looks, args.seed)
     oc_n, normal_s = timed(NORMAL.operating_characteristics, looks, args.seed)
+    oc_p, proj_s = timed(PROJECTION.operating_characteristics, looks, args.seed)
     per_trial_look = fast_s / (args.trials * 3)
     first = {"events_control": looks["events_control"][:, 0],
              "events_treatment": looks["events_experimental"][:, 0],
@@ -65,11 +73,15 @@ def main() -> None:
         "fast_seconds_per_trial_look": per_trial_look,
         "power": oc["success"], "power_mc_se": oc["success_mc_se"],
         "expected_events": oc["expected_events"],
+        "projection_seconds_per_trial_look": proj_s / (args.trials * 3),
+        "projection_power": oc_p["success"],
         "normal_model_seconds_per_trial_look": normal_s / (args.trials * 3),
         "normal_model_power": oc_n["success"],
         "mcmc_seconds_per_fit": check["seconds_per_fit"],
         "mcmc_compile_seconds_once": check["compile_seconds"],
         "ratio_mcmc_fit_vs_fast_trial_look": check["seconds_per_fit"] / per_trial_look,
+        "ratio_mcmc_fit_vs_projection_trial_look": check["seconds_per_fit"] * args.trials * 3
+        / proj_s,
         "ratio_mcmc_fit_vs_normal_trial_look": check["seconds_per_fit"] * args.trials * 3
         / normal_s,
         "mcmc_max_abs_diff_4000_draws": check["max_abs_diff"],

@@ -16,12 +16,16 @@ from neosim.simulator.adaptive import BayesianAdaptive, calibrate
 from neosim.simulator.analyses import BayesHazardRatio, BayesLogHR
 from neosim.simulator.lookdata import exponential_looks
 from neosim.simulator.predictive import predictive_probability
+from neosim.simulator.predictive_patient import FutureTrial
 
 RATE = math.log(2) / 12
 ROBUST = Mixture("gamma", [0.8, 0.2], [20.0, 1.0], [20.0 / RATE, 12.0])
 VAGUE = Mixture("gamma", [1.0], [0.1], [1.0])
 LOGHR = Mixture("normal", [0.7, 0.3], [0.0, -0.3], [2.0, 0.2])
 LOOKS = [28, 49, 70]
+#: the rest of a trial of ``exponential_looks`` (its arms alternate in entry order; here the
+#: future entrants' arms are drawn by slot, a close approximation for the tests below)
+FUTURE = FutureTrial.uniform(50, 50, accrual_months=24, final_events=70)
 
 
 def looks(n, hr, seed, key=0):
@@ -96,8 +100,9 @@ def _brute_gamma(prior_c, prior_e, d, e, final_events, margin, gamma, rng, n=20_
 
 @pytest.mark.parametrize("trial, j", [(3, 0), (17, 0), (40, 1)])
 def test_gamma_predictive_matches_brute_force(h1, trial, j):
-    """The exact sum and the vectorised draws against a brute-force simulation of the rest of
-    the trial (4000 draws: MC SE at most 0.008)."""
+    """The projection's exact sum and its vectorised draws against a brute-force simulation of
+    the projected rest of the trial (4000 draws: MC SE at most 0.008); the patient-level
+    predictive probability has its own brute force in ``test_adaptive_patient.py``."""
     look = column(h1, j, [trial])
     final = h1["events_control"][trial, -1] + h1["events_experimental"][trial, -1]
     kw = {"control": ROBUST, "experimental": VAGUE}
@@ -160,9 +165,10 @@ def test_calibrated_type_i_error_on_a_fresh_seed():
     assert abs(fresh["success"] - 0.025) < half
 
 
-@pytest.mark.parametrize("futility", [None, 0.05])
+@pytest.mark.parametrize("futility", [None, pytest.param(0.05, marks=pytest.mark.slow)])
 def test_calibration_gamma_model(futility):
-    design = BayesianAdaptive("gamma", ROBUST, VAGUE, futility=futility)
+    """With futility: the patient-level predictive probability (64 draws; about 20 s)."""
+    design = BayesianAdaptive("gamma", ROBUST, VAGUE, futility=futility, future=FUTURE, draws=64)
     cal = calibrate(design, looks(20_000, 1.0, 31), 0.05, seed=1)
     fresh = cal.design.operating_characteristics(looks(20_000, 1.0, 32), seed=2)
     half = 2.576 * math.sqrt(0.05 * 0.95 * (2 / 20_000))
@@ -172,7 +178,8 @@ def test_calibration_gamma_model(futility):
 
 
 def test_operating_characteristics_add_up(h1):
-    design = BayesianAdaptive("gamma", ROBUST, VAGUE, efficacy=0.99, futility=0.2, draws=64)
+    design = BayesianAdaptive("gamma", ROBUST, VAGUE, efficacy=0.99, futility=0.2, draws=64,
+                              future=FUTURE)
     oc = design.operating_characteristics(h1, seed=1)
     assert oc["success"] == pytest.approx(sum(oc["stop_efficacy"]))
     assert oc["early_stop"] == pytest.approx(sum(oc["stop_efficacy"][:-1])

@@ -49,7 +49,8 @@ class BayesianAdaptiveResult:
 
 
 def _rule(design, model, control_prior, experimental_prior, log_hr_prior, margin, direction,
-          efficacy, futility) -> BayesianAdaptive:
+          efficacy, futility, look_events, subjects, predictive_method,
+          draws) -> BayesianAdaptive:
     from neosim.design.spec import TrialDesign
     from neosim.simulator.adaptive import BayesianAdaptive
 
@@ -64,22 +65,22 @@ def _rule(design, model, control_prior, experimental_prior, log_hr_prior, margin
             raise InputError("give the direction (lower or upper) of a two-sided design",
                              field="direction")
         direction = "upper" if design.hazard_ratio > design.theta_h0 else "lower"
+    future = None
+    if model == "gamma" and futility is not None and predictive_method in (None, "patient"):
+        from neosim.simulator.predictive_patient import FutureTrial
+
+        future = FutureTrial.from_scenario(*_scenario(design, look_events, subjects, None))
     return BayesianAdaptive(model, control_prior, experimental_prior, log_hr_prior,
                             design.theta_h0 if margin is None else margin, direction, efficacy,
-                            futility)
+                            futility, draws=draws, predictive_method=predictive_method,
+                            future=future)
 
 
-def _tables(design, look_events, n_trials, seed, subjects, hazard_ratio, scenario_index):
+def _scenario(design, look_events, subjects, hazard_ratio):
+    """The scenario and the looks of ``design`` with ``look_events`` (checked)."""
     from neosim.simulator import TrialScenario
-    from neosim.simulator.engine import simulate
     from neosim.simulator.sequential import Looks
 
-    if isinstance(n_trials, bool) or not isinstance(n_trials, int) \
-            or not 100 <= n_trials <= 10_000_000:
-        raise InputError(f"must be an integer in [100, 10^7] (got {n_trials!r})",
-                         field="n_trials")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise InputError(f"must be a non-negative integer (got {seed!r})", field="seed")
     if subjects is None:
         if design.subjects is None:
             raise InputError("give subjects (the design has none)", field="subjects")
@@ -100,8 +101,20 @@ def _tables(design, look_events, n_trials, seed, subjects, hazard_ratio, scenari
                          f"({subjects}) (got {look_events!r})", field="look_events")
     scenario = TrialScenario.from_design(design, subjects=int(subjects), events=events[-1],
                                          hazard_ratio=hazard_ratio)
-    return simulate(scenario, n_trials, seed, scenario_index=scenario_index,
-                    looks=Looks(events=tuple(events), theta_h0=design.theta_h0))
+    return scenario, Looks(events=tuple(events), theta_h0=design.theta_h0)
+
+
+def _tables(design, look_events, n_trials, seed, subjects, hazard_ratio, scenario_index):
+    from neosim.simulator.engine import simulate
+
+    if isinstance(n_trials, bool) or not isinstance(n_trials, int) \
+            or not 100 <= n_trials <= 10_000_000:
+        raise InputError(f"must be an integer in [100, 10^7] (got {n_trials!r})",
+                         field="n_trials")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise InputError(f"must be a non-negative integer (got {seed!r})", field="seed")
+    scenario, looks = _scenario(design, look_events, subjects, hazard_ratio)
+    return simulate(scenario, n_trials, seed, scenario_index=scenario_index, looks=looks)
 
 
 def calibrate_thresholds(design: TrialDesign, look_events: Sequence[int], *,
@@ -111,7 +124,8 @@ def calibrate_thresholds(design: TrialDesign, look_events: Sequence[int], *,
                          log_hr_prior: Mixture | None = None, margin: float | None = None,
                          direction: str | None = None, futility: float | None = None,
                          n_trials: int = 10_000, seed: int = 1,
-                         subjects: int | None = None) -> Calibration:
+                         subjects: int | None = None, predictive_method: str | None = None,
+                         draws: int | None = None) -> Calibration:
     """Calibrate the efficacy threshold of a Bayesian adaptive design to a type-I error.
 
     Simulates ``n_trials`` trials at the null hazard ratio ``design.theta_h0`` with looks at
@@ -134,6 +148,11 @@ def calibrate_thresholds(design: TrialDesign, look_events: Sequence[int], *,
         normal-mixture prior); success is HR beyond ``margin`` (default ``theta_h0``) in
         ``direction`` (default the side of the design's hazard ratio); futility stops when
         the predictive probability of success is below ``futility``.
+    predictive_method, draws
+        The predictive probability: ``"patient"`` (the gamma model's default: the rest of each
+        trial simulated patient-level under the design's accrual, dropout and final event
+        count from ``draws`` posterior draws, default 128) or ``"projection"`` (the normal
+        model's; see :class:`neosim.simulator.adaptive.BayesianAdaptive`).
     n_trials, seed, subjects
         Simulation size (100 to 10^7), seed, subjects per trial (default the design's).
 
@@ -164,7 +183,7 @@ def calibrate_thresholds(design: TrialDesign, look_events: Sequence[int], *,
         target = design.alpha / design.sided
     check_probability(target, "target")
     rule = _rule(design, model, control_prior, experimental_prior, log_hr_prior, margin,
-                 direction, 0.975, futility)
+                 direction, 0.975, futility, look_events, subjects, predictive_method, draws)
     h0 = _tables(design, look_events, n_trials, seed, subjects, design.theta_h0, 1)
     return calibrate(rule, h0, target, seed=seed)
 
@@ -176,7 +195,8 @@ def bayesian_adaptive(design: TrialDesign, look_events: Sequence[int], *, model:
                       direction: str | None = None, efficacy: float = 0.975,
                       futility: float | None = None, calibrate_to: float | None = None,
                       n_trials: int = 10_000, seed: int = 1, subjects: int | None = None,
-                      hazard_ratio: float | None = None) -> BayesianAdaptiveResult:
+                      hazard_ratio: float | None = None, predictive_method: str | None = None,
+                      draws: int | None = None) -> BayesianAdaptiveResult:
     """Simulated operating characteristics of a Bayesian adaptive design.
 
     At each look of ``look_events`` every simulated trial stops for efficacy when the posterior
@@ -187,7 +207,7 @@ def bayesian_adaptive(design: TrialDesign, look_events: Sequence[int], *, model:
     Parameters
     ----------
     design, look_events, model, control_prior, experimental_prior, log_hr_prior, margin, \
-direction, futility, n_trials, seed, subjects
+direction, futility, n_trials, seed, subjects, predictive_method, draws
         As in :func:`calibrate_thresholds`.
     efficacy : float
         Posterior-probability threshold in (0, 1) (replaced by the calibrated one when
@@ -226,7 +246,7 @@ direction, futility, n_trials, seed, subjects
     from dataclasses import replace
 
     rule = _rule(design, model, control_prior, experimental_prior, log_hr_prior, margin,
-                 direction, efficacy, futility)
+                 direction, efficacy, futility, look_events, subjects, predictive_method, draws)
     cal = None
     if calibrate_to is not None:
         cal = calibrate_thresholds(design, look_events, target=calibrate_to, model=model,
@@ -234,7 +254,8 @@ direction, futility, n_trials, seed, subjects
                                    experimental_prior=experimental_prior,
                                    log_hr_prior=log_hr_prior, margin=rule.margin,
                                    direction=rule.direction, futility=futility,
-                                   n_trials=n_trials, seed=seed, subjects=subjects)
+                                   n_trials=n_trials, seed=seed, subjects=subjects,
+                                   predictive_method=predictive_method, draws=draws)
         rule = replace(rule, efficacy=cal.threshold)
     h1 = _tables(design, look_events, n_trials, seed, subjects, hazard_ratio, 0)
     h0 = _tables(design, look_events, n_trials, seed, subjects, design.theta_h0, 2)

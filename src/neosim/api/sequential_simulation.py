@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from neosim.errors import InputError
 
-#: trials x looks held at once (10 float64 arrays of this size: 2.4 GB)
-MAX_TRIAL_LOOKS = 30_000_000
+#: trials x looks held at once (14 float64 arrays of this size: 2.4 GB)
+MAX_TRIAL_LOOKS = 21_000_000
 
 if TYPE_CHECKING:
     import xarray as xr

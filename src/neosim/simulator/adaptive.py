@@ -9,8 +9,13 @@ per-look events, exposures, Cox estimates) and, at look ``k`` of every trial sti
    lies beyond ``margin`` (below it for ``direction = "lower"``, above for ``"upper"``) exceeds
    ``efficacy``; at the last look this is the final analysis's success rule;
 2. **futility** (looks before the last, when ``futility`` is set): stop when the predictive
-   probability of success at the final analysis (:mod:`neosim.simulator.predictive`) is below
-   ``futility``.
+   probability of success at the final analysis is below ``futility``. Gamma model: by default
+   ``"patient"``, the rest of each trial simulated patient-level from the posterior
+   (:mod:`neosim.simulator.predictive_patient`; needs the design's ``future`` and the look
+   table's at-risk counts); ``predictive="projection"`` keeps the faster "information
+   proportional to events" projection (:mod:`neosim.simulator.predictive`), which differs from
+   the patient-level future by up to a few hundredths. Normal model: the projection (closed
+   form).
 
 Efficacy is checked first (the first stop wins). Nothing is fitted per trial: every probability
 is a conjugate closed form or a vectorised draw, for all trials at once.
@@ -39,8 +44,16 @@ from neosim.priors import Mixture
 from neosim.simulator.lookdata import normalise
 from neosim.simulator.oc import mean_se, proportion
 from neosim.simulator.predictive import posterior_probability, predictive_probability
+from neosim.simulator.predictive_patient import KEYS as PATIENT_KEYS
+from neosim.simulator.predictive_patient import (
+    PATIENT_DRAWS,
+    FutureTrial,
+    final_probabilities,
+    patient_predictive,
+)
 
-MODELS = ("gamma", "normal")
+MODELS = ("gamma", "normal", "piecewise")
+PREDICTIVE = ("patient", "projection")
 
 
 def check_probability(value, field: str) -> None:
@@ -54,11 +67,18 @@ class BayesianAdaptive:
     """Posterior-probability efficacy and predictive-probability futility at every look.
 
     ``model`` ``"gamma"`` needs ``control_prior`` and ``experimental_prior`` (gamma mixtures on
-    the hazard per month, e.g. a robust MAP prior on control); ``"normal"`` needs
+    the hazard per month, e.g. a robust MAP prior on control); ``"piecewise"`` the same priors
+    on every piece of follow-up cut at ``pieces``, success being the ratio of the cumulative
+    hazards at ``landmark`` months beyond ``margin`` (:mod:`neosim.simulator.piecewise`,
+    ``draws`` posterior draws, efficacy only); ``"normal"`` needs
     ``log_hr_prior`` (a normal mixture on log HR). ``final_events``: events of the final
     analysis (default: per trial, those of the table's last look, i.e. the planned number for
-    event-driven looks). ``draws``: the gamma model's predictive probability by that many
-    vectorised posterior-predictive draws per trial instead of the exact sum (default).
+    event-driven looks). ``predictive``: ``"patient"`` (the gamma model's default: the rest of
+    the trial simulated patient-level from ``draws`` posterior draws per trial-look, default
+    :data:`~neosim.simulator.predictive_patient.PATIENT_DRAWS`, under ``future``, a
+    :class:`~neosim.simulator.predictive_patient.FutureTrial`) or ``"projection"`` (the normal
+    model's only one; for the gamma model the exact sum over projected future counts, or
+    ``draws`` vectorised draws of them).
     """
 
     model: str = "gamma"
@@ -71,6 +91,10 @@ class BayesianAdaptive:
     futility: float | None = None
     final_events: float | None = None
     draws: int | None = None
+    predictive_method: str | None = None
+    future: FutureTrial | None = None
+    pieces: tuple[float, ...] | None = None
+    landmark: float | None = None
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -92,20 +116,72 @@ class BayesianAdaptive:
         if self.draws is not None and not (isinstance(self.draws, int)
                                            and 16 <= self.draws <= 100_000):
             raise InputError("must be an integer in [16, 100000]", field="draws")
-        need = (("control_prior", "experimental_prior") if self.model == "gamma"
+        if self.model == "piecewise":
+            self._check_piecewise()
+        if self.predictive_method is None:
+            object.__setattr__(self, "predictive_method",
+                               "patient" if self.model == "gamma" else "projection")
+        if self.predictive_method not in PREDICTIVE or (self.model != "gamma"
+                                                        and self.predictive_method != "projection"):
+            raise InputError(f"must be {' or '.join(PREDICTIVE)} (normal model: projection) "
+                             f"(got {self.predictive_method!r})", field="predictive_method")
+        if self.futility is not None and self.patient and not isinstance(self.future,
+                                                                         FutureTrial):
+            raise InputError("give the design of the rest of the trial (a FutureTrial) for the "
+                             "patient-level predictive probability, or predictive_method="
+                             "'projection'", field="future")
+        need = (("control_prior", "experimental_prior") if self.model != "normal"
                 else ("log_hr_prior",))
-        family = "gamma" if self.model == "gamma" else "normal"
+        family = "normal" if self.model == "normal" else "gamma"
         for f in need:
             prior = getattr(self, f)
             if not isinstance(prior, Mixture) or prior.family != family:
                 raise InputError(f"must be a {family} mixture for the {self.model} model",
                                  field=f)
 
+    def _check_piecewise(self) -> None:
+        from neosim.simulator.scenario import Looks
+
+        if self.pieces is None:
+            raise InputError("give the cut points of the pieces (months)", field="pieces")
+        Looks(events=(1,), pieces=self.pieces)  # the same bounds as the engine's
+        if self.landmark is None or not (math.isfinite(self.landmark)
+                                         and 0 < self.landmark <= 1e4):
+            raise InputError(f"must be months in (0, 10^4] (got {self.landmark!r})",
+                             field="landmark")
+        if self.futility is not None:
+            raise InputError("the piecewise model has efficacy stopping only (no predictive "
+                             "probability)", field="futility")
+
+    def _piecewise(self, looks: dict) -> np.ndarray:
+        """Posterior probabilities of the piecewise model (draws from ``seeds.rng(0, look)``)."""
+        from neosim.simulator.piecewise import PIECEWISE_DRAWS, piecewise_probability
+
+        names = [f"piece_{q}_{a}" for q in ("events", "exposure")
+                 for a in ("control", "experimental")]
+        for k in names:
+            v = np.asarray(looks.get(k, np.empty(0)), float)
+            if v.ndim != 3 or v.shape[2] != len(self.pieces) + 1:
+                raise InputError(f"must be a (trials, looks, {len(self.pieces) + 1}) array "
+                                 "(simulate with Looks(pieces=...))", field=f"looks.{k}")
+        n_looks = np.shape(looks[names[0]])[1]
+        return np.stack([piecewise_probability(
+            self.control_prior, self.experimental_prior, self.pieces, self.landmark,
+            self.margin, {k: np.asarray(looks[k], float)[:, j] for k in names},
+            direction=self.direction, draws=self.draws or PIECEWISE_DRAWS,
+            rng=seeds.rng(0, j)) for j in range(n_looks)], axis=1)
+
+    @property
+    def patient(self) -> bool:
+        """Whether the predictive probability is the patient-level one."""
+        return self.predictive_method == "patient"
+
     @property
     def keys(self) -> tuple[str, ...]:
         base = ("look_time", "look_subjects", "events_control", "events_experimental")
-        if self.model == "gamma":
-            return (*base, "exposure_control", "exposure_experimental")
+        if self.model != "normal":
+            extra = PATIENT_KEYS[5:] if self.patient and self.future is not None else ()
+            return (*base, "exposure_control", "exposure_experimental", *extra)
         return (*base, "cox_log_hr", "cox_se")
 
     def _priors(self) -> dict:
@@ -115,6 +191,8 @@ class BayesianAdaptive:
     def posterior(self, looks: dict) -> np.ndarray:
         """Posterior probability of success, ``(trials, looks)``."""
         t = normalise(looks, self.keys)
+        if self.model == "piecewise":
+            return self._piecewise(looks)
         cols = [posterior_probability(self.model, self.direction, self.margin,
                                       {k: v[:, j] for k, v in t.items()}, **self._priors())
                 for j in range(t["look_time"].shape[1])]
@@ -125,10 +203,12 @@ class BayesianAdaptive:
         return last if self.final_events is None else np.full(last.shape, self.final_events)
 
     def predictive(self, looks: dict, seed: int = 0, *, efficacy: float | None = None,
-                   active: np.ndarray | None = None) -> np.ndarray:
+                   active: np.ndarray | None = None, cache: dict | None = None) -> np.ndarray:
         """Predictive probability of success at the final analysis, ``(trials, looks - 1)``
         (looks before the last; ``nan`` where ``active`` is False). Draws (gamma model) from
-        ``seeds.rng(seed, look)``."""
+        ``seeds.rng(seed, look)``. ``cache`` (patient-level): a dict keeping each look's
+        simulated final probabilities of every trial, so calls at other thresholds reuse the
+        same futures."""
         t = normalise(looks, self.keys)
         gamma = self.efficacy if efficacy is None else efficacy
         final = self._final(t)
@@ -139,15 +219,32 @@ class BayesianAdaptive:
             if rows.size == 0:
                 continue
             look = {k: v[rows, j] for k, v in t.items()}
+            if self.patient:
+                if self.future is None:
+                    raise InputError("give the design of the rest of the trial (a FutureTrial)",
+                                     field="future")
+                args = (self.control_prior, self.experimental_prior, self.margin,
+                        self.direction)
+                n_draws = self.draws or PATIENT_DRAWS
+                if cache is None:
+                    out[rows, j] = patient_predictive(*args, gamma, look, self.future, n_draws,
+                                                      seeds.rng(seed, j))
+                    continue
+                if j not in cache:
+                    cache[j] = final_probabilities(*args, {k: v[:, j] for k, v in t.items()},
+                                                   self.future, n_draws, seeds.rng(seed, j))
+                out[rows, j] = (cache[j][rows] > gamma).mean(axis=1)
+                continue
             out[rows, j] = predictive_probability(
                 self.model, self.direction, self.margin, gamma, look, final[rows],
                 draws=self.draws, rng=seeds.rng(seed, j), **self._priors())
         return out
 
     def decisions(self, looks: dict, seed: int = 0, *, efficacy: float | None = None,
-                  post: np.ndarray | None = None):
+                  post: np.ndarray | None = None, cache: dict | None = None):
         """Per trial: the look at which it stops (0-based), and whether for efficacy or
-        futility. Returns ``(stop_look, efficacy, futility, post, pred)``."""
+        futility. Returns ``(stop_look, efficacy, futility, post, pred)``; ``cache`` as
+        :meth:`predictive`."""
         gamma = self.efficacy if efficacy is None else efficacy
         post = self.posterior(looks) if post is None else post
         n, n_looks = post.shape
@@ -160,7 +257,8 @@ class BayesianAdaptive:
             for j in range(n_looks - 1):
                 active = np.zeros((n, n_looks - 1), dtype=bool)
                 active[:, j] = running & ~eff[:, j]
-                pred[:, j] = self.predictive(looks, seed, efficacy=gamma, active=active)[:, j]
+                pred[:, j] = self.predictive(looks, seed, efficacy=gamma, active=active,
+                                             cache=cache)[:, j]
                 fut[:, j] = active[:, j] & (np.nan_to_num(pred[:, j], nan=1.0) < self.futility)
                 running &= ~(eff[:, j] | fut[:, j])
         stop = eff | fut
@@ -235,6 +333,7 @@ def calibrate(design: BayesianAdaptive, looks_h0: dict, target: float = 0.025, *
     use_fut = binding_futility and design.futility is not None and n_looks > 1
     reach = np.full(n, n_looks - 1)
     seen: set[float] = set()
+    cache: dict = {}  # patient-level futures, simulated once for every candidate threshold
     while True:
         mask = np.arange(n_looks)[None, :] <= reach[:, None]
         m = np.where(mask, post, 0.0).max(axis=1)
@@ -245,10 +344,10 @@ def calibrate(design: BayesianAdaptive, looks_h0: dict, target: float = 0.025, *
             break
         seen.add(new)
         gamma = new
-        look, _, fut, _, _ = design.decisions(t, seed, efficacy=gamma, post=post)
+        look, _, fut, _, _ = design.decisions(t, seed, efficacy=gamma, post=post, cache=cache)
         reach = np.where(fut, look, n_looks - 1)
     if use_fut:  # the futility stops of the threshold chosen, so the figures below agree with it
-        look, _, fut, _, _ = design.decisions(t, seed, efficacy=gamma, post=post)
+        look, _, fut, _, _ = design.decisions(t, seed, efficacy=gamma, post=post, cache=cache)
         reach = np.where(fut, look, n_looks - 1)
         m = np.where(np.arange(n_looks)[None, :] <= reach[:, None], post, 0.0).max(axis=1)
     half = 1.959963984540054 * math.sqrt(n * target * (1 - target))

@@ -194,7 +194,7 @@ def _look_blocks(scenario: TrialScenario, scenario_index: int, blocks: Sequence[
                                               design_prior)
         res = sequential_statistics(entry, tev, tdrop, scenario.n_treatment, looks.events,
                                     looks.times, t_max, float(scenario.time_resolution),
-                                    looks.theta_h0, cox)
+                                    looks.theta_h0, cox, looks.pieces)
         parts.append(res | truth)
     keep = _keep_rows(blocks, n_trials)
     if not parts:

@@ -7,8 +7,10 @@ column per analysis, in calendar order:
 ``look_time`` (months), ``look_subjects`` (enrolled), ``events_control``,
 ``events_experimental``, ``exposure_control``, ``exposure_experimental`` (total follow-up in
 months), and for the normal approximation ``cox_log_hr`` with ``cox_se`` (``logrank_z`` is
-carried along when present). The fixed-design engine's names (``events_treatment``,
-``exposure_treatment``, ``cox_loghr``) are accepted as aliases.
+carried along when present); for the patient-level predictive probability also
+``at_risk_control``, ``at_risk_experimental``, ``subjects_control``, ``subjects_experimental``.
+The fixed-design engine's names (``events_treatment``, ``exposure_treatment``, ``cox_loghr``)
+are accepted as aliases.
 
 :func:`exponential_looks` draws such a table for exponential survival, uniform accrual and looks
 at given event counts (no dropout), with the exponential maximum-likelihood log hazard ratio
@@ -27,6 +29,9 @@ from neosim.errors import InputError
 #: the keys of a look table
 KEYS = ("look_time", "look_subjects", "events_control", "events_experimental",
         "exposure_control", "exposure_experimental", "cox_log_hr", "cox_se")
+#: the keys of the patients at risk and enrolled per arm (the patient-level predictive probability)
+RISK_KEYS = ("at_risk_control", "at_risk_experimental", "subjects_control",
+             "subjects_experimental")
 #: the engine's fixed-design names of the same quantities
 ALIASES = {"events_treatment": "events_experimental",
            "exposure_treatment": "exposure_experimental", "cox_loghr": "cox_log_hr"}
@@ -76,7 +81,7 @@ def exponential_looks(n_trials: int, subjects: int, look_events, *, hazard_ratio
     rate = np.where(arm, control_rate * hazard_ratio, control_rate)
     t = rng.standard_exponential((n_trials, subjects)) / rate
     calendar = np.sort(entry + t, axis=1)
-    out = {k: np.empty((n_trials, look_events.size)) for k in KEYS}
+    out = {k: np.empty((n_trials, look_events.size)) for k in KEYS + RISK_KEYS}
     for j, d in enumerate(look_events):
         tk = calendar[:, d - 1][:, None]
         follow = np.clip(tk - entry, 0.0, None)
@@ -85,6 +90,8 @@ def exponential_looks(n_trials: int, subjects: int, look_events, *, hazard_ratio
         out["look_time"][:, j] = tk[:, 0]
         out["look_subjects"][:, j] = (entry <= tk).sum(axis=1)
         for name, mask in (("control", ~arm), ("experimental", arm)):
+            out[f"at_risk_{name}"][:, j] = ((entry <= tk) & ~ev)[:, mask].sum(axis=1)
+            out[f"subjects_{name}"][:, j] = (entry <= tk)[:, mask].sum(axis=1)
             out[f"events_{name}"][:, j] = ev[:, mask].sum(axis=1)
             out[f"exposure_{name}"][:, j] = y[:, mask].sum(axis=1)
     dc, de = out["events_control"], out["events_experimental"]

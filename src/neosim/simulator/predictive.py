@@ -31,7 +31,10 @@ information ``1/s²`` grow by the factor ``D/dₖ``. Then
   trial, Poisson future events, the exact final posterior probability of each; the PPoS is the
   share of draws that succeed, MC SE ``√(p(1-p)/draws)``).
 
-The projection is an approximation of the patient-level future (see the README's figures).
+The projection is an approximation of the patient-level future (up to 0.06 off on the
+100-patient design, README): the gamma model's default is the patient-level predictive
+probability of :mod:`neosim.simulator.predictive_patient`; the projection stays as
+``predictive_method="projection"`` (fast, exact given its assumption).
 """
 
 from __future__ import annotations

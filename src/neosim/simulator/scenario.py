@@ -245,11 +245,14 @@ MAX_LOOKS = 10
 class Looks:
     """When a simulated trial is analysed: cumulative ``events`` (event-driven, as rpact's
     ``plannedEvents``) or calendar ``times`` (months), and the hazard ratio under H0
-    ``theta_h0`` (rpact ``thetaH0``) of the log-rank and Cox statistics."""
+    ``theta_h0`` (rpact ``thetaH0``) of the log-rank and Cox statistics. ``pieces``: cut
+    points (months of follow-up since entry) of a piecewise-exponential model; with them the
+    look table also holds events and exposure per piece (``piece_*`` arrays)."""
 
     events: tuple[int, ...] | None = None
     times: tuple[float, ...] | None = None
     theta_h0: float = 1.0
+    pieces: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if (self.events is None) == (self.times is None):
@@ -271,6 +274,14 @@ class Looks:
             object.__setattr__(self, "times", tuple(float(v) for v in values))
         if any(b <= a for a, b in itertools.pairwise(values)):
             raise InputError(f"must be strictly increasing (got {list(values)})", field=field)
+        if self.pieces is not None:
+            cuts = tuple(float(c) for c in self.pieces)
+            object.__setattr__(self, "pieces", cuts)
+            if (not 1 <= len(cuts) <= 20 or any(not (math.isfinite(c) and 0 < c <= 1e4)
+                                                for c in cuts)
+                    or any(b <= a for a, b in itertools.pairwise(cuts))):
+                raise InputError(f"must be 1 to 20 increasing months in (0, 10^4] (got "
+                                 f"{list(cuts)})", field="looks.pieces")
         if not (math.isfinite(self.theta_h0) and 1e-3 <= self.theta_h0 <= 1e3):
             raise InputError(f"must lie in [0.001, 1000] (got {self.theta_h0!r})",
                              field="theta_h0")

@@ -19,6 +19,7 @@ fixed kernels, so the per-look sort is the kernel.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from neosim.simulator.kernels import (
     N_STATS,
@@ -40,11 +41,74 @@ LOOK_STATS = (
     "logrank_z",              # (O₁ - E₁(θ₀)) / √V(θ₀), experimental arm; < 0 favours it
     "cox_log_hr",             # Efron Cox log HR experimental vs control (nan if not fitted)
     "cox_se",
+    "at_risk_control",        # patients enrolled, without event or dropout by the cut-off
+    "at_risk_experimental",
+    "subjects_control",       # patients enrolled by the cut-off, per arm
+    "subjects_experimental",
 )
 
 
+@njit(nogil=True, cache=True)
+def at_risk(entry, tev, tdrop, has_dropout, n_treat, cutoff, out):
+    """Per trial, patients at risk (enrolled, no event, no dropout by ``cutoff``) and enrolled,
+    per arm, into ``out`` ``(trials, 4)``: at risk control, experimental, enrolled control,
+    experimental. Calendar times as :func:`neosim.simulator.kernels.observe` decides them."""
+    n_trials, n = entry.shape
+    for b in range(n_trials):
+        cut = cutoff[b]
+        r0 = r1 = s0 = s1 = 0
+        for i in range(n):
+            e = entry[b, i]
+            if e > cut:
+                continue
+            dr = tdrop[b, i] if has_dropout else np.inf
+            t = tev[b, i]
+            gone = ((t <= dr) & (e + t <= cut)) | ((dr < t) & (dr <= cut - e))
+            if i < n_treat:
+                s1 += 1
+                r1 += not gone
+            else:
+                s0 += 1
+                r0 += not gone
+        out[b, 0], out[b, 1], out[b, 2], out[b, 3] = r0, r1, s0, s1
+
+
+@njit(nogil=True, cache=True)
+def piece_counts(entry, tev, tdrop, has_dropout, n_treat, cutoff, cuts, events, exposure):
+    """Per trial, events and exposure (months) per arm and piece of follow-up time at
+    ``cutoff``, into ``events``/``exposure`` ``(trials, 2, pieces)`` (arm 0 control, 1
+    experimental; pieces ``[0, c₁), [c₁, c₂), …, [c_last, ∞)`` of ``cuts``). Follow-up and status
+    as :func:`neosim.simulator.kernels.observe` decides them (unrounded times); patients in the
+    same order, so one piece gives the same sums bit for bit."""
+    n_trials, n = entry.shape
+    n_pieces = cuts.size + 1
+    for b in range(n_trials):
+        cut = cutoff[b]
+        for a in range(2):
+            for p in range(n_pieces):
+                events[b, a, p] = 0.0
+                exposure[b, a, p] = 0.0
+        for i in range(n):
+            e = entry[b, i]
+            t = tev[b, i]
+            dr = tdrop[b, i] if has_dropout else np.inf
+            st = (t <= dr) & (e + t <= cut)
+            y = t if st else min(cut - e, dr)
+            if e > cut:
+                y = 0.0
+            a = 1 if i < n_treat else 0
+            lo = 0.0
+            for p in range(n_pieces):
+                hi = cuts[p] if p < cuts.size else np.inf
+                if y > lo or (p == 0 and y >= lo):
+                    exposure[b, a, p] += (min(y, hi) - lo) if n_pieces > 1 else y
+                if st and lo <= y < hi:
+                    events[b, a, p] += 1.0
+                lo = hi
+
+
 def sequential_statistics(entry, tev, tdrop, n_treat, look_events, look_times, max_duration,
-                          resolution, theta_h0, do_cox):
+                          resolution, theta_h0, do_cox, cuts=None):
     """The per-look statistics of every trial (row) of a block.
 
     Parameters
@@ -59,6 +123,10 @@ def sequential_statistics(entry, tev, tdrop, n_treat, look_events, look_times, m
         Latest calendar time of any look (``inf``: none); a look capped there is not reached.
     resolution, theta_h0, do_cox
         Time rounding (0: continuous), the hazard ratio under H0, fit the Cox model.
+    cuts : sequence of float or None
+        Cut points of a piecewise-exponential model: also ``piece_events_control``,
+        ``piece_events_experimental``, ``piece_exposure_control``,
+        ``piece_exposure_experimental``, each ``(B, looks, pieces)``.
 
     Returns
     -------
@@ -95,6 +163,13 @@ def sequential_statistics(entry, tev, tdrop, n_treat, look_events, look_times, m
     m = np.empty(n_trials, dtype=np.int64)
     exposure = np.empty((n_trials, 2))
     stats = np.empty((n_trials, N_STATS))
+    risk = np.empty((n_trials, 4))
+    if cuts is not None:
+        cut_arr = np.asarray(cuts, dtype=float)
+        pev = np.empty((n_trials, 2, cut_arr.size + 1))
+        pex = np.empty_like(pev)
+        pieces = {f"piece_{q}_{arm}": np.empty((n_trials, n_looks, cut_arr.size + 1))
+                  for q in ("events", "exposure") for arm in ("control", "experimental")}
     for k in range(n_looks):
         observe(entry, tev, drop, has_dropout, int(n_treat), np.ascontiguousarray(cutoff[:, k]),
                 float(resolution), key, m, exposure, np.empty((1, 1)), False)
@@ -106,4 +181,14 @@ def sequential_statistics(entry, tev, tdrop, n_treat, look_events, look_times, m
                           ("logrank_z", stats[:, 3]), ("cox_log_hr", stats[:, 4]),
                           ("cox_se", stats[:, 5])):
             per_look[name][:, k] = col
-    return result | per_look
+        at_risk(entry, tev, drop, has_dropout, int(n_treat), np.ascontiguousarray(cutoff[:, k]),
+                risk)
+        for j, name in enumerate(LOOK_STATS[-4:]):
+            per_look[name][:, k] = risk[:, j]
+        if cuts is not None:
+            piece_counts(entry, tev, drop, has_dropout, int(n_treat),
+                         np.ascontiguousarray(cutoff[:, k]), cut_arr, pev, pex)
+            for a, arm in enumerate(("control", "experimental")):
+                pieces[f"piece_events_{arm}"][:, k] = pev[:, a]
+                pieces[f"piece_exposure_{arm}"][:, k] = pex[:, a]
+    return result | per_look | (pieces if cuts is not None else {})

@@ -23,7 +23,13 @@ Bayesian adaptive rules) read:
     shifted null ``θ₀`` (negative favours the experimental arm when ``θ₀ = 1``);
 ``cox_log_hr``, ``cox_se``
     Efron Cox estimate of the log hazard ratio experimental/control and its SE (``nan`` when the
-    Cox fit is off or has no maximum); the Wald statistic is ``(cox_log_hr - log θ₀)/cox_se``.
+    Cox fit is off or has no maximum); the Wald statistic is ``(cox_log_hr - log θ₀)/cox_se``;
+``at_risk_control``, ``at_risk_experimental``
+    patients enrolled by the cut-off with neither event nor dropout yet (exponential hazards are
+    memoryless, so these and the patients still to enrol carry the future of the trial: the
+    patient-level predictive probability, :mod:`neosim.simulator.predictive_patient`);
+``subjects_control``, ``subjects_experimental``
+    patients enrolled by the cut-off per arm.
 
 With a design prior the per-trial truths ``true_log_hr`` / ``true_control_rate`` come along
 (1-d). :func:`stop_trials` applies efficacy and futility bounds on the z scale per trial;
