@@ -11,8 +11,12 @@ efficacy and futility stopping; OCs with MC SEs. Timed: the whole OC computation
 log-HR model (closed-form predictive) is timed too. Baseline: ONE MCMC fit of the same posterior
 (PyMC model compiled once, nutpie, 4 chains x 1000 draws after 1000 tuning steps, compile
 excluded) per trial-look, which is the
-best case of per-trial MCMC (a predictive probability by MCMC needs that fit and more). Prints
-the ratio. Usage::
+best case of per-trial MCMC (a predictive probability by MCMC needs that fit and more). Also
+the same computation done by MCMC: at an interim look the predictive probability is the share of
+imputed futures (one per posterior draw, PATIENT_DRAWS of them) whose final analysis succeeds, so
+MCMC needs the interim fit plus one final-analysis fit per imputed future; at the final look one
+fit. The fits are of the same model (other data), so they are counted in units of the measured
+fit (``mcmc_fits_per_trial_look_same_computation``). Prints both ratios. Usage::
 
     PYTHONPATH=src python benchmarks/bench_adaptive.py [--trials 10000] [--mcmc 3]
 """
@@ -28,7 +32,7 @@ from neosim.priors import Mixture
 from neosim.simulator.adaptive import BayesianAdaptive
 from neosim.simulator.analyses import BayesHazardRatio
 from neosim.simulator.engine import simulate
-from neosim.simulator.predictive_patient import FutureTrial
+from neosim.simulator.predictive_patient import PATIENT_DRAWS, FutureTrial
 from neosim.simulator.sequential import Looks
 from neosim.simulator.validation import validate_against_mcmc
 
@@ -65,6 +69,8 @@ def main() -> None:
     check = validate_against_mcmc(first, BayesHazardRatio(CONTROL, EXPERIMENTAL),
                                   range(args.mcmc), draws=1000, tune=1000, chains=4,
                                   seed=args.seed)
+    # per trial-look: the interim looks (two of three) need 1 + PATIENT_DRAWS fits, the last one
+    fits = (3 + 2 * PATIENT_DRAWS) / 3
     print(json.dumps({
         "design": "100 patients, looks at 28/49/70 events, HR 0.7, P(HR<1) > 0.99, PPoS < 0.1",
         "trials": args.trials, "looks": 3,
@@ -80,6 +86,9 @@ def main() -> None:
         "mcmc_seconds_per_fit": check["seconds_per_fit"],
         "mcmc_compile_seconds_once": check["compile_seconds"],
         "ratio_mcmc_fit_vs_fast_trial_look": check["seconds_per_fit"] / per_trial_look,
+        "mcmc_fits_per_trial_look_same_computation": fits,
+        "ratio_mcmc_same_computation_vs_fast_trial_look":
+            fits * check["seconds_per_fit"] / per_trial_look,
         "ratio_mcmc_fit_vs_projection_trial_look": check["seconds_per_fit"] * args.trials * 3
         / proj_s,
         "ratio_mcmc_fit_vs_normal_trial_look": check["seconds_per_fit"] * args.trials * 3
