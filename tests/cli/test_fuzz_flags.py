@@ -52,6 +52,7 @@ def _design_flags() -> dict[str, list[str]]:
         "--control-hazard": _bad_number(TINY + NEG + ZERO + ["1e-9"], ["101", "1e300"]),
         "--followup-months": _bad_number(TINY[1:2] + NEG, ["1201", "1e300"]),
         "--dropout-hazard": _bad_number(NEG + TINY[1:2], ["101", "1e300"]),
+        "--theta-h0": _bad_number(TINY + NEG + ZERO + ["1e-4"], ["1e4", "1e300"]),
     }
 
 
@@ -79,6 +80,8 @@ def _combos() -> list[tuple[list[str], tuple[str, ...]]]:
         (["--accrual-intensity", "1,2,3,4,5,6,7"], ("--accrual-intensity",)),
         (["--power", "0.01", "--alpha", "0.05"], ("--power",)),
         (["--method", "bogus"], ("--method",)),
+        (["--theta-h0", "1.3", "--sided", "2"], ("--theta-h0",)),  # a shifted null is one-sided
+        (["--theta-h0", "1.3", "--method", "freedman"], ("--theta-h0",)),
         (["--nosuchflag", "1"], ("--nosuchflag",)),
     ]
 

@@ -197,3 +197,62 @@ def test_old_piece_starts_spelling_names_the_new_field():
     assert exc.value.field == "piece_starts_months" and "cuts_months" in exc.value.message
     assert ControlSurvival(cuts_months=[6.0], piece_hazards_per_month=[0.05, 0.03]).pieces() == (
         (0.0, 6.0), (0.05, 0.03))
+
+
+# ---- a shifted null (theta_h0): rpact N1-N3 and gsDesign L1-L2 of ---------------------------
+# tests/reference/rpact_sequential_survival.R (the calls are in its comments)
+
+def test_n1_n2_schoenfeld_shifted_null():
+    r = S.sample_size(design(control=ControlSurvival(median_months=12.0), hazard_ratio=1.0,
+                             theta_h0=1.3, accrual_time=12.0, followup_months=12.0, power=0.8))
+    assert rel(r.events, 456.098142249729) < REL and rel(r.subjects, 713.404383978165) < REL
+    assert r.to_dict()["theta_h0"] == 1.3
+    r = S.sample_size(design(control=ControlSurvival(median_months=20.0), hazard_ratio=0.5,
+                             theta_h0=0.8, allocation_ratio=2.0, accrual_time=24.0,
+                             followup_months=12.0, power=0.9,
+                             dropout=Dropout(rate=0.1, time_months=12.0)))
+    assert rel(r.events, 214.045602349567) < REL and rel(r.subjects, 578.483525700051) < REL
+
+
+def test_n3_power_for_events_shifted_null():
+    p = S.power_for_events(300, 0.95, 0.025, theta_h0=1.25)
+    assert rel(p, 0.661561612916522) < REL
+    # the same design without the shift tests HR 0.95 against 1: far less power
+    assert S.power_for_events(300, 0.95, 0.025) < 0.1
+
+
+@pytest.mark.parametrize("kw, subjects, events", [
+    # gsDesign LFPWE(alpha=.025, beta=.2, lambdaC=log(2)/12, hr=1, hr0=1.3, R=12, T=24, minfup=12)
+    ({"hazard_ratio": 1.0, "theta_h0": 1.3, "power": 0.8, "accrual_time": 12.0,
+      "control": ControlSurvival(hazard_per_month=LN2 / 12)},
+     718.681766780582, 459.472111552666),
+    # LFPWE(beta=.1, lambdaC=log(2)/20, hr=.5, hr0=.8, etaC=etaE=.01, ratio=2, R=24, T=36,
+    #   minfup=12)
+    ({"hazard_ratio": 0.5, "theta_h0": 0.8, "power": 0.9, "allocation_ratio": 2.0,
+      "accrual_time": 24.0, "control": ControlSurvival(hazard_per_month=LN2 / 20),
+      "dropout": Dropout(hazard_per_month=0.01)},
+     537.727549059246, 196.37734903851),
+])
+def test_l1_l2_lachin_foulkes_shifted_null(kw, subjects, events):
+    r = S.sample_size(design(followup_months=12.0, **kw), "lachin-foulkes")
+    assert rel(r.subjects, subjects) < REL and rel(r.events, events) < REL
+    # and its power at that size is the target
+    p = S.power(design(followup_months=12.0, **{**kw, "power": None, "subjects": r.subjects}),
+                "lachin-foulkes")
+    assert p.power == pytest.approx(kw["power"], abs=1e-9)
+
+
+def test_shifted_null_refusals():
+    from neosim.errors import InputError
+
+    with pytest.raises(Exception, match="one-sided only"):
+        design(theta_h0=1.3, sided=2, alpha=0.05)
+    d = design(hazard_ratio=1.0, theta_h0=1.3)
+    with pytest.raises(InputError, match="freedman tests theta_h0 = 1 only") as e:
+        S.sample_size(d, "freedman")
+    assert e.value.field == "theta_h0"
+    with pytest.raises(InputError, match="null's") as e:
+        S.sample_size(design(hazard_ratio=1.3, theta_h0=1.3))
+    assert e.value.field == "hazard_ratio"
+    with pytest.raises(Exception, match="theta_h0"):
+        design(theta_h0=0.0)

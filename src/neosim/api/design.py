@@ -18,6 +18,7 @@ from neosim.errors import InputError
 if TYPE_CHECKING:
     from neosim.design.binary import SingleArmDesign, TwoArmDesign
     from neosim.design.survival import SurvivalResult
+    from neosim.design.survival_sequential import SequentialSurvivalResult
 
 SURVIVAL_METHODS = ("schoenfeld", "freedman", "lachin-foulkes")
 BINARY_METHODS = ("normal", "fisher", "barnard")
@@ -37,7 +38,7 @@ class EventPower:
         Number of events at the analysis.
     power : float
         Power of the log-rank test at that number of events.
-    hazard_ratio, alpha, sided, allocation_ratio
+    hazard_ratio, alpha, sided, allocation_ratio, theta_h0
         The design's values.
     """
 
@@ -48,6 +49,7 @@ class EventPower:
     alpha: float
     sided: int
     allocation_ratio: float
+    theta_h0: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -68,8 +70,18 @@ def _check(design: Any, methods: tuple[str, ...], method: str) -> None:
                          f"{', '.join(methods)})", field="method")
 
 
+def _sequential_survival(design: TrialDesign) -> bool:
+    """Whether ``design`` has looks; looks are analysed for survival designs only."""
+    if design.sequential is None:
+        return False
+    if design.endpoint != "survival":
+        raise InputError("interim looks (sequential) are analysed for survival designs only",
+                         field="sequential")
+    return True
+
+
 def sample_size(design: TrialDesign, method: str | None = None
-                ) -> SurvivalResult | TwoArmDesign | SingleArmDesign:
+                ) -> SurvivalResult | SequentialSurvivalResult | TwoArmDesign | SingleArmDesign:
     """Sample size of ``design`` for its target power.
 
     Parameters
@@ -85,8 +97,11 @@ def sample_size(design: TrialDesign, method: str | None = None
 
     Returns
     -------
-    SurvivalResult or TwoArmDesign
-        Frozen result with unrounded and rounded-up sizes and ``to_dict()``.
+    SurvivalResult, SequentialSurvivalResult or TwoArmDesign
+        Frozen result with unrounded and rounded-up sizes and ``to_dict()``. With interim
+        looks (``design.sequential``): the maximum events and subjects, the events, calendar
+        time and subjects of each look, expected events under H0, H01 and H1, and the
+        boundaries (rpact ``getSampleSizeSurvival(design = ...)``).
 
     Examples
     --------
@@ -107,7 +122,19 @@ def sample_size(design: TrialDesign, method: str | None = None
     >>> r = ns.sample_size(one)
     >>> r.n, r.critical
     (21, 8)
+    >>> s = ns.TrialDesign(hazard_ratio=0.5, control={"median_months": 12.0},
+    ...                    accrual_time=12.0, followup_months=12.0, power=0.8,
+    ...                    sequential={"information_rates": [0.5, 1.0], "spending": "obf"})
+    >>> r = ns.sample_size(s)
+    >>> round(r.max_events, 2), round(r.max_subjects, 2), [round(t, 2) for t in r.analysis_times]
+    (65.59, 125.92, [13.36, 24.0])
     """  # noqa: E501
+    if isinstance(design, TrialDesign) and _sequential_survival(design):
+        method = method or "schoenfeld"
+        _check(design, SURVIVAL_METHODS, method)
+        from neosim.design import survival_sequential
+
+        return survival_sequential.sample_size(design, method)
     if getattr(design, "endpoint", None) == "binary":
         from neosim.design import binary
 
@@ -134,7 +161,8 @@ def sample_size(design: TrialDesign, method: str | None = None
 
 
 def power(design: TrialDesign, *, subjects: float | None = None, events: float | None = None,
-          method: str = "schoenfeld") -> SurvivalResult | EventPower:
+          method: str = "schoenfeld"
+          ) -> SurvivalResult | EventPower | SequentialSurvivalResult:
     """Power of a survival design for a number of subjects, or at a number of events.
 
     Parameters
@@ -146,13 +174,17 @@ def power(design: TrialDesign, *, subjects: float | None = None, events: float |
         design's accrual, follow-up, dropout and control survival.
     events : float, optional
         Events at the analysis instead (``"schoenfeld"`` or ``"freedman"``): no accrual model.
+        With interim looks: the maximum events (rpact ``maxNumberOfEvents``), with or without
+        subjects.
     method : str
         ``"schoenfeld"`` (default), ``"freedman"`` or ``"lachin-foulkes"`` (subjects only).
 
     Returns
     -------
-    SurvivalResult or EventPower
-        Frozen result with ``to_dict()``.
+    SurvivalResult, EventPower or SequentialSurvivalResult
+        Frozen result with ``to_dict()``; with interim looks (``design.sequential``) overall and
+        per-look rejection and futility probabilities, look times and expected events (rpact
+        ``getPowerSurvival(design = ...)``).
 
     Examples
     --------
@@ -167,6 +199,18 @@ def power(design: TrialDesign, *, subjects: float | None = None, events: float |
     _check(design, SURVIVAL_METHODS, method)
     if design.endpoint != "survival":
         raise InputError("power is computed for survival designs", field="design.endpoint")
+    if events is not None and not (isinstance(events, int | float) and math.isfinite(events)
+                                   and 1 <= events <= 1e7):
+        raise InputError(f"must be a number of events in [1, 1e7] (got {events!r})",
+                         field="events")
+    if subjects is not None and not (isinstance(subjects, int | float)
+                                     and math.isfinite(subjects) and 2 <= subjects <= 1e7):
+        raise InputError(f"must be a number of subjects in [2, 1e7] (got {subjects!r})",
+                         field="subjects")
+    if _sequential_survival(design):
+        from neosim.design import survival_sequential
+
+        return survival_sequential.power(design, method, subjects, events)
     from neosim.design import survival
 
     if events is not None:
@@ -175,19 +219,12 @@ def power(design: TrialDesign, *, subjects: float | None = None, events: float |
         if method == "lachin-foulkes":
             raise InputError("power at a number of events uses schoenfeld or freedman",
                              field="method")
-        if not (isinstance(events, int | float) and math.isfinite(events)
-                and 1 <= events <= 1e7):
-            raise InputError(f"must be a number of events in [1, 1e7] (got {events!r})",
-                             field="events")
         pw = survival.power_for_events(events, design.hazard_ratio, design.alpha,
                                        sided=design.sided,
-                                       allocation_ratio=design.allocation_ratio, method=method)
+                                       allocation_ratio=design.allocation_ratio, method=method,
+                                       theta_h0=design.theta_h0)
         return EventPower(method, float(events), pw, design.hazard_ratio, design.alpha,
-                          design.sided, design.allocation_ratio)
-    if subjects is not None and not (isinstance(subjects, int | float)
-                                     and math.isfinite(subjects) and 2 <= subjects <= 1e7):
-        raise InputError(f"must be a number of subjects in [2, 1e7] (got {subjects!r})",
-                         field="subjects")
+                          design.sided, design.allocation_ratio, design.theta_h0)
     return survival.power(design, method, subjects)  # type: ignore[arg-type]
 
 

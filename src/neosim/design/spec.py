@@ -48,9 +48,10 @@ from neosim.config import (
     Strict,
 )
 from neosim.design.parts import AnalysisTiming, ControlSurvival, Dropout
+from neosim.design.sequential import SequentialPlan
 from neosim.errors import InputError
 
-__all__ = ["AnalysisTiming", "ControlSurvival", "Dropout", "TrialDesign"]
+__all__ = ["AnalysisTiming", "ControlSurvival", "Dropout", "SequentialPlan", "TrialDesign"]
 
 # Bounds (shared types in neosim.config): months in [0.01, 1200], hazards per month in
 # [1e-6, 100], ratios in [1e-3, 1e3]. Error rates and proportions stay 1e-9 away from 0 and 1 so
@@ -77,6 +78,10 @@ class TrialDesign(Strict):
         ``n_experimental / n_control`` (rpact ``allocationRatioPlanned``).
     hazard_ratio
         Experimental over control hazard under the alternative (1: the null).
+    theta_h0
+        Hazard ratio under the null hypothesis (rpact ``thetaH0``, gsDesign ``hr0``): 1 for
+        superiority; above 1 for non-inferiority (H0: HR >= ``theta_h0``), below 1 for a
+        shifted (super-superiority) null. One-sided only, as in rpact.
     alpha, sided
         Total type I error and sidedness (two-sided splits ``alpha`` over both tails).
     power
@@ -96,6 +101,11 @@ class TrialDesign(Strict):
     analysis
         When the trial is analysed (:class:`AnalysisTiming`); by default at the end of accrual
         plus follow-up.
+    sequential
+        Interim looks and their boundaries (:class:`~neosim.design.sequential.SequentialPlan`,
+        the ``[design.sequential]`` table); ``None``: one analysis. With looks, the last look
+        is the analysis above and the earlier ones are at the information rates' shares of its
+        events.
     time_resolution_months
         Simulated times are recorded rounded up to multiples of this (e.g. ``1 / 30.4375`` for
         days), which creates ties as real data do; 0 keeps continuous times.
@@ -120,6 +130,7 @@ class TrialDesign(Strict):
     groups: Annotated[int, Field(ge=1, le=2)] = 2
     allocation_ratio: Ratio = 1.0
     hazard_ratio: Ratio = 0.5
+    theta_h0: Ratio = 1.0
     alpha: Alpha = 0.025
     sided: Annotated[int, Field(ge=1, le=2)] = 1  # 1 or 2 (an int: a Literal took true)
     power: OpenProbability | None = 0.8
@@ -133,6 +144,7 @@ class TrialDesign(Strict):
     dropout: Dropout = Dropout()
     subjects: Subjects | None = None
     analysis: AnalysisTiming = AnalysisTiming()
+    sequential: SequentialPlan | None = None
     time_resolution_months: MonthsOrZero = 0.0
     landmark_months: Months | None = None
     control_proportion: OpenProbability | None = None
@@ -166,6 +178,9 @@ class TrialDesign(Strict):
                                  "experimental_proportion")
             if self.control_proportion == self.experimental_proportion:
                 raise ValueError("experimental_proportion must differ from control_proportion")
+        if self.theta_h0 != 1.0 and self.sided == 2:
+            raise FieldError("theta_h0", "a shifted null (theta_h0 other than 1) is tested "
+                                         "one-sided only (sided = 1), as in rpact")
         t, k = self.accrual_time, len(self.accrual_intensity)
         if not t or t[0] != 0.0:
             raise FieldError("accrual_time", "starts at 0 (rpact's start points; a single "

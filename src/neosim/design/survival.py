@@ -13,9 +13,14 @@ Three methods, all for a fixed design with one analysis:
     (Lachin & Foulkes 1986; gsDesign ``nSurv``'s default method).
 
 ``r`` is the allocation ratio experimental:control, ``z_a = z(1 - alpha / sided)`` and
-``z_b = z(power)``. The probability that a subject's event is observed by the analysis is exact
-(closed form) under piecewise-uniform accrual, piecewise-exponential survival and exponential
-dropout as a competing risk. Unrounded values and values rounded up per arm are both reported.
+``z_b = z(power)``. A shifted null ``theta_h0`` (rpact ``thetaH0``, gsDesign ``hr0``; one-sided)
+replaces ``log(HR)`` by ``log(HR / theta_h0)`` (Schoenfeld, as rpact; Lachin–Foulkes, as gsDesign,
+whose null hazards are then ``(1 + r HR) / (1 + r theta_h0)`` times the control's, and
+``theta_h0`` times that in the experimental arm); Freedman is for ``theta_h0 = 1`` only (rpact
+and gsDesign refuse it too). The probability that a subject's event is observed by the analysis
+is exact (closed form) under piecewise-uniform accrual, piecewise-exponential survival and
+exponential dropout as a competing risk. Unrounded values and values rounded up per arm are both
+reported.
 
 Only the standard library is used (``statistics.NormalDist``), so the command line stays fast.
 """
@@ -61,38 +66,52 @@ def arms_in_ratio(subjects: float, allocation_ratio: float) -> tuple[int, int]:
     return blocks * e, blocks * c
 
 
-# --------------------------------------------------------------------------------------------
-# Events
-# --------------------------------------------------------------------------------------------
+# -- events ----------------------------------------------------------------------------------
+
+
+def _check_null(theta_h0: float, method: str) -> None:
+    if theta_h0 != 1.0 and method == "freedman":
+        raise InputError("freedman tests theta_h0 = 1 only (as rpact): use schoenfeld or "
+                         "lachin-foulkes for a shifted null", field="theta_h0")
 
 
 def required_events(hazard_ratio: float, alpha: float, power: float, *, sided: int = 1,
-                    allocation_ratio: float = 1.0, method: Method = "schoenfeld") -> float:
+                    allocation_ratio: float = 1.0, method: Method = "schoenfeld",
+                    theta_h0: float = 1.0) -> float:
     """Unrounded number of events for ``power`` at two-sided/one-sided level ``alpha``.
 
     Only the event-driven methods (Schoenfeld, Freedman) have a number of events that does not
     depend on accrual and follow-up; Lachin–Foulkes events come from :func:`sample_size`.
     """
+    _check_null(theta_h0, method)
     z = z_alpha(alpha, sided) + _N.inv_cdf(power)
     r = allocation_ratio
     if method == "schoenfeld":
-        return z * z * (1.0 + r) ** 2 / (r * math.log(hazard_ratio) ** 2)
+        return z * z * (1.0 + r) ** 2 / (r * math.log(hazard_ratio / theta_h0) ** 2)
     if method == "freedman":
         return z * z * (1.0 + r * hazard_ratio) ** 2 / (r * (1.0 - hazard_ratio) ** 2)
     raise ValueError(f"required_events has no closed form for method {method!r}")
 
 
 def power_for_events(events: float, hazard_ratio: float, alpha: float, *, sided: int = 1,
-                     allocation_ratio: float = 1.0, method: Method = "schoenfeld") -> float:
+                     allocation_ratio: float = 1.0, method: Method = "schoenfeld",
+                     theta_h0: float = 1.0) -> float:
     """Power of the log-rank test with ``events`` events (both tails counted when two-sided)."""
+    return _two_tail_power(abs(drift_per_event(hazard_ratio, allocation_ratio, method, theta_h0))
+                           * math.sqrt(events), 1.0, alpha, sided)
+
+
+def drift_per_event(hazard_ratio: float, allocation_ratio: float, method: str,
+                    theta_h0: float = 1.0) -> float:
+    """rpact's ``theta`` of ``getPowerSurvival``: the mean of the log-rank z statistic per
+    square root of an event (negative when the hazard ratio is below ``theta_h0``)."""
+    _check_null(theta_h0, method)
     r = allocation_ratio
     if method == "schoenfeld":
-        drift = math.sqrt(events * r) / (1.0 + r) * abs(math.log(hazard_ratio))
-    elif method == "freedman":
-        drift = math.sqrt(events * r) * abs(1.0 - hazard_ratio) / (1.0 + r * hazard_ratio)
-    else:
-        raise ValueError(f"power_for_events is not defined for method {method!r}")
-    return _two_tail_power(drift, 1.0, alpha, sided)
+        return math.sqrt(r) / (1.0 + r) * math.log(hazard_ratio / theta_h0)
+    if method == "freedman":
+        return math.sqrt(r) * (hazard_ratio - 1.0) / (1.0 + r * hazard_ratio)
+    raise ValueError(f"no drift per event for method {method!r}")
 
 
 def _two_tail_power(drift: float, null_sd: float, alpha: float, sided: int,
@@ -104,9 +123,7 @@ def _two_tail_power(drift: float, null_sd: float, alpha: float, sided: int,
     return p
 
 
-# --------------------------------------------------------------------------------------------
-# Probability of an observed event
-# --------------------------------------------------------------------------------------------
+# -- probability of an observed event -------------------------------------------------------
 
 
 def _incidence_and_integral(starts, hazards, dropout: float, t: float) -> tuple[float, float]:
@@ -154,9 +171,7 @@ def event_probability(starts, hazards, dropout: float, accrual_months, accrual_i
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------
+# -- results ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -179,6 +194,7 @@ class SurvivalResult:
     alpha: float
     sided: int
     hazard_ratio: float
+    theta_h0: float
     allocation_ratio: float
     accrual_duration_months: float
     followup_months: float
@@ -200,11 +216,20 @@ class SurvivalResult:
 
 def _arm_probabilities(design: TrialDesign, accrual_months, intensity, followup: float,
                        hazard_scale: tuple[float, float] | None = None) -> tuple[float, float]:
-    """Event probabilities ``(experimental, control)``; ``hazard_scale`` overrides arm hazards
-    as multiples of the control hazard (used for the Lachin–Foulkes null)."""
+    """Event probabilities ``(experimental, control)`` at the end of accrual plus ``followup``;
+    ``hazard_scale`` overrides arm hazards as multiples of the control hazard (used for the
+    Lachin–Foulkes null)."""
+    return arm_event_probabilities(design, accrual_months, intensity,
+                                   sum(accrual_months) + followup, hazard_scale)
+
+
+def arm_event_probabilities(design: TrialDesign, accrual_months, intensity, t: float,
+                            hazard_scale: tuple[float, float] | None = None
+                            ) -> tuple[float, float]:
+    """Probabilities ``(experimental, control)`` that a subject of the trial has entered and had
+    an observed event by calendar time ``t`` (any ``t``, also before the end of accrual)."""
     starts, control = design.control.pieces()
     eta_e, eta_c = design.dropout.hazards()
-    t = sum(accrual_months) + followup
     scale = hazard_scale or (design.hazard_ratio, 1.0)
     pe = event_probability(starts, [scale[0] * h for h in control], eta_e, accrual_months,
                            intensity, t)
@@ -219,8 +244,9 @@ def _lf_variances(design: TrialDesign, accrual_months, intensity, followup: floa
     qe = design.experimental_fraction
     qc = 1.0 - qe
     pe1, pc1 = _arm_probabilities(design, accrual_months, intensity, followup)
-    h0 = (1.0 + design.hazard_ratio * r) / (1.0 + r)
-    pe0, pc0 = _arm_probabilities(design, accrual_months, intensity, followup, (h0, h0))
+    h0 = (1.0 + design.hazard_ratio * r) / (1.0 + design.theta_h0 * r)  # gsDesign's lambdaC0
+    pe0, pc0 = _arm_probabilities(design, accrual_months, intensity, followup,
+                                  (h0 * design.theta_h0, h0))
     v1 = 1.0 / (qe * pe1) + 1.0 / (qc * pc1)
     v0 = 1.0 / (qe * pe0) + 1.0 / (qc * pc0)
     return v0, v1, (pe1, pc1)
@@ -232,13 +258,14 @@ def _power_for_subjects(design: TrialDesign, method: str, subjects: float, accru
     qe = design.experimental_fraction
     if method == "lachin-foulkes":
         v0, v1, probs = _lf_variances(design, accrual_months, intensity, followup)
-        drift = abs(math.log(design.hazard_ratio)) * math.sqrt(subjects)
+        drift = abs(math.log(design.hazard_ratio / design.theta_h0)) * math.sqrt(subjects)
         pw = _two_tail_power(drift, math.sqrt(v0), design.alpha, design.sided, math.sqrt(v1))
     else:
         probs = _arm_probabilities(design, accrual_months, intensity, followup)
         events = subjects * (qe * probs[0] + (1.0 - qe) * probs[1])
         pw = power_for_events(events, design.hazard_ratio, design.alpha, sided=design.sided,
-                              allocation_ratio=design.allocation_ratio, method=method)
+                              allocation_ratio=design.allocation_ratio, method=method,
+                              theta_h0=design.theta_h0)
     events = subjects * (qe * probs[0] + (1.0 - qe) * probs[1])
     return pw, events, probs
 
@@ -255,17 +282,17 @@ def _result(design: TrialDesign, method: str, subjects: float, events: float, po
                                          followup)[0]
     else:
         power_ceil = power_for_events(events_ceil, design.hazard_ratio, design.alpha,
-                                      sided=design.sided,
-                                      allocation_ratio=design.allocation_ratio, method=method)
+                                      sided=design.sided, allocation_ratio=design.allocation_ratio,
+                                      method=method, theta_h0=design.theta_h0)
     p_all = qe * probs[0] + (1.0 - qe) * probs[1]
     accrual = float(sum(accrual_months))
     return SurvivalResult(
         method=method, events=events, subjects=subjects, subjects_per_arm=per_arm,
         events_ceil=events_ceil, subjects_ceil=n_ceil, subjects_per_arm_ceil=per_arm_ceil,
         power=power, power_ceil=power_ceil, alpha=design.alpha, sided=design.sided,
-        hazard_ratio=design.hazard_ratio, allocation_ratio=design.allocation_ratio,
-        accrual_duration_months=accrual, followup_months=followup,
-        study_duration_months=accrual + followup, event_probability=p_all,
+        hazard_ratio=design.hazard_ratio, theta_h0=design.theta_h0,
+        allocation_ratio=design.allocation_ratio, accrual_duration_months=accrual,
+        followup_months=followup, study_duration_months=accrual + followup, event_probability=p_all,
         event_probability_per_arm=(probs[0], probs[1]),
     )
 
@@ -276,9 +303,7 @@ def _check_method(method: str) -> None:
                          field="method")
 
 
-# --------------------------------------------------------------------------------------------
-# Public calculations
-# --------------------------------------------------------------------------------------------
+# -- public calculations ---------------------------------------------------------------------
 
 
 def sample_size(design: TrialDesign, method: Method = "schoenfeld") -> SurvivalResult:
@@ -289,9 +314,10 @@ def sample_size(design: TrialDesign, method: Method = "schoenfeld") -> SurvivalR
     _check_method(method)
     if design.power is None:
         raise InputError("power is required to solve for the sample size", field="power")
-    if design.hazard_ratio == 1.0:
-        raise InputError("no sample size detects a hazard ratio of 1: give the effect to "
-                         "power for (its power is alpha at any size)", field="hazard_ratio")
+    if design.hazard_ratio == design.theta_h0:
+        raise InputError(f"no sample size detects a hazard ratio of {design.theta_h0:g} (the "
+                         "null's): give the effect to power for (its power is alpha at any "
+                         "size)", field="hazard_ratio")
     acc, inten, fu = design.accrual_months, design.accrual_intensity, design.followup_months
     qe = design.experimental_fraction
     if method == "lachin-foulkes":
@@ -299,12 +325,12 @@ def sample_size(design: TrialDesign, method: Method = "schoenfeld") -> SurvivalR
         za = z_alpha(design.alpha, design.sided)
         zb = _N.inv_cdf(design.power)
         subjects = ((za * math.sqrt(v0) + zb * math.sqrt(v1))
-                    / math.log(design.hazard_ratio)) ** 2
+                    / math.log(design.hazard_ratio / design.theta_h0)) ** 2
         events = subjects * (qe * probs[0] + (1.0 - qe) * probs[1])
     else:
         events = required_events(design.hazard_ratio, design.alpha, design.power,
                                  sided=design.sided, allocation_ratio=design.allocation_ratio,
-                                 method=method)
+                                 method=method, theta_h0=design.theta_h0)
         probs = _arm_probabilities(design, acc, inten, fu)
         subjects = events / (qe * probs[0] + (1.0 - qe) * probs[1])
     return _result(design, method, subjects, events, design.power, acc, inten, fu, probs)
