@@ -31,8 +31,13 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
              n_trials: int = 10_000, seed: int = 1, subjects: int | None = None,
              events: int | None = None, hazard_ratio: float | None = None,
              keep_trials: bool = False, workers: int | None = None,
-             progress: bool = False) -> xr.Dataset:
+             progress: bool = False, sequential: Any = None, looks: Any = None,
+             rule: Any = None, statistic: str = "logrank") -> xr.Dataset:
     """Simulate ``n_trials`` trials of a survival design and summarise each analysis.
+
+    A design with a sequential plan (``design.sequential``, or the ``sequential`` keyword), or
+    explicit ``looks`` and ``rule``, is simulated as a group-sequential trial: see
+    :mod:`neosim.api.sequential_simulation` and the sequential parameters below.
 
     Parameters
     ----------
@@ -64,6 +69,15 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         Threads (default: every core); the numbers do not depend on it.
     progress : bool
         Show a progress bar over the trials on stderr.
+    sequential : neosim.design.sequential.SequentialPlan, optional
+        Simulate this group-sequential plan (overrides ``design.sequential``).
+    looks : neosim.simulator.sequential.Looks, optional
+        Explicit looks (cumulative events or calendar months, and ``theta_h0``) instead of the
+        plan's information rates.
+    rule : neosim.simulator.sequential.StoppingRule, optional
+        Explicit z-scale critical values and futility bounds instead of the plan's boundaries.
+    statistic : str
+        Sequential test statistic, ``"logrank"`` (rpact's) or ``"cox"`` (Wald).
 
     Returns
     -------
@@ -73,6 +87,15 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         ``reached_mc_se`` (share of trials whose analysis was reached); with ``keep_trials``
         also ``events``, ``duration``, ``logrank_z`` … per trial. Attributes: ``n_trials``,
         ``seed``, ``subjects``, ``block_size`` and the design as JSON (``design``).
+        Sequential: dimension ``look``; ``rejection_per_look``, ``futility_per_look`` (share
+        of trials stopping there for that reason), ``look_time_mean``, ``look_events_mean``,
+        ``look_subjects_mean``, ``look_reached`` per look; ``overall_rejection`` (also as
+        ``power``), ``early_stop``, ``early_efficacy``, ``early_futility``,
+        ``expected_events``, ``expected_subjects``, ``expected_duration``; each with
+        ``_mc_se``; the exact ``rejection_per_look_exact``, ``futility_per_look_exact``,
+        ``overall_rejection_exact``; ``critical_values``, ``futility_bounds``; with
+        ``keep_trials`` the per-look statistics (``trial``, ``look``) and ``stop_look``,
+        ``stop_reason`` (1 efficacy, 2 futility, 0 neither).
 
     Examples
     --------
@@ -108,6 +131,21 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
             raise InputError("give subjects (or a design with subjects)", field="subjects")
         subjects = math.ceil(design.subjects)
     _check_int(subjects, "subjects", 2, MAX_SUBJECTS)
+    plan = sequential if sequential is not None else getattr(design, "sequential", None)
+    if plan is not None or looks is not None or rule is not None:
+        if analyses is not None:
+            raise InputError("a sequential simulation applies its stopping rule; give no "
+                             "analyses", field="analyses")
+        if statistic not in ("logrank", "cox"):
+            raise InputError(f"must be 'logrank' or 'cox' (got {statistic!r})",
+                             field="statistic")
+        from neosim.api.sequential_simulation import simulate_sequential
+
+        return simulate_sequential(design, plan=plan, looks=looks, rule=rule,
+                                   statistic=statistic, n_trials=n_trials, seed=seed,
+                                   subjects=int(subjects), events=events,
+                                   hazard_ratio=hazard_ratio, keep_trials=keep_trials,
+                                   workers=workers, progress=progress)
     if analyses is None:
         from neosim.simulator.analyses import LogRank, direction_of
 

@@ -8,6 +8,8 @@ Layers (each a plain function over plain arrays):
   (compiled kernels in :mod:`~neosim.simulator.kernels`);
 * :mod:`~neosim.simulator.analyses`: decision rules on those statistics (frequentist and
   conjugate Bayesian); :mod:`~neosim.simulator.prior_io` puts prior files on their scales;
+* :mod:`~neosim.simulator.sequential`: group-sequential looks (per-look statistics from
+  :mod:`~neosim.simulator.seq_kernels`), stopping rules and their operating characteristics;
 * :mod:`~neosim.simulator.oc`: operating characteristics with MC standard errors, assurance,
   sample-size search; :mod:`~neosim.simulator.validation`: the MCMC check of the fast path.
 
@@ -22,9 +24,9 @@ from neosim.simulator.models import (
     Weibull,
     survival,
 )
-from neosim.simulator.scenario import DesignPrior, TrialScenario
+from neosim.simulator.scenario import DesignPrior, Looks, TrialScenario
 
 __all__ = [
-    "Accrual", "Cure", "DesignPrior", "Exponential", "PiecewiseExponential", "TrialScenario",
-    "Weibull", "survival",
+    "Accrual", "Cure", "DesignPrior", "Exponential", "Looks", "PiecewiseExponential",
+    "TrialScenario", "Weibull", "survival",
 ]

@@ -24,7 +24,7 @@ import numpy as np
 
 from neosim import seeds
 from neosim.compute import Backend, Task
-from neosim.simulator.scenario import DesignPrior, TrialScenario
+from neosim.simulator.scenario import DesignPrior, Looks, TrialScenario
 
 #: Trials per block, the unit of seeding. Changing it changes every simulated number.
 BLOCK = 1024
@@ -107,6 +107,7 @@ def simulate_blocks(
     *,
     design_prior: DesignPrior | None = None,
     cox: bool = True,
+    looks: Looks | None = None,
 ) -> dict[str, np.ndarray]:
     """Simulate and analyse the given blocks of one scenario (a chunk). Pure: same input, same
     output, whatever else runs.
@@ -125,17 +126,25 @@ def simulate_blocks(
         Per-trial true parameters (assurance); ``None`` for fixed parameters.
     cox
         Fit the Cox model (costs about as much as everything else together).
+    looks
+        Interim looks (:class:`neosim.simulator.scenario.Looks`): analyse every trial at each
+        look instead of once (same draws, so the same patients as without looks).
 
     Returns
     -------
     dict
         One 1-d array per statistic (:data:`neosim.simulator.kernels.STATS`, plus
         ``os_expected`` = Σ Λ₀(yᵢ) for single-arm trials and ``true_log_hr`` /
-        ``true_control_rate`` with a design prior), trials in block order.
+        ``true_control_rate`` with a design prior), trials in block order. With ``looks``: one
+        ``(trials, looks)`` array per name of :data:`neosim.simulator.seq_kernels.LOOK_STATS`
+        (plus the design prior's truths).
     """
     from neosim.simulator.kernels import N_STATS, STATS, trial_statistics
 
     blocks = [b for b in block_indices if b * BLOCK < n_trials]
+    if looks is not None:
+        return _look_blocks(scenario, scenario_index, blocks, n_trials, seed, design_prior, cox,
+                            looks)
     n = int(scenario.n)
     out = np.empty((len(blocks) * BLOCK, N_STATS))
     single = scenario.design == "single_arm"
@@ -155,9 +164,7 @@ def simulate_blocks(
         if single:
             expected[rows] = scenario.control.cumulative_hazard(y).sum(axis=1)
         truths.append(truth)
-    # rows to keep: all of every block but the run's last, which is truncated at n_trials
-    keep = np.concatenate([k * BLOCK + np.arange(min(BLOCK, n_trials - b * BLOCK))
-                           for k, b in enumerate(blocks)]) if blocks else np.arange(0)
+    keep = _keep_rows(blocks, n_trials)
     result = {name: np.ascontiguousarray(out[keep, j]) for j, name in enumerate(STATS)}
     if single:
         result["os_expected"] = expected[keep]
@@ -167,15 +174,45 @@ def simulate_blocks(
     return result
 
 
+def _keep_rows(blocks: Sequence[int], n_trials: int) -> np.ndarray:
+    """Rows to keep: all of every block but the run's last, which is truncated at n_trials."""
+    return np.concatenate([k * BLOCK + np.arange(min(BLOCK, n_trials - b * BLOCK))
+                           for k, b in enumerate(blocks)]) if blocks else np.arange(0)
+
+
+def _look_blocks(scenario: TrialScenario, scenario_index: int, blocks: Sequence[int],
+                 n_trials: int, seed: int, design_prior: DesignPrior | None, cox: bool,
+                 looks: Looks) -> dict[str, np.ndarray]:
+    """:func:`simulate_blocks` with looks: the same draws, analysed at every look."""
+    from neosim.simulator.seq_kernels import sequential_statistics
+
+    looks.check(scenario)
+    t_max = float(scenario.max_duration) if scenario.max_duration is not None else np.inf
+    parts: list[dict[str, np.ndarray]] = []
+    for b in blocks:
+        entry, tev, tdrop, truth = draw_block(scenario, block_rng(seed, scenario_index, b),
+                                              design_prior)
+        res = sequential_statistics(entry, tev, tdrop, scenario.n_treatment, looks.events,
+                                    looks.times, t_max, float(scenario.time_resolution),
+                                    looks.theta_h0, cox)
+        parts.append(res | truth)
+    keep = _keep_rows(blocks, n_trials)
+    if not parts:
+        return {}
+    return {name: np.ascontiguousarray(np.concatenate([p[name] for p in parts])[keep])
+            for name in parts[0]}
+
+
 def chunk_task(task, seed: int) -> dict[str, np.ndarray]:
     """:func:`simulate_blocks` as a :mod:`neosim.compute` task.
 
-    ``task.args = (scenario, scenario_index, blocks, n_trials, design_prior, cox)``; picklable,
-    so the same chunk runs in process, on threads or on dask workers with identical results.
+    ``task.args = (scenario, scenario_index, blocks, n_trials, design_prior, cox[, looks])``;
+    picklable, so the same chunk runs in process, on threads or on dask workers with identical
+    results.
     """
-    scenario, scenario_index, blocks, n_trials, design_prior, cox = task.args
+    scenario, scenario_index, blocks, n_trials, design_prior, cox, *rest = task.args
     return simulate_blocks(scenario, scenario_index, blocks, n_trials, seed,
-                           design_prior=design_prior, cox=cox)
+                           design_prior=design_prior, cox=cox, looks=rest[0] if rest else None)
 
 
 def chunks_of(n_trials: int, chunk_blocks: int = CHUNK_BLOCKS) -> list[range]:
@@ -204,11 +241,13 @@ def simulate(
     chunk_blocks: int = CHUNK_BLOCKS,
     progress=None,
     description: str = "Simulating trials",
+    looks: Looks | None = None,
 ) -> dict[str, np.ndarray]:
     """Run ``n_trials`` trials of one scenario in process, chunks on ``workers`` threads.
 
     The result is bit-identical for any ``workers`` and ``chunk_blocks`` (see the module
     docstring). ``progress`` is a :class:`neosim.progress.Progress` (a bar over trials).
+    With ``looks`` each statistic is a ``(n_trials, looks)`` array (see :func:`simulate_blocks`).
     """
     if n_trials < 1:
         raise ValueError("n_trials must be positive")
@@ -225,13 +264,13 @@ def simulate(
         stop = start + len(next(iter(res.values())))
         for name, values in res.items():
             if name not in out:
-                out[name] = np.empty(n_trials, dtype=values.dtype)
+                out[name] = np.empty((n_trials, *values.shape[1:]), dtype=values.dtype)
             out[name][start:stop] = values
         return stop - start
 
     def run(task: Task, seed: int) -> dict[str, np.ndarray]:
         return simulate_blocks(scenario, scenario_index, task.args, n_trials, seed,
-                               design_prior=design_prior, cox=cox)
+                               design_prior=design_prior, cox=cox, looks=looks)
 
     # the one executor (compute.Backend) on threads, always in this process: a chunk's key is
     # its first block, and store() puts each result at its own trials, whatever the order

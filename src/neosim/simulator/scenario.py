@@ -6,7 +6,9 @@ analyse one trial, in months. The analytic design object (``neosim.design``) con
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -233,3 +235,62 @@ class DesignPrior:
         else:
             rate = np.full(size, getattr(scenario.control, "rate", np.nan))
         return log_hr, rate
+
+
+#: the most looks of a simulated sequential trial
+MAX_LOOKS = 10
+
+
+@dataclass(frozen=True)
+class Looks:
+    """When a simulated trial is analysed: cumulative ``events`` (event-driven, as rpact's
+    ``plannedEvents``) or calendar ``times`` (months), and the hazard ratio under H0
+    ``theta_h0`` (rpact ``thetaH0``) of the log-rank and Cox statistics."""
+
+    events: tuple[int, ...] | None = None
+    times: tuple[float, ...] | None = None
+    theta_h0: float = 1.0
+
+    def __post_init__(self) -> None:
+        if (self.events is None) == (self.times is None):
+            raise InputError("give exactly one of look events and look times", field="looks")
+        values = self.events if self.events is not None else self.times
+        field = "looks.events" if self.events is not None else "looks.times"
+        values = tuple(values)
+        if not 1 <= len(values) <= MAX_LOOKS:
+            raise InputError(f"give 1 to {MAX_LOOKS} looks (got {len(values)})", field=field)
+        if self.events is not None:
+            if any(isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1
+                   for v in values):
+                raise InputError(f"must be positive integers (got {list(values)})", field=field)
+            object.__setattr__(self, "events", tuple(int(v) for v in values))
+        else:
+            if any(not (math.isfinite(v) and v > 0) for v in values):
+                raise InputError(f"must be positive finite months (got {list(values)})",
+                                 field=field)
+            object.__setattr__(self, "times", tuple(float(v) for v in values))
+        if any(b <= a for a, b in itertools.pairwise(values)):
+            raise InputError(f"must be strictly increasing (got {list(values)})", field=field)
+        if not (math.isfinite(self.theta_h0) and 1e-3 <= self.theta_h0 <= 1e3):
+            raise InputError(f"must lie in [0.001, 1000] (got {self.theta_h0!r})",
+                             field="theta_h0")
+
+    @property
+    def n_looks(self) -> int:
+        return len(self.events if self.events is not None else self.times)
+
+    @classmethod
+    def from_rates(cls, information_rates: Sequence[float], max_events: int, *,
+                   theta_h0: float = 1.0) -> Looks:
+        """Event-driven looks at ``ceil(rate * max_events)`` events (the last at ``max_events``)."""
+        events = [math.ceil(r * max_events - 1e-9) for r in information_rates]
+        events[-1] = int(max_events)
+        return cls(events=tuple(events), theta_h0=theta_h0)
+
+    def check(self, scenario) -> None:
+        """Raise :class:`InputError` if the looks do not fit ``scenario``."""
+        if scenario.design != "two_arm":
+            raise InputError("sequential looks need a two-arm design", field="looks")
+        if self.events is not None and self.events[-1] > scenario.n:
+            raise InputError(f"the last look at {self.events[-1]} events is after the last "
+                             f"possible event (n = {scenario.n})", field="looks.events")
