@@ -136,7 +136,9 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
 def _estimate(cfg: Config, points: list[Point]):
     """Peak memory: the look table of one grid point (about 14 float arrays of trials x looks)
     and the engine's blocks of 1024 trials x subjects (a dozen arrays per thread); duration:
-    about 2e-7 s per subject and trial with the Cox fits at every look, plus the calibration."""
+    about 1e-6 s per subject, trial and look with the Cox fits at every look (measured 8e-7 on
+    2 shared cores), calibration trials included, and 1e-5 s per trial and look for the
+    decisions."""
     from neosim import budget
 
     sim = cfg.simulation.n_trials
@@ -148,7 +150,7 @@ def _estimate(cfg: Config, points: list[Point]):
     blocks = budget.F8 * 12.0 * 1024.0 * biggest * 16.0
     subject_trials = sum(p.subjects * sim for p in points) + sum(
         n * cal for n in {p.subjects for p in points})
-    seconds = 2e-7 * subject_trials * looks + 1e-6 * trials * len(points) * looks
+    seconds = 1e-6 * subject_trials * looks + 1e-5 * trials * len(points) * looks
     drivers = budget.ranked({("simulation.n_trials", "bayesian.calibration_trials"): table,
                              ("grid.subjects",): blocks})
     return budget.Estimate(budget.BASE_NUMPY + table + blocks, seconds, drivers)
