@@ -3,6 +3,7 @@
 The public Python API is the names in ``__all__``, imported as ``import neosim as ns``::
 
     ns.TrialDesign, ns.sample_size, ns.power, ns.simulate, ns.accrual   # trial design
+    ns.group_sequential_design, ns.SequentialPlan, ns.GroupSequentialDesign  # interim looks
     ns.fit_proportions, ns.fit_survival, ns.pool, ns.ess                # Bayesian fits
     ns.kaplan_meier, ns.logrank                                         # nonparametric survival
     ns.Beta, ns.Gamma, ns.Normal, ns.LogNormal, ns.HalfNormal,          # priors (neosim.priors)
@@ -33,6 +34,9 @@ _LAZY = {
     "power": "neosim.api.design",
     "EventPower": "neosim.api.design",
     "accrual": "neosim.api.design",
+    "group_sequential_design": "neosim.api.sequential",
+    "SequentialPlan": "neosim.api.sequential",
+    "GroupSequentialDesign": "neosim.api.sequential",
     "simulate": "neosim.api.simulation",
     "analyses": "neosim.api.simulation",
     "fit_proportions": "neosim.api.fit",
@@ -59,10 +63,11 @@ _LAZY = {
 }
 
 __all__ = [
-    "Beta", "EventPower", "Gamma", "HalfNormal", "HalfStudentT", "LogNormal", "Mixture", "Normal",
-    "Run", "TrialDesign", "__version__", "accrual", "analyses", "ess", "fit_proportions",
-    "fit_survival", "kaplan_meier", "logrank", "parse_prior", "pool", "power", "read_posterior",
-    "read_prior", "read_run", "read_simulation", "run", "sample_size", "simulate", "write_prior",
+    "Beta", "EventPower", "Gamma", "GroupSequentialDesign", "HalfNormal", "HalfStudentT",
+    "LogNormal", "Mixture", "Normal", "Run", "SequentialPlan", "TrialDesign", "__version__",
+    "accrual", "analyses", "ess", "fit_proportions", "fit_survival", "group_sequential_design",
+    "kaplan_meier", "logrank", "parse_prior", "pool", "power", "read_posterior", "read_prior",
+    "read_run", "read_simulation", "run", "sample_size", "simulate", "write_prior",
 ]
 
 if TYPE_CHECKING:  # static checkers and IDEs see the real objects
@@ -70,6 +75,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the real objects
     from neosim.api.fit import fit_proportions, fit_survival
     from neosim.api.pooling import ess, pool
     from neosim.api.runs import Run, read_posterior, read_run, read_simulation, run
+    from neosim.api.sequential import GroupSequentialDesign, SequentialPlan, group_sequential_design
     from neosim.api.simulation import analyses, simulate
     from neosim.api.survival import kaplan_meier, logrank
     from neosim.design.spec import TrialDesign

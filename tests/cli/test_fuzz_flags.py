@@ -101,6 +101,50 @@ def _allocation() -> list[str]:
             "1:2:3", "", ":", "1:", ":1", "1000:1", "1:1000", "\x00", "1e309", "5e-324:1"]
 
 
+def _boundaries() -> list[tuple[list[str], tuple[str, ...]]]:
+    """Bad boundary flags; the base is ``neosim boundaries --looks 0.5,1`` (a later flag wins)."""
+    levels = NON_FINITE + JUNK + TINY + NEG + ZERO
+    flags = {
+        "--looks": NON_FINITE + JUNK + NEG + ZERO + [
+            "0.5", "1", "0,1", "0.5,0.5,1", "0.7,0.4,1", "0.5,0.9", "-0.5,1", "0.5,1.5",
+            "0.005,1", "0.5,0.505,1", "1e-320,1", ",".join(f"{k / 11:.4f}" for k in range(1, 11))
+            + ",1"],
+        "--spending": ["", "asOF", "obf ", "\x00", "x" * 5000, "of"],
+        "--delta": NON_FINITE + JUNK + ["0.2"],  # valid alone, but not for obf
+        "--gamma": NON_FINITE + JUNK + ["2"],  # ditto
+        "--user-alpha-spending": NON_FINITE + JUNK + ["0.01,0.025"],  # not with obf
+        "--futility": ["", "bsOF", "x", "\x00"],
+        "--futility-gamma": NON_FINITE + JUNK + ["1"],  # without a kd/hsd --futility
+        "--futility-cp": NON_FINITE + JUNK + TINY[1:2] + NEG + ZERO + ["1", "1.5"],
+        "--futility-bounds": NON_FINITE + JUNK + ["9", "-9", "3.5", "0,0", "\x00"],
+        "--alpha": [*levels, "0.5", "0.51", "1", "1e-7"],
+        "--beta": [*levels, "1", "1.5", "5e-5"],
+        "--sided": [*BAD_INT, "0", "3", "-1"],
+    }
+    combos = [
+        (["--spending", "kd"], ("--gamma",)),
+        (["--spending", "kd", "--gamma", "0.3"], ("--gamma",)),
+        (["--spending", "hsd", "--gamma", "5.5"], ("--gamma",)),
+        (["--spending", "WT"], ("--delta",)),
+        (["--spending", "user"], ("--user-alpha-spending",)),
+        (["--spending", "user", "--user-alpha-spending", "0.01,0.03"],
+         ("--user-alpha-spending",)),
+        (["--spending", "user", "--user-alpha-spending", "0.02,0.01"],
+         ("--user-alpha-spending",)),
+        (["--spending", "WT", "--delta", "1.2"], ("--delta",)),
+        (["--futility", "kd"], ("--futility-gamma",)),
+        (["--futility", "hsd", "--futility-gamma", "7"], ("--futility-gamma",)),
+        (["--futility", "obf", "--sided", "2"], ("--futility",)),
+        (["--futility", "obf", "--spending", "OF"], ("--futility",)),
+        (["--futility", "obf", "--futility-cp", "0.2"], ("--futility-cp",)),
+        (["--futility-bounds", "0", "--futility-cp", "0.2"], ("--futility-bounds",)),
+        (["--binding-futility"], ("--binding-futility",)),
+        (["--alpha", "0.4", "--beta", "0.7"], ("--beta",)),
+        (["--nosuchflag", "1"], ("--nosuchflag",)),
+    ]
+    return _pairs(flags) + combos
+
+
 def generate(seed: int, n: int, tmp: Path) -> list[tuple[list[str], tuple[str, ...]]]:
     """``n`` bad command lines (argv, acceptable names) from ``seed``."""
     rng = random.Random(seed)
@@ -129,6 +173,7 @@ def generate(seed: int, n: int, tmp: Path) -> list[tuple[list[str], tuple[str, .
                               power_design + sim[len(sim) // 4:] + subjects),
         "power-events": lambda: (["power", "--subjects", "60"],
                                  [(["--events", "10"], ("--events",))]),
+        "boundaries": lambda: (["boundaries", "--looks", "0.5,1"], _boundaries()),
         "accrual": lambda: (["accrual"], [([p], ("EXPERIMENT", "command line")) for p in bad_paths]
                             + [([str(ACCRUAL), "--seed", v], ("--seed",))
                                for v in [*BAD_INT, "-1", str(2 ** 63)]]),

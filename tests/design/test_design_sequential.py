@@ -40,6 +40,11 @@ DESIGNS = {
                  0.025, 0.2, 1),
     "asOF_10": (dict(information_rates=[k / 10 for k in range(1, 11)], spending="obf"),
                 0.025, 0.2, 1),
+    "asUser_3": (dict(information_rates=[0.3, 0.6, 1.0], spending="user",
+                      user_alpha_spending=[0.001, 0.01, 0.025]), 0.025, 0.2, 1),
+    "asUser_bsP_nb": (dict(information_rates=[0.4, 0.7, 1.0], spending="user",
+                           user_alpha_spending=[0.0001, 0.005, 0.025], futility="pocock"),
+                      0.025, 0.2, 1),
     "OF_4": (dict(information_rates=[0.25, 0.5, 0.75, 1.0], spending="OF"), 0.025, 0.2, 1),
     "P_3": (dict(information_rates=[0.4, 0.7, 1.0], spending="P"), 0.025, 0.2, 1),
     "WT025_3": (dict(information_rates=[0.4, 0.7, 1.0], spending="WT", delta=0.25),
@@ -208,6 +213,44 @@ RPACT = {
         "average_sample_number_h0": [1.03325127231161],
         "average_sample_number_h01": [0.978050748544788],
         "average_sample_number_h1": [0.794331512832917],
+    },
+    "asUser_3": {
+        "critical_values": [
+            3.09023230616781, 2.34482472389936, 2.05532471090555],
+        "alpha_spent": [
+            0.001, 0.00999999993098666, 0.02499999],
+        "shift": [8.18426244440749],
+        "inflation_factor": [1.04273001006636],
+        "power": [
+            0.0638419086380798, 0.451719269936207, 0.8],
+        "rejection_probabilities_h1": [
+            0.0638419086380798, 0.387877361298127, 0.348280730063793],
+        "stopping_probabilities_h0": [
+            0.001, 0.00899999993098666],
+        "average_sample_number_h0": [1.03824626992473],
+        "average_sample_number_h01": [0.993498501643988],
+        "average_sample_number_h1": [0.834350551173074],
+    },
+    "asUser_bsP_nb": {
+        "critical_values": [
+            3.71901648545568, 2.57770625501871, 1.98039977997541],
+        "alpha_spent": [
+            9.9999999999989e-05, 0.00500000002027501, 0.025],
+        "futility_bounds": [
+            0.722520231357347, 1.38840740872547],
+        "futility_probabilities_h1": [
+            0.104627433229215, 0.0533181762468378],
+        "shift": [9.78256721978591],
+        "inflation_factor": [1.24636477444984],
+        "power": [
+            0.0408523725516226, 0.512103868120227, 0.799999999982115],
+        "rejection_probabilities_h1": [
+            0.0408523725516226, 0.471251495568604, 0.287896131861888],
+        "stopping_probabilities_h0": [
+            0.765112654304616, 0.171741533146461],
+        "average_sample_number_h0": [0.609983318796058],
+        "average_sample_number_h01": [0.839505354685525],
+        "average_sample_number_h1": [0.941430683049771],
     },
     "OF_4": {
         "critical_values": [
@@ -520,7 +563,7 @@ def test_reference_covers_the_issue():
     """At least 12 designs: every spending family, futility both ways, two-sided."""
     assert set(DESIGNS) == set(RPACT) and len(RPACT) >= 12
     plans = [SequentialPlan(**kw) for kw, *_ in DESIGNS.values()]
-    assert {p.spending for p in plans} == {"obf", "pocock", "kd", "hsd", "OF", "P", "WT"}
+    assert {p.spending for p in plans} == {"obf", "pocock", "kd", "hsd", "OF", "P", "WT", "user"}
     assert {p.binding_futility for p in plans if p.futility} == {True, False}
     assert {sided for *_, sided in DESIGNS.values()} == {1, 2}
 
@@ -609,6 +652,8 @@ def _field_error(**kw) -> str:
     (dict(information_rates=[1.0]), "information_rates", ""),
     (dict(information_rates=[k / 11 for k in range(1, 12)]), "information_rates", ""),
     (dict(information_rates=[0.0, 1.0]), "information_rates", ""),
+    (dict(information_rates=[0.005, 1.0]), "information_rates", ""),
+    (dict(information_rates=[0.5, 0.505, 1.0]), "information_rates", "0.01 apart"),
     (dict(information_rates=[0.5, 1.0], spending="kd"), "gamma", "needs gamma"),
     (dict(information_rates=[0.5, 1.0], spending="kd", gamma=0.2), "gamma", "outside"),
     (dict(information_rates=[0.5, 1.0], spending="hsd", gamma=6.0), "gamma", "outside"),
@@ -620,11 +665,23 @@ def _field_error(**kw) -> str:
     (dict(information_rates=[0.5, 1.0], futility="kd"), "futility_gamma", "needs"),
     (dict(information_rates=[0.5, 1.0], futility_cp=1.2), "futility_cp", ""),
     (dict(information_rates=[0.5, 1.0], futility_cp=0.0), "futility_cp", ""),
-    (dict(information_rates=[0.5, 1.0], futility_bounds=[0.0, 1.0]), "futility_bounds", "1 value"),
+    (dict(information_rates=[0.5, 1.0], futility_bounds=[0.0, 1.0]), "futility_bounds",
+     "1 value(s)"),
     (dict(information_rates=[0.5, 1.0], futility="obf", futility_cp=0.2), "futility_cp", "one"),
     (dict(information_rates=[0.5, 1.0], spending="OF", futility="obf"), "futility", "alpha-spe"),
     (dict(information_rates=[0.5, 1.0], binding_futility=True), "binding_futility", "needs"),
     (dict(information_rates=[0.5, 1.0], spending="asOF"), "spending", ""),
+    (dict(information_rates=[0.5, 1.0], spending="user"), "user_alpha_spending", "goes with"),
+    (dict(information_rates=[0.5, 1.0], user_alpha_spending=[0.01, 0.02]), "user_alpha_spending",
+     "goes with"),
+    (dict(information_rates=[0.5, 1.0], spending="user", user_alpha_spending=[0.01]),
+     "user_alpha_spending", ""),
+    (dict(information_rates=[0.5, 1.0], spending="user", user_alpha_spending=[0.02, 0.01]),
+     "user_alpha_spending", "must not decrease"),
+    (dict(information_rates=[0.5, 1.0], spending="user", user_alpha_spending=[0.0, 0.0]),
+     "user_alpha_spending", "some alpha"),
+    (dict(information_rates=[0.5, 1.0], spending="user", user_alpha_spending=[0.01, 0.6]),
+     "user_alpha_spending", ""),
     (dict(information_rates=[0.5, 1.0], extra=1), "extra", "unknown key"),
 ])
 def test_bad_plan(kw, field, words):
@@ -643,6 +700,17 @@ def test_bad_levels(args, field):
         SequentialPlan(information_rates=[0.5, 1.0]).boundaries(*args)
 
 
+def test_alpha_spent_above_alpha():
+    plan = SequentialPlan(information_rates=[0.5, 1.0], spending="user",
+                          user_alpha_spending=[0.01, 0.03])
+    with pytest.raises(InputError, match=r"^user_alpha_spending: alpha spent 0.03 by the last "
+                                         r"look is above alpha 0.025$"):
+        plan.boundaries(0.025, 0.2, 1)
+    # spending less than alpha is allowed (a conservative design): the level is what is spent
+    d = plan.boundaries(0.05, 0.2, 1)
+    assert d.alpha_spent == pytest.approx((0.01, 0.03), rel=1e-9)
+
+
 def test_futility_above_efficacy_and_two_sided_futility():
     plan = SequentialPlan(information_rates=[0.5, 1.0], spending="obf", futility_bounds=[3.5])
     with pytest.raises(InputError, match=r"^futility_bounds: futility bound 3.5 at look 1 is "
@@ -650,3 +718,40 @@ def test_futility_above_efficacy_and_two_sided_futility():
         plan.boundaries(0.025, 0.2, 1)
     with pytest.raises(InputError, match=r"^futility: .*one-sided"):
         SequentialPlan(information_rates=[0.5, 1.0], futility="obf").boundaries(0.05, 0.2, 2)
+
+
+def test_a_design_that_cannot_reach_its_power_is_refused(monkeypatch):
+    """Drifts are searched up to about 4 times the fixed design's information (rpact's limit
+    on the inflation factor); a design needing more is bad input, not a wrong answer."""
+    import neosim.design.spending as spending
+
+    monkeypatch.setattr(spending, "_drift_bracket", lambda alpha, beta, sided: 2.0)
+    with pytest.raises(InputError, match=r"^beta: no drift up to 2 .* gives power 0.8"):
+        SequentialPlan(information_rates=[0.5, 1.0]).boundaries(0.025, 0.2, 1)
+
+
+def test_recursion_agrees_with_simulated_z_paths():
+    """Independent of rpact: 400,000 simulated Brownian paths (seeded) at the looks of a binding
+    conditional-power design cross each bound as often as the recursion says, within 4 MC SE
+    (SE = sqrt(p (1 - p) / n), at most 8e-4)."""
+    d = SequentialPlan(information_rates=[0.25, 0.5, 0.8, 1.0], spending="hsd", gamma=-2.0,
+                       futility_cp=0.15, binding_futility=True).boundaries(0.025, 0.1, 1)
+    t = np.asarray(d.information_rates)
+    rng = np.random.default_rng(20261201)
+    n = 400_000
+    for drift in (0.0, d.drift):
+        steps = rng.standard_normal((n, len(t))) * np.sqrt(np.diff(t, prepend=0.0))
+        b = np.cumsum(steps + drift * np.diff(t, prepend=0.0), axis=1)  # B(t) = Z sqrt(t)
+        z = b / np.sqrt(t)
+        alive = np.ones(n, bool)
+        up, low = np.zeros(len(t)), np.zeros(len(t))
+        for k in range(len(t)):
+            hit_up = alive & (z[:, k] >= d.critical_values[k])
+            hit_low = (alive & ~hit_up & (z[:, k] <= d.futility_bounds[k])
+                       if k < len(t) - 1 else np.zeros(n, bool))
+            up[k], low[k] = hit_up.mean(), hit_low.mean()
+            alive &= ~(hit_up | hit_low)
+        exact = sequential_probabilities(d.critical_values, d.futility_bounds, t, drift)
+        for sim, ref in ((up, exact.upper), (low, exact.lower)):
+            se = np.sqrt(np.maximum(ref * (1 - ref), 1e-12) / n)
+            assert np.all(np.abs(sim - ref) < 4 * se + 1e-9), (drift, sim, ref)

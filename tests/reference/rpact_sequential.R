@@ -47,6 +47,10 @@ show("asKD1_2", gs(typeOfDesign = "asKD", gammaA = 1, alpha = 0.05, beta = 0.1, 
 show("asHSDm4_5", gs(typeOfDesign = "asHSD", gammaA = -4, alpha = 0.025, beta = 0.2, informationRates = c(0.2, 0.4, 0.6, 0.8, 1)))
 show("asHSD1_3", gs(typeOfDesign = "asHSD", gammaA = 1, alpha = 0.025, beta = 0.2, informationRates = c(0.35, 0.65, 1)))
 show("asOF_10", gs(typeOfDesign = "asOF", alpha = 0.025, beta = 0.2, informationRates = (1:10) / 10))
+show("asUser_3", gs(typeOfDesign = "asUser", userAlphaSpending = c(0.001, 0.01, 0.025), alpha = 0.025, beta = 0.2,
+  informationRates = c(0.3, 0.6, 1)))
+show("asUser_bsP_nb", gs(typeOfDesign = "asUser", userAlphaSpending = c(0.0001, 0.005, 0.025), alpha = 0.025, beta = 0.2,
+  informationRates = c(0.4, 0.7, 1), typeBetaSpending = "bsP", bindingFutility = FALSE))
 # classical boundaries
 show("OF_4", gs(typeOfDesign = "OF", alpha = 0.025, beta = 0.2, informationRates = c(0.25, 0.5, 0.75, 1)))
 show("P_3", gs(typeOfDesign = "P", alpha = 0.025, beta = 0.2, informationRates = c(0.4, 0.7, 1)))

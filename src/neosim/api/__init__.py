@@ -3,6 +3,7 @@
 One module per theme, each a thin layer over the modules that do the work:
 
 * :mod:`neosim.api.design`: ``sample_size``, ``power``, ``accrual`` (analytic design);
+* :mod:`neosim.api.sequential`: ``group_sequential_design`` (group-sequential boundaries);
 * :mod:`neosim.api.simulation`: ``simulate`` (the vectorised trial simulator);
 * :mod:`neosim.api.fit`: ``fit_proportions``, ``fit_survival`` (PyMC + nutpie fits);
 * :mod:`neosim.api.pooling`: ``pool`` (random-effects pooling, MAP prior), ``ess``;

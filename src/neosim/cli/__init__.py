@@ -40,6 +40,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 # Each command lives in the module of its area and is registered here, one line each.
 # (imports of those modules must stay light: no PyMC/ArviZ/SciPy/matplotlib at import time)
 from neosim.cli import accrual as _accrual  # noqa: E402
+from neosim.cli import boundaries as _boundaries  # noqa: E402
 from neosim.cli import data as _data  # noqa: E402
 from neosim.cli import design as _design  # noqa: E402
 from neosim.cli import pooling as _pooling  # noqa: E402
@@ -52,6 +53,7 @@ cli.add_command(_run.validate)
 cli.add_command(_data.data)
 cli.add_command(_design.samplesize)
 cli.add_command(_design.power)
+cli.add_command(_boundaries.boundaries)
 cli.add_command(_accrual.accrual)
 cli.add_command(_report.report)
 cli.add_command(_pooling.pooling)

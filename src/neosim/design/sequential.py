@@ -38,15 +38,19 @@ MAX_LOOKS = 10
 #: rpact's validated ranges of the spending parameters
 GAMMA_RANGE = {"kd": (0.4, 8.0), "hsd": (-10.0, 5.0)}
 DELTA_RANGE = (-0.5, 1.0)
-#: alpha spending families (rpact asOF, asP, asKD, asHSD) and classical boundaries (OF, P, WT)
-SPENDING_FAMILIES = ("obf", "pocock", "kd", "hsd")
-CLASSICAL = {"OF": 0.0, "P": 0.5}
+#: alpha spending families (rpact asOF, asP, asKD, asHSD, asUser); the rest of ``spending`` are
+#: the classical boundaries OF, P and WT
+SPENDING_FAMILIES = ("obf", "pocock", "kd", "hsd", "user")
 ALPHA_RANGE = (1e-6, 0.5)
 BETA_MIN = 1e-4
 
-Rate = Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+#: the smallest information rate and the smallest step between looks: the recursion's grid
+#: resolves an increment of SD sqrt(0.01) = 0.1 with 12 steps (at most 2,400 grid intervals)
+MIN_RATE = 0.01
+Rate = Annotated[float, Field(ge=MIN_RATE, le=1.0, allow_inf_nan=False)]
 Gamma = Annotated[float, Field(ge=-10.0, le=8.0, allow_inf_nan=False)]
 ZBound = Annotated[float, Field(ge=-8.0, le=8.0, allow_inf_nan=False)]
+Spent = Annotated[float, Field(ge=0.0, le=ALPHA_RANGE[1], allow_inf_nan=False)]
 
 
 class SequentialPlan(Strict):
@@ -55,12 +59,14 @@ class SequentialPlan(Strict):
     Attributes
     ----------
     information_rates : list of float
-        2 to 10 information fractions, strictly increasing, the last 1.
+        2 to 10 information fractions, strictly increasing, the last 1 (at least 0.01 and at
+        least 0.01 apart).
     spending : str
         ``obf``/``pocock`` (Lan-DeMets O'Brien-Fleming/Pocock-type alpha spending, rpact
         asOF/asP), ``kd`` (Kim-DeMets ``alpha t^gamma``, asKD, gamma in [0.4, 8]), ``hsd``
         (Hwang-Shih-DeCani, asHSD, gamma in [-10, 5]), or the classical ``OF``, ``P``,
-        ``WT`` (Wang-Tsiatis with ``delta`` in [-0.5, 1]).
+        ``WT`` (Wang-Tsiatis with ``delta`` in [-0.5, 1]), or ``user`` (rpact asUser: the
+        cumulative alpha spent by each look in ``user_alpha_spending``, at most alpha).
     gamma, delta : float, optional
         The parameter of ``kd``/``hsd`` and of ``WT`` (required there, refused elsewhere).
     futility : str, optional
@@ -78,8 +84,10 @@ class SequentialPlan(Strict):
     """
 
     information_rates: Annotated[list[Rate], Field(min_length=2, max_length=MAX_LOOKS)]
-    spending: Literal["obf", "pocock", "kd", "hsd", "OF", "P", "WT"] = "obf"
+    spending: Literal["obf", "pocock", "kd", "hsd", "OF", "P", "WT", "user"] = "obf"
     gamma: Gamma | None = None
+    user_alpha_spending: Annotated[list[Spent], Field(min_length=2, max_length=MAX_LOOKS)] \
+        | None = None
     delta: Annotated[float, Field(ge=DELTA_RANGE[0], le=DELTA_RANGE[1],
                                   allow_inf_nan=False)] | None = None
     futility: Literal["obf", "pocock", "kd", "hsd"] | None = None
@@ -94,9 +102,21 @@ class SequentialPlan(Strict):
         rates = self.information_rates
         if any(b <= a for a, b in itertools.pairwise(rates)):
             raise FieldError("information_rates", "must be strictly increasing")
+        if any(b - a < MIN_RATE - 1e-12 for a, b in itertools.pairwise(rates)):
+            raise FieldError("information_rates", f"looks must be at least {MIN_RATE:g} apart")
         if rates[-1] != 1.0:
             raise FieldError("information_rates", f"must end at 1 (got {rates[-1]:g})")
         _parameter("gamma", self.gamma, self.spending)
+        spent = self.user_alpha_spending
+        if (spent is None) != (self.spending != "user"):
+            raise FieldError("user_alpha_spending", "goes with spending user (and only there)")
+        if spent is not None and len(spent) != len(rates):
+            raise FieldError("user_alpha_spending", f"needs {len(rates)} values, one per look "
+                             f"(got {len(spent)})")
+        if spent is not None and any(b < a for a, b in itertools.pairwise(spent)):
+            raise FieldError("user_alpha_spending", "must not decrease (cumulative alpha)")
+        if spent is not None and not spent[-1] > 0:
+            raise FieldError("user_alpha_spending", "must spend some alpha by the last look")
         if self.spending == "WT" and self.delta is None:
             raise FieldError("delta", "spending WT needs delta")
         if self.spending != "WT" and self.delta is not None:
@@ -108,9 +128,9 @@ class SequentialPlan(Strict):
             raise FieldError(rules[1], f"give one futility rule (got {' and '.join(rules)})")
         if self.futility is not None and self.spending not in SPENDING_FAMILIES:
             raise FieldError("futility", "beta-spending futility needs an alpha-spending family "
-                             f"(obf, pocock, kd, hsd; spending is {self.spending})")
+                             f"(obf, pocock, kd, hsd, user; spending is {self.spending})")
         if self.futility_bounds is not None and len(self.futility_bounds) != len(rates) - 1:
-            raise FieldError("futility_bounds", f"needs {len(rates) - 1} values, one per look "
+            raise FieldError("futility_bounds", f"needs {len(rates) - 1} value(s), one per look "
                              f"but the last (got {len(self.futility_bounds)})")
         if self.binding_futility and not rules:
             raise FieldError("binding_futility", "needs a futility rule")

@@ -35,6 +35,9 @@ from neosim.design.recursion import Walker
 Z_MAX = 8.0
 #: tolerance of every root
 XTOL = 1e-13
+#: the spending families of :func:`spending_value`; the classical boundaries' deltas
+SPENDING = ("obf", "pocock", "kd", "hsd")
+CLASSICAL_DELTA = {"OF": 0.0, "P": 0.5}
 
 
 def spending_value(family: str, total: float, t: float, gamma: float | None, sided: int = 1
@@ -70,14 +73,15 @@ def _efficacy_value(walker: Walker, target: float, sided: int) -> float:
     return _root(excess, 0.0 if sided == 2 else -Z_MAX, Z_MAX)
 
 
-def spending_bounds(t: np.ndarray, alpha: float, sided: int, family: str, gamma: float | None,
+def spending_bounds(t: np.ndarray, spent_by: np.ndarray, sided: int,
                     futility: np.ndarray | None = None) -> np.ndarray:
-    """Critical values of an alpha-spending design; ``futility`` (length K) binding if given."""
+    """Critical values spending ``spent_by`` (cumulative alpha, one per look); ``futility``
+    (length K) binding if given."""
     walker = Walker(t, 0.0)
     crit = np.zeros(len(t))
     spent = 0.0
     for k in range(len(t)):
-        target = spending_value(family, alpha, t[k], gamma, sided)
+        target = spent_by[k]
         if k == 0:
             crit[k] = min(Z_MAX, -ndtri(target / sided))
         else:
@@ -126,14 +130,15 @@ def _drift_bracket(alpha: float, beta: float, sided: int) -> float:
     return 2.0 * (-ndtri(alpha / sided) - ndtri(beta)) + 0.5
 
 
-def beta_spending(t: np.ndarray, alpha: float, beta: float, family: str, gamma: float | None,
-                  beta_family: str, beta_gamma: float | None, binding: bool
+def beta_spending(t: np.ndarray, spent_by: np.ndarray, beta: float, beta_family: str,
+                  beta_gamma: float | None, binding: bool
                   ) -> tuple[np.ndarray, np.ndarray, float]:
     """One-sided critical values, futility bounds (length K, the last = the last critical
     value) and the drift under H1 of a design with beta-spending futility."""
     kmax = len(t)
     beta_targets = [spending_value(beta_family, beta, x, beta_gamma, 1) for x in t]
-    fixed_crit = None if binding else spending_bounds(t, alpha, 1, family, gamma)
+    alpha = float(spent_by[-1])
+    fixed_crit = None if binding else spending_bounds(t, spent_by, 1)
     state: dict[str, np.ndarray] = {}
 
     def gap(drift: float) -> float:
@@ -144,7 +149,7 @@ def beta_spending(t: np.ndarray, alpha: float, beta: float, family: str, gamma: 
         alpha_spent = h1_spent = 0.0
         for k in range(kmax):
             if binding:
-                target = spending_value(family, alpha, t[k], gamma, 1)
+                target = spent_by[k]
                 crit[k] = (min(Z_MAX, -ndtri(target)) if k == 0
                            else _efficacy_value(h0, target - alpha_spent, 1))
             fut[k] = _futility_value(h1, crit[k], beta_targets[k] - h1_spent, clip=False)
@@ -249,17 +254,25 @@ def compute_design(plan, alpha: float, beta: float, sided: int) -> dict:
 
     t = np.asarray(plan.information_rates, dtype=float)
     binding = plan.binding_futility
+    if plan.spending == "user":
+        spent_by = np.asarray(plan.user_alpha_spending, dtype=float)
+        if spent_by[-1] > alpha * (1 + 1e-12):
+            raise InputError(f"alpha spent {spent_by[-1]:g} by the last look is above alpha "
+                             f"{alpha:g}", field="user_alpha_spending")
+    elif plan.spending in SPENDING:
+        spent_by = np.array([spending_value(plan.spending, alpha, x, plan.gamma, sided)
+                             for x in t])
 
     def bounds(futility: np.ndarray | None) -> np.ndarray:
         if plan.spending in ("OF", "P", "WT"):
-            delta = plan.delta if plan.spending == "WT" else {"OF": 0.0, "P": 0.5}[plan.spending]
+            delta = plan.delta if plan.spending == "WT" else CLASSICAL_DELTA[plan.spending]
             return classical_bounds(t, alpha, sided, delta, futility)
-        return spending_bounds(t, alpha, sided, plan.spending, plan.gamma, futility)
+        return spending_bounds(t, spent_by, sided, futility)
 
     fut: np.ndarray | None = None
     if plan.futility is not None:
-        crit, fut_all, _ = beta_spending(t, alpha, beta, plan.spending, plan.gamma,
-                                         plan.futility, plan.futility_gamma, binding)
+        crit, fut_all, _ = beta_spending(t, spent_by, beta, plan.futility, plan.futility_gamma,
+                                         binding)
         fut = fut_all[:-1]
     elif plan.futility_cp is not None:
         crit, fut, _ = conditional_power_futility(t, alpha, beta, plan.futility_cp, bounds,
@@ -280,6 +293,10 @@ def compute_design(plan, alpha: float, beta: float, sided: int) -> dict:
     up, low = _crossings(crit, lower, t, 0.0)
     spent = np.cumsum(up + low) if sided == 2 else np.cumsum(up)
     out = characteristics(crit, fut, t, alpha, beta, sided)
+    if abs(out["power"][-1] - (1.0 - beta)) > 1e-7:  # no drift in the searched range
+        raise InputError(f"no drift up to {_drift_bracket(alpha, beta, sided):.3g} (about 4 "
+                         f"times the fixed design's information) gives power {1 - beta:g}: the "
+                         "futility rule stops too often", field="beta")
 
     def tup(x) -> tuple[float, ...]:
         return tuple(float(v) for v in x)
