@@ -129,7 +129,7 @@ def test_power_refuses_a_target_power_and_an_unreached_event_target_is_said(caps
                             "0.05", "--simulate", "1024", "--json"], capsys))
     # the reference is the analytic power at 59 events and nothing of the calendar design
     assert set(rec["analytic"]) == {"method", "events", "power", "hazard_ratio", "alpha",
-                                    "sided", "allocation_ratio"}
+                                    "sided", "allocation_ratio", "theta_h0"}
     assert rec["analysis_reached_fraction"] < 0.5
     text = _call(["power", "--hr", "0.6", "--control-median", "12", "--subjects", "60",
                   "--accrual-time", "12", "--events", "59", "--dropout-hazard", "0.05",

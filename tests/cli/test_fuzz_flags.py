@@ -53,6 +53,9 @@ def _design_flags() -> dict[str, list[str]]:
         "--followup-months": _bad_number(TINY[1:2] + NEG, ["1201", "1e300"]),
         "--dropout-hazard": _bad_number(NEG + TINY[1:2], ["101", "1e300"]),
         "--theta-h0": _bad_number(TINY + NEG + ZERO + ["1e-4"], ["1e4", "1e300"]),
+        "--gamma": _bad_number(["-11", "-1e300"], ["9", "1e300"]),  # alone: needs --looks too
+        "--delta": _bad_number(["-0.6", "-1e300"], ["1.1", "1e300"]),
+        "--futility-cp": _bad_number(NEG, ["1.5", "1e300"]),
     }
 
 
@@ -82,6 +85,13 @@ def _combos() -> list[tuple[list[str], tuple[str, ...]]]:
         (["--method", "bogus"], ("--method",)),
         (["--theta-h0", "1.3", "--sided", "2"], ("--theta-h0",)),  # a shifted null is one-sided
         (["--theta-h0", "1.3", "--method", "freedman"], ("--theta-h0",)),
+        (["--looks", "0.5,1", "--spending", "kd"], ("--gamma",)),
+        (["--looks", "0.5,1", "--spending", "WT"], ("--delta",)),
+        (["--looks", "0.5,1", "--futility-bounds", "1,2"], ("--futility-bounds",)),
+        (["--looks", "0.5,1", "--futility-bounds", "nan"], ("--futility-bounds",)),
+        (["--looks", "0.5,1", "--futility", "obf", "--futility-cp", "0.2"], ("--futility-cp",)),
+        (["--looks", "0.5,1", "--binding-futility"], ("--binding-futility",)),
+        (["--futility", "obf"], ("--futility",)),
         (["--nosuchflag", "1"], ("--nosuchflag",)),
     ]
 
@@ -92,7 +102,10 @@ def _lists() -> dict[str, list[str]]:
     # accrual start points: not from 0, not increasing, beyond 1200 months, too many
     starts = NON_FINITE + NEG + ["", ",", "1,,nan", "12,abc", "\x00", "1201", "0,1201",
                                  "0,600,599", "6,12", "0,0", ",".join(["1"] * 101)]
-    return {"--accrual-time": starts,
+    looks = [*NON_FINITE, "", ",", "0.7,0.4,1", "0.4,0.8", "0,1", "1", "1.5,1", "-0.5,1",
+             "1,,nan", "\x00", ",".join(["0.5"] * 11) + ",1", "0.5,0.5,1"]
+    return {"--looks": looks,
+            "--accrual-time": starts,
             "--accrual-intensity": [v for v in bad if v not in ("1201", "600,601")]}
 
 

@@ -2,7 +2,8 @@
 
 References: tests/reference/rpact_sequential_survival.R (rpact 3.3.4, Debian r-cran-rpact
 3.3.4-1, R 4.2.2), whose comments give each call (S1-S7: getSampleSizeSurvival with a
-getDesignGroupSequential design; P1-P3: getPowerSurvival with one). No test calls R.
+getDesignGroupSequential design; P1-P4: getPowerSurvival with one, P4 with absolute accrual).
+No test calls R.
 """
 
 from __future__ import annotations
@@ -140,21 +141,36 @@ POWER = {
     "P3": ("S2", 0.75, 700.0, 300.0, 0.594005815660817, [0.30999121107387, 0.284014604586948],
            [0.0], 253.50131833892, [21.4348552384062, 34.7785805814025],
            [625.183277786849, 700], 676.807473672568, 30.64214300209),
+    # P4 the S3 design (asKD, thetaH0 1.3, HR 0.9) with absolute accrual of 20 a month, dropout
+    # 5 % by 12 months, 400 subjects, 250 events
+    "P4": ("S3", 0.9, 400.0, 250.0, 0.807739591729142,
+           [0.0665993138889974, 0.248945884658617, 0.286882815131491, 0.205311578050036],
+           [9.86587645037698e-10, 9.75840739298079e-10, 9.35990636255522e-10],
+           188.464216752303, [11.9264720936884, 17.7199473408842, 22.8840567418837,
+                              29.9362817965315],
+           [238.529441873768, 354.398946817684, 400, 400], 377.893976885879, 23.6724724257956),
 }
+#: design changes of a power case beyond the hazard ratio and the subjects
+POWER_UPDATE = {"P4": {"accrual_time": [0.0], "accrual_intensity": [20.0],
+                       "accrual_intensity_type": "absolute",
+                       "dropout": ns.TrialDesign(dropout={"rate": 0.05,
+                                                          "time_months": 12.0}).dropout}}
 
 
 @pytest.mark.parametrize("tag", sorted(POWER))
 def test_power_with_looks_matches_rpact(tag):
     base, hr, n, events, overall, reject, futility, e1, times, per_look, n1, duration = \
         POWER[tag]
-    d = DESIGNS[base][0].model_copy(update={"hazard_ratio": hr, "power": None, "subjects": n})
+    d = DESIGNS[base][0].model_copy(update={"hazard_ratio": hr, "power": None, "subjects": n,
+                                            **POWER_UPDATE.get(tag, {})})
     r = ns.power(d, events=events)
     assert close(r.overall_power, overall) and close(r.rejection_per_look, reject)
     assert close(r.futility_per_look, futility, abs_=2e-9)
     assert close(r.expected_events_h1, e1) and close(r.analysis_times, times)
     assert close(r.subjects_per_look, per_look) and close(r.expected_subjects_h1, n1)
     assert close(r.study_duration_h1, duration)
-    assert close(r.followup_months, times[-1] - d.accrual_duration_months)
+    accrual = 20.0 if tag == "P4" else d.accrual_duration_months
+    assert close(r.followup_months, times[-1] - accrual)
 
 
 @pytest.mark.parametrize("tag", ["S1", "S4", "S6"])
@@ -218,3 +234,26 @@ def test_sequential_table_in_toml_and_its_bad_input():
         validate(ns.TrialDesign, {"sequential": {"information_rates": [0.7, 0.4, 1.0]}},
                  file="x.toml")
     assert e.value.field.startswith("sequential.information_rates")
+
+
+@pytest.mark.parametrize("extra, field", [
+    ("[design.sequential]\ninformation_rates = [0.5, 1.0]\n", "design.sequential"),
+    ("", "design.theta_h0"),
+])
+def test_the_survival_design_kind_refuses_what_it_does_not_plan(tmp_path, extra, field):
+    """One analysis only; a shifted null is refused before the run folder when freedman is
+    among the methods (it would fail half-way otherwise)."""
+    from pathlib import Path
+
+    from neosim.experiments import load_experiment
+    from neosim.experiments import survival_design as kind
+
+    text = (Path(__file__).resolve().parents[2] / "experiments" / "survival_design.toml"
+            ).read_text()
+    if not extra:
+        text = text.replace("hazard_ratio = 0.5", "hazard_ratio = 0.9\ntheta_h0 = 1.3")
+    path = tmp_path / "x.toml"
+    path.write_text(text + extra)
+    with pytest.raises(InputError) as e:
+        kind.prepare(load_experiment(path), str(path))
+    assert e.value.field == field

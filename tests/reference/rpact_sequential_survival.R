@@ -100,6 +100,11 @@ pw("P2", getPowerSurvival(design = d4, lambda2 = 0.05, hazardRatio = 0.7,
 pw("P3", getPowerSurvival(design = d2, lambda2 = log(2) / 20, hazardRatio = 0.75,
   allocationRatioPlanned = 2, accrualTime = c(0, 24), maxNumberOfSubjects = 700,
   maxNumberOfEvents = 300, dropoutRate1 = 0.1, dropoutRate2 = 0.1, dropoutTime = 12))
+# P4 the S3 design (asKD, thetaH0 1.3, HR 0.9) with absolute accrual of 20 a month (400 subjects
+#    in 20 months), dropout 5% by 12 months, 250 events
+pw("P4", getPowerSurvival(design = d3, lambda2 = log(2) / 12, hazardRatio = 0.9, thetaH0 = 1.3,
+  accrualTime = 0, accrualIntensity = 20, maxNumberOfSubjects = 400, maxNumberOfEvents = 250,
+  dropoutRate1 = 0.05, dropoutRate2 = 0.05, dropoutTime = 12, directionUpper = FALSE))
 
 # ---- Lachin-Foulkes with a shifted null (gsDesign LFPWE, hr0) ---------------------------------
 src <- Sys.getenv("GSDESIGN_R")

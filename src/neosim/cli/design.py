@@ -13,6 +13,7 @@ import math
 
 import click
 
+from neosim.cli import boundaries
 from neosim.cli.types import Int, Real, real_list
 from neosim.errors import InputError
 
@@ -25,7 +26,8 @@ _FLAGS = {
     "accrual_intensity": "--accrual-intensity",
     "accrual_intensity_type": "--accrual-intensity-type", "followup_months": "--followup-months",
     "dropout.hazard_per_month": "--dropout-hazard", "dropout.rate": "--dropout-rate",
-    "dropout.time_months": "--dropout-time", "subjects": "--subjects",
+    "dropout.time_months": "--dropout-time", "subjects": "--subjects", "method": "--method",
+    "events": "--events", **boundaries.FLAGS, "beta": "--power",
 }
 CMD = "command line"
 SURVIVAL_METHODS = ("schoenfeld", "freedman", "lachin-foulkes")
@@ -125,6 +127,7 @@ def _design(o: dict, *, need_power: bool):
         "accrual_time": accrual, "accrual_intensity": intensity,
         "accrual_intensity_type": o["accrual_intensity_type"],
         "followup_months": o["followup_months"], "dropout": dropout, "subjects": o["subjects"],
+        "sequential": boundaries.plan_from_flags(o),
     }
     try:
         return validate(TrialDesign, data, file=CMD)
@@ -132,6 +135,8 @@ def _design(o: dict, *, need_power: bool):
         flag = _FLAGS.get(exc.field or "", exc.field)
         if exc.field and exc.field.startswith("accrual_time"):
             flag = "--accrual-time"
+        if exc.field and exc.field.startswith("sequential."):
+            flag = _FLAGS.get(exc.field.split(".")[1].split("[")[0], flag)
         if not exc.field:  # a check across fields: name the flag of the field it mentions first
             named = sorted((exc.message.find(k.split(".")[-1]), f) for k, f in _FLAGS.items()
                            if k.split(".")[-1] in exc.message)
@@ -199,10 +204,40 @@ def _design_options(fn):
     return fn
 
 
+def sequential_text(r) -> str:
+    """Lines of a :class:`~neosim.design.survival_sequential.SequentialSurvivalResult`: the
+    maximum size and power, one line per look, the expected events, subjects and duration."""
+    b = r.boundaries
+    tails = "two-sided" if b.sided == 2 else "one-sided"
+    null = "" if r.theta_h0 == 1.0 else f" against {r.theta_h0:g}"
+    size = "" if r.max_subjects is None else (f", {r.max_subjects:.2f} subjects "
+                                               f"({r.max_subjects_ceil} rounded up)")
+    lines = [f"{r.method}, {len(r.events_per_look)} looks ({b.spending}): at most "
+             f"{r.max_events:.2f} events{size}; power {r.overall_power:.4f} at {tails} alpha "
+             f"{b.alpha:g}, HR {r.hazard_ratio:g}{null}; inflation factor "
+             f"{b.inflation_factor:.4f}"]
+    for k, t in enumerate(b.information_rates):
+        when = "" if r.analysis_times is None else (
+            f", month {r.analysis_times[k]:.2f}, {r.subjects_per_look[k]:.2f} subjects")
+        fut = "" if b.futility_bounds is None or k == len(b.information_rates) - 1 else \
+            f", futility z {b.futility_bounds[k]:.4f}"
+        lines.append(f"  look {k + 1}: information {t:.3f}, {r.events_per_look[k]:.2f} events"
+                     f"{when}; critical z {b.critical_values[k]:.4f}{fut}; rejects with "
+                     f"probability {r.rejection_per_look[k]:.4f}")
+    tail = f"expected events: H0 {r.expected_events_h0:.2f}, H1 {r.expected_events_h1:.2f}"
+    if r.expected_subjects_h1 is not None:
+        tail += (f"; under H1 expected subjects {r.expected_subjects_h1:.2f}, expected study "
+                 f"duration {r.study_duration_h1:.2f} months")
+    return "\n".join([*lines, tail])
+
+
 def _emit(result, as_json: bool) -> None:
     check_finite(result.to_dict())
     if as_json:
         click.echo(json.dumps(result.to_dict(), allow_nan=False))
+        return
+    if hasattr(result, "boundaries"):
+        click.echo(sequential_text(result))
         return
     r = result
     tails = "two-sided" if r.sided == 2 else "one-sided"
@@ -218,6 +253,7 @@ def _emit(result, as_json: bool) -> None:
 
 @click.command("samplesize")
 @_design_options
+@boundaries.boundary_options
 @click.option("--subjects", type=Real(2.0, MAX_SUBJECTS),
               help="Total subjects: solve for power instead.")
 @click.option("--endpoint", type=click.Choice(["survival", "binary"]), default="survival",
@@ -236,9 +272,9 @@ def samplesize(**o) -> None:
     if o["endpoint"] == "binary":
         from neosim.cli.binary import binary_samplesize
 
-        if o["theta_h0"] != 1.0:
+        if o["theta_h0"] != 1.0 or boundaries.plan_from_flags(o) is not None:
             raise InputError("applies to a survival endpoint only", file=CMD,
-                             field="--theta-h0")
+                             field="--theta-h0" if o["looks"] is None else "--looks")
         click.echo(binary_samplesize(o, _allocation(o["allocation"])))
         return
     for flag in ("groups", "control_proportion", "experimental_proportion"):
@@ -257,6 +293,7 @@ def samplesize(**o) -> None:
 
 @click.command("power")
 @_design_options
+@boundaries.boundary_options
 @click.option("--subjects", type=Real(2.0, MAX_SUBJECTS), required=True,
               help="Total number of subjects.")
 @click.option("--simulate", "n_trials", type=Int(1, 10_000_000),
@@ -264,34 +301,39 @@ def samplesize(**o) -> None:
 @click.option("--seed", type=Int(0, 2**63 - 1), default=1, show_default=True,
               help="Seed of the simulation.")
 @click.option("--events", type=Int(1, 10_000_000),
-              help="Simulation: analyse when this many events occurred (event-driven).")
+              help="Simulation: analyse when this many events occurred (event-driven); with "
+                   "--looks also analytic: the maximum events (the last look).")
 @click.option("--workers", type=Int(0, 256), default=0,
               help="Simulation threads (0: every core).")
 @click.option("--quiet", "-q", is_flag=True, help="Simulation: no progress bar on stderr.")
 def power(**o) -> None:
     """Power of a two-arm survival comparison with a given number of subjects (analytic, and
-    by simulation of the same design with --simulate N)."""
+    by simulation of the same design with --simulate N). With --looks, --power (default 0.8) is
+    the power the boundaries are planned for (beta-spending and conditional-power futility)."""
     from neosim.api import design as api_design
 
     source = click.get_current_context().get_parameter_source("power")
-    if source is not None and source.name != "DEFAULT":
+    planned = source is not None and source.name != "DEFAULT"
+    if planned and o["looks"] is None:
         raise InputError("neosim power solves for the power; a target power is for neosim "
-                         "samplesize", file=CMD, field="--power")
-    o = {**o, "power": None, "method": o["method"] or "schoenfeld"}
-    design = _design(o, need_power=False)
+                         "samplesize (or, with --looks, the power the futility bounds are "
+                         "planned for)", file=CMD, field="--power")
+    o = {**o, "power": o["power"] if planned else None, "method": o["method"] or "schoenfeld"}
+    design = _design(o, need_power=planned)
     with _flags_named():
-        analytic = api_design.power(design, method=o["method"])
+        analytic = api_design.power(design, method=o["method"], events=(
+            o["events"] if design.sequential is not None else None))
     if o["n_trials"] is None:
-        for flag in ("events",):
-            if o[flag] is not None:
-                raise InputError("only applies with --simulate", file=CMD, field=f"--{flag}")
+        if o["events"] is not None and design.sequential is None:
+            raise InputError("only applies with --simulate or --looks", file=CMD,
+                             field="--events")
         _emit(analytic, o["as_json"])
         return
     from neosim.cli import simulate as cli_sim
 
-    if design.theta_h0 != 1.0:
-        raise InputError("the simulated log-rank test has no shifted null yet (analytic power "
-                         "only)", file=CMD, field="--theta-h0")
+    if design.theta_h0 != 1.0 and design.sequential is None:
+        raise InputError("the simulated one-analysis log-rank test has no shifted null (give "
+                         "--looks, or analytic power only)", file=CMD, field="--theta-h0")
     result = cli_sim.simulate_design(design, n_trials=o["n_trials"], seed=o["seed"],
                                      events=o["events"], workers=o["workers"] or None,
                                      progress=not o["quiet"])

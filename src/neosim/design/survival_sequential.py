@@ -221,7 +221,9 @@ def power(design: TrialDesign, method: str = "schoenfeld", subjects: float | Non
 
     With subjects only, the maximum events are those expected by the end of accrual plus
     follow-up; with events, the last look is when they are expected (without subjects: no
-    calendar times).
+    calendar times). The boundaries are those planned for ``design.power`` (0.8 when it is
+    ``None``), which beta-spending and conditional-power futility bounds depend on (rpact: the
+    design's ``beta``).
     """
     gsd = _check(design, method)
     n = design.subjects if subjects is None else subjects

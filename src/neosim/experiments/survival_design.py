@@ -60,6 +60,12 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
         if d.groups != 2:
             raise InputError("the analytic formulas compare two groups: simulate a single-arm "
                              "design (trial_simulation)", field="groups")
+        if d.sequential is not None:
+            raise InputError("this kind plans one analysis: size a design with looks with "
+                             "neosim samplesize --looks or ns.sample_size", field="sequential")
+        if d.theta_h0 != 1.0 and "freedman" in cfg.methods:
+            raise InputError("freedman tests theta_h0 = 1 only (as rpact): drop it from "
+                             "methods for a shifted null", field="theta_h0")
         if d.open_ended and cfg.solve != "duration":
             raise InputError("give the end of accrual as the last accrual_time (absolute "
                              "intensities without an end are for solve = 'duration')",
