@@ -149,7 +149,7 @@ def test_api_simulates_a_plan_reproducibly_with_exact_values_beside():
 
     plan = SequentialPlan(information_rates=[0.4, 0.7, 1.0], spending="obf")
     ds = ns.simulate(_design(), n_trials=2000, seed=3, sequential=plan, keep_trials=True)
-    again = ns.simulate(_design(), n_trials=2000, seed=3, sequential=plan, workers=1)
+    again = ns.simulate(_design(sequential=plan), n_trials=2000, seed=3, workers=1)
     assert float(ds["overall_rejection"]) == float(again["overall_rejection"])
     assert ds.attrs["look_events"] == "[28, 49, 70]"
     assert ds["logrank_z"].dims == ("trial", "look") and ds["stop_look"].size == 2000
@@ -185,3 +185,49 @@ def test_bad_input_is_an_input_error_naming_the_field(build, field):
     with pytest.raises(InputError) as exc:
         build()
     assert exc.value.field == field
+
+
+def test_api_shifted_null_and_cox_wald_statistic():
+    """A non-inferiority design (theta_h0 1.3, true HR 1) tests on the lower side of 1.3; the
+    Cox Wald statistic rejects about as often as the log-rank one (same trials)."""
+    from neosim.design.sequential import SequentialPlan
+
+    plan = SequentialPlan(information_rates=[0.4, 0.7, 1.0])
+    design = _design(hazard_ratio=1.0, theta_h0=1.3, sequential=plan)
+    lr = ns.simulate(design, n_trials=3000, seed=5, keep_trials=True)
+    cox = ns.simulate(design, n_trials=3000, seed=5, statistic="cox", keep_trials=True)
+    assert lr.attrs["direction"] == "lower" and lr.attrs["theta_h0"] == 1.3
+    se = float(lr["overall_rejection_mc_se"])
+    assert abs(float(lr["overall_rejection"]) - float(lr["overall_rejection_exact"])) < 3 * se
+    assert abs(float(cox["overall_rejection"]) - float(lr["overall_rejection"])) < 3 * se
+    # the statistics of a trial do not depend on the test chosen
+    np.testing.assert_array_equal(cox["logrank_z"], lr["logrank_z"])
+    wald = (cox["cox_log_hr"] - math.log(1.3)) / cox["cox_se"]
+    assert float(np.corrcoef(wald.values.ravel(), lr["logrank_z"].values.ravel())[0, 1]) > 0.99
+
+
+@pytest.mark.parametrize("analysis", [{"events": 70}, {}])
+def test_a_fixed_design_with_a_shifted_null_is_the_one_look_test(analysis):
+    """theta_h0 1.3 without looks: one look (at 70 events, or at the end of accrual plus
+    follow-up), rpact's shifted log-rank at z_(1 - alpha), within 3 MC SE of the exact power."""
+    design = _design(hazard_ratio=1.0, theta_h0=1.3, analysis=analysis, followup_months=12.0)
+    ds = ns.simulate(design, n_trials=4000, seed=8)
+    assert ds.sizes["look"] == 1 and ds["critical_values"].item() == pytest.approx(1.959964)
+    if analysis:
+        assert ds.attrs["look_events"] == "[70]"
+        se = float(ds["overall_rejection_mc_se"])
+        assert abs(float(ds["overall_rejection"]) - float(ds["overall_rejection_exact"])) < 3 * se
+    else:
+        assert ds.attrs["look_times"] == "[36.0]"
+    with pytest.raises(InputError) as exc:  # the default analysis is the only shifted one
+        ns.simulate(design, [ns.analyses.LogRank()], n_trials=10)
+    assert exc.value.field == "analyses"
+
+
+def test_a_sequential_simulation_too_large_for_memory_is_refused_before_it_runs():
+    from neosim.design.sequential import SequentialPlan
+
+    design = _design(sequential=SequentialPlan(information_rates=[0.25, 0.5, 0.75, 1.0]))
+    with pytest.raises(InputError) as exc:
+        ns.simulate(design, n_trials=10_000_000)
+    assert exc.value.field == "n_trials" and "trial-looks" in exc.value.message

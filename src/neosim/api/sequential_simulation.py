@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from neosim.errors import InputError
 
+#: trials x looks held at once (10 float64 arrays of this size: 2.4 GB)
+MAX_TRIAL_LOOKS = 30_000_000
+
 if TYPE_CHECKING:
     import xarray as xr
 
@@ -45,6 +48,27 @@ def max_events(design: TrialDesign, subjects: int, events: int | None) -> int:
     from neosim.design.survival import power
 
     return int(min(subjects, power(design, subjects=float(subjects)).events_ceil))
+
+
+def shifted_fixed_test(design: TrialDesign, subjects: int, events: int | None):
+    """``(looks, rule)`` of a fixed design with a shifted null (``theta_h0`` other than 1): one
+    look at the design's analysis (``events``, its event-driven analysis, or its calendar time)
+    tested at ``z_(1-alpha)`` in the design's direction."""
+    from statistics import NormalDist
+
+    from neosim.simulator.sequential import Looks, StoppingRule
+
+    theta_h0 = float(design.theta_h0)
+    planned = events if events is not None else design.analysis.events_for(int(subjects))
+    if planned is not None:
+        looks = Looks(events=(int(planned),), theta_h0=theta_h0)
+    else:
+        timing = design.analysis
+        months = (timing.calendar_months if timing.calendar_months is not None
+                  else float(sum(design.accrual_pieces(subjects)[0])) + design.followup_months)
+        looks = Looks(times=(float(months),), theta_h0=theta_h0)
+    z = NormalDist().inv_cdf(1.0 - design.alpha / design.sided)
+    return looks, StoppingRule((z,), direction=design_direction(design))
 
 
 def analytic_per_look(rule, looks, hazard_ratio: float, allocation: float):
@@ -94,6 +118,10 @@ def simulate_sequential(design: TrialDesign, *, plan, looks, rule, statistic: st
             raise InputError("give the looks (or a design with a sequential plan)", field="looks")
         looks = Looks.from_rates(plan.information_rates, max_events(design, subjects, events),
                                  theta_h0=theta_h0)
+    if n_trials * looks.n_looks > MAX_TRIAL_LOOKS:
+        raise InputError(f"a sequential simulation holds (trials x looks) arrays in memory: at "
+                         f"most {MAX_TRIAL_LOOKS:,} trial-looks (got {n_trials:,} x "
+                         f"{looks.n_looks})", field="n_trials")
     if len(rule.critical_values) != looks.n_looks:
         raise InputError(f"{len(rule.critical_values)} critical values for {looks.n_looks} "
                          "looks", field="rule")

@@ -37,7 +37,9 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
 
     A design with a sequential plan (``design.sequential``, or the ``sequential`` keyword), or
     explicit ``looks`` and ``rule``, is simulated as a group-sequential trial: see
-    :mod:`neosim.api.sequential_simulation` and the sequential parameters below.
+    :mod:`neosim.api.sequential_simulation` and the sequential parameters below. So is a fixed
+    design with a shifted null (``theta_h0`` other than 1, default analysis): one look, rpact's
+    shifted log-rank statistic.
 
     Parameters
     ----------
@@ -111,6 +113,20 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
     ...                    hazard_ratio=1.0)
     >>> bool(null["power"].item() < 0.05)
     True
+
+    A group-sequential design (an interim look at half the events, O'Brien-Fleming-type
+    spending): rejection per look with the exact values beside.
+
+    >>> gs = ns.TrialDesign(hazard_ratio=0.6, control={"median_months": 12.0}, power=None,
+    ...                     subjects=200, accrual_time=12.0, followup_months=12.0,
+    ...                     sequential={"information_rates": [0.5, 1.0]})
+    >>> seq = ns.simulate(gs, n_trials=2000, seed=3)
+    >>> seq.attrs["look_events"]
+    '[55, 110]'
+    >>> seq["rejection_per_look"].values.round(3).tolist()
+    [0.13, 0.629]
+    >>> seq["rejection_per_look_exact"].values.round(3).tolist()
+    [0.143, 0.62]
     """
     import numpy as np
     import xarray as xr
@@ -132,6 +148,15 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         subjects = math.ceil(design.subjects)
     _check_int(subjects, "subjects", 2, MAX_SUBJECTS)
     plan = sequential if sequential is not None else getattr(design, "sequential", None)
+    if (plan is None and looks is None and rule is None
+            and getattr(design, "theta_h0", 1.0) != 1.0):
+        if analyses is not None:
+            raise InputError("a shifted null (theta_h0) is simulated with the default log-rank "
+                             "test only; give no analyses", field="analyses")
+        # the fixed test of a shifted null is the one-look sequential test (rpact's statistic)
+        from neosim.api.sequential_simulation import shifted_fixed_test
+
+        looks, rule = shifted_fixed_test(design, int(subjects), events)
     if plan is not None or looks is not None or rule is not None:
         if analyses is not None:
             raise InputError("a sequential simulation applies its stopping rule; give no "

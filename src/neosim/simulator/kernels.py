@@ -202,12 +202,16 @@ def observe(entry, tev, tdrop, has_dropout, n_treat, cutoff, resolution, key, m,
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def analyse(key, m, n_treat, landmark, do_cox, out):
+def analyse(key, m, n_treat, landmark, do_cox, out, theta_h0=1.0):
     """Log-rank, Cox and Kaplan–Meier from each trial's sorted keys (see :func:`observe`).
 
     One pass over distinct times in increasing order; the risk set at a time is every patient
-    not yet passed. Fills columns 0, 3–11 of ``out`` (:data:`STATS`).
+    not yet passed. Fills columns 0, 3–11 of ``out`` (:data:`STATS`). ``theta_h0`` is the
+    log-rank test's hazard ratio under H0 (rpact ``thetaH0``): ``d`` events among ``n₁``
+    treated and ``n₀`` control patients at risk expect ``θ₀n₁/(θ₀n₁ + n₀)`` treated events with
+    variance ``θ₀n₁n₀/(θ₀n₁ + n₀)²`` (times ``(n - d)/(n - 1)``), rpact's statistic.
     """
+    shifted = theta_h0 != 1.0
     n_trials, n = key.shape
     gn0 = np.empty(n)
     gn1 = np.empty(n)
@@ -251,10 +255,16 @@ def analyse(key, m, n_treat, landmark, do_cox, out):
                 d0 = d - d1
                 n1 = nr1
                 n0 = nr - nr1
-                f = n1 / nr
-                e1 += d * f
-                if nr > 1:
-                    v += d * f * (1.0 - f) * (nr - d) / (nr - 1.0)
+                if shifted:
+                    den = theta_h0 * n1 + n0
+                    e1 += d * theta_h0 * n1 / den
+                    if nr > 1:
+                        v += d * theta_h0 * n1 * n0 / (den * den) * (nr - d) / (nr - 1.0)
+                else:
+                    f = n1 / nr
+                    e1 += d * f
+                    if nr > 1:
+                        v += d * f * (1.0 - f) * (nr - d) / (nr - 1.0)
                 o1 += d1
                 tot0 += d0
                 gn0[k] = n0
@@ -351,7 +361,7 @@ def trial_statistics(entry, tev, tdrop, n_treat, n_events, analysis_time, max_du
             y_out if want_y else np.empty((1, 1)), want_y)
     key.sort(axis=1)
     stats = np.empty((n_trials, N_STATS))
-    analyse(key, m, n_treat, landmark, do_cox, stats)
+    analyse(key, m, n_treat, landmark, do_cox, stats, 1.0)
     for j in (0, *range(3, 12)):
         out[:, j] = stats[:, j]
     out[:, 12] = exposure[:, 0]
