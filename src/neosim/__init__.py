@@ -4,6 +4,7 @@ The public Python API is the names in ``__all__``, imported as ``import neosim a
 
     ns.TrialDesign, ns.sample_size, ns.power, ns.simulate, ns.accrual   # trial design
     ns.group_sequential_design, ns.SequentialPlan, ns.GroupSequentialDesign  # interim looks
+    ns.bayesian_adaptive, ns.calibrate_thresholds                       # Bayesian adaptive
     ns.fit_proportions, ns.fit_survival, ns.pool, ns.ess                # Bayesian fits
     ns.kaplan_meier, ns.logrank                                         # nonparametric survival
     ns.Beta, ns.Gamma, ns.Normal, ns.LogNormal, ns.HalfNormal,          # priors (neosim.priors)
@@ -60,17 +61,21 @@ _LAZY = {
     "logrank": "neosim.api.survival",
     "read_posterior": "neosim.api.runs",
     "Run": "neosim.api.runs",
+    "bayesian_adaptive": "neosim.api.adaptive",
+    "calibrate_thresholds": "neosim.api.adaptive",
 }
 
 __all__ = [
     "Beta", "EventPower", "Gamma", "GroupSequentialDesign", "HalfNormal", "HalfStudentT",
     "LogNormal", "Mixture", "Normal", "Run", "SequentialPlan", "TrialDesign", "__version__",
-    "accrual", "analyses", "ess", "fit_proportions", "fit_survival", "group_sequential_design",
-    "kaplan_meier", "logrank", "parse_prior", "pool", "power", "read_posterior", "read_prior",
-    "read_run", "read_simulation", "run", "sample_size", "simulate", "write_prior",
+    "accrual", "analyses", "bayesian_adaptive", "calibrate_thresholds", "ess", "fit_proportions",
+    "fit_survival", "group_sequential_design", "kaplan_meier", "logrank", "parse_prior", "pool",
+    "power", "read_posterior", "read_prior", "read_run", "read_simulation", "run", "sample_size",
+    "simulate", "write_prior",
 ]
 
 if TYPE_CHECKING:  # static checkers and IDEs see the real objects
+    from neosim.api.adaptive import bayesian_adaptive, calibrate_thresholds
     from neosim.api.design import EventPower, accrual, power, sample_size
     from neosim.api.fit import fit_proportions, fit_survival
     from neosim.api.pooling import ess, pool

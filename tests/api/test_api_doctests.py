@@ -15,7 +15,7 @@ import neosim as ns
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["neosim.api.design", "neosim.api.sequential", "neosim.api.simulation", "neosim.api.fit",
            "neosim.api.pooling", "neosim.api.runs", "neosim.priors.dists", "neosim.priors.mixture",
-           "neosim.priors.files", "neosim.priors.spec"]
+           "neosim.priors.files", "neosim.priors.spec", "neosim.api.adaptive"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -43,7 +43,8 @@ from neosim.simulator.predictive import posterior_probability, predictive_probab
 MODELS = ("gamma", "normal")
 
 
-def _prob(value, field: str) -> None:
+def check_probability(value, field: str) -> None:
+    """Raise :class:`InputError` naming ``field`` unless ``value`` is a number in (0, 1)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
         raise InputError(f"must lie in (0, 1) (got {value!r})", field=field)
 
@@ -55,7 +56,9 @@ class BayesianAdaptive:
     ``model`` ``"gamma"`` needs ``control_prior`` and ``experimental_prior`` (gamma mixtures on
     the hazard per month, e.g. a robust MAP prior on control); ``"normal"`` needs
     ``log_hr_prior`` (a normal mixture on log HR). ``final_events``: events of the final
-    analysis (default: per trial, those of the table's last look).
+    analysis (default: per trial, those of the table's last look, i.e. the planned number for
+    event-driven looks). ``draws``: the gamma model's predictive probability by that many
+    vectorised posterior-predictive draws per trial instead of the exact sum (default).
     """
 
     model: str = "gamma"
@@ -67,7 +70,7 @@ class BayesianAdaptive:
     efficacy: float = 0.975
     futility: float | None = None
     final_events: float | None = None
-    draws: int = 256
+    draws: int | None = None
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -76,9 +79,9 @@ class BayesianAdaptive:
         if self.direction not in ("lower", "upper"):
             raise InputError(f"must be lower or upper (got {self.direction!r})",
                              field="direction")
-        _prob(self.efficacy, "efficacy")
+        check_probability(self.efficacy, "efficacy")
         if self.futility is not None:
-            _prob(self.futility, "futility")
+            check_probability(self.futility, "futility")
         if not (isinstance(self.margin, int | float) and math.isfinite(self.margin)
                 and 0 < self.margin <= 100):
             raise InputError(f"must be a hazard ratio in (0, 100] (got {self.margin!r})",
@@ -86,7 +89,8 @@ class BayesianAdaptive:
         if self.final_events is not None and not (math.isfinite(self.final_events)
                                                   and 1 <= self.final_events <= 1e6):
             raise InputError("must lie in [1, 10^6]", field="final_events")
-        if not (isinstance(self.draws, int) and 16 <= self.draws <= 100_000):
+        if self.draws is not None and not (isinstance(self.draws, int)
+                                           and 16 <= self.draws <= 100_000):
             raise InputError("must be an integer in [16, 100000]", field="draws")
         need = (("control_prior", "experimental_prior") if self.model == "gamma"
                 else ("log_hr_prior",))
@@ -223,7 +227,7 @@ def calibrate(design: BayesianAdaptive, looks_h0: dict, target: float = 0.025, *
               seed: int = 0, binding_futility: bool = True, max_iter: int = 8) -> Calibration:
     """The efficacy threshold whose simulated type-I error on ``looks_h0`` (trials at the null
     hazard ratio) is ``target`` (see the module docstring)."""
-    _prob(target, "target")
+    check_probability(target, "target")
     t = normalise(looks_h0, design.keys)
     post = np.nan_to_num(design.posterior(t), nan=0.0)
     n, n_looks = post.shape

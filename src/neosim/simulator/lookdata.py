@@ -81,7 +81,7 @@ def exponential_looks(n_trials: int, subjects: int, look_events, *, hazard_ratio
         tk = calendar[:, d - 1][:, None]
         follow = np.clip(tk - entry, 0.0, None)
         y = np.minimum(t, follow)
-        ev = (t <= follow) & (follow > 0)
+        ev = entry + t <= tk  # the look's own event counts, whatever the rounding
         out["look_time"][:, j] = tk[:, 0]
         out["look_subjects"][:, j] = (entry <= tk).sum(axis=1)
         for name, mask in (("control", ~arm), ("experimental", arm)):

@@ -94,7 +94,7 @@ def _normal_cut(prior: Mixture, log_margin: float, se: np.ndarray, gamma: float)
     """Per trial, the final estimate ``c`` at which ``P(θ < log_margin | θ̂ = c, se) = gamma``."""
     width = 40.0 * (se + prior.p2.max()) + np.abs(prior.p1).max() + abs(log_margin)
     lo, hi = np.full(se.shape, log_margin) - width, np.full(se.shape, log_margin) + width
-    for _ in range(80):  # probability decreases in the estimate
+    for _ in range(64):  # probability decreases in the estimate
         mid = 0.5 * (lo + hi)
         above = prob_normal_below(normal_posterior(prior, mid, se), log_margin) > gamma
         lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
@@ -158,11 +158,46 @@ def gamma_predictive(control: Mixture, experimental: Mixture, margin: float, gam
     return (p > gamma).mean(axis=1)
 
 
+def gamma_predictive_exact(control: Mixture, experimental: Mixture, margin: float, gamma: float,
+                           dc, ec, de, ee, final_events) -> np.ndarray:
+    """PPoS of the gamma model, exact: the sum over the future counts of both arms by one
+    staircase walk per trial (:mod:`neosim.simulator.predictive_kernels`), ``direction`` lower."""
+    from scipy.special import betainc, gammaln
+
+    from neosim.simulator.predictive_kernels import ppos_gamma
+
+    dc, ec, de, ee = (np.asarray(v, float) for v in (dc, ec, de, ee))
+    grow = np.maximum(final_events / np.maximum(dc + de, 1.0) - 1.0, 0.0)
+    post_c, post_e = gamma_posterior(control, dc, ec), gamma_posterior(experimental, de, ee)
+    fin_rate_c = control.p2[None, :] + (ec * (1 + grow))[:, None]
+    fin_rate_e = experimental.p2[None, :] + (ee * (1 + grow))[:, None]
+    bc, be = fin_rate_c[:, :, None], margin * fin_rate_e[:, None, :]
+    lx, l1x = np.log(be / (be + bc)), np.log(bc / (be + bc))
+    sc, se = post_c[1][:, :, None], post_e[1][:, None, :]  # shapes at no future event
+    ival0 = betainc(se, sc, be / (be + bc))
+    lscale0 = se * lx + sc * l1x - (gammaln(se) + gammaln(sc) - gammaln(se + sc))
+
+    def lv0(prior, shape, rate):
+        return (np.log(prior.weights) + prior.p1 * np.log(prior.p2) - gammaln(prior.p1))[None, :] \
+            + gammaln(shape) - shape * np.log(rate)
+
+    out = np.empty(dc.size)
+    ppos_gamma(float(gamma), np.ascontiguousarray(np.stack(post_c)),
+               np.ascontiguousarray(np.stack(post_e)), ec * grow, ee * grow,
+               np.ascontiguousarray(np.stack([post_c[1], fin_rate_c])),
+               np.ascontiguousarray(np.stack([post_e[1], fin_rate_e])),
+               np.ascontiguousarray(lx), np.ascontiguousarray(l1x), ival0, lscale0,
+               lv0(control, post_c[1], fin_rate_c), lv0(experimental, post_e[1], fin_rate_e), out)
+    return out
+
+
 def predictive_probability(model: str, direction: str, margin: float, gamma: float, look: dict,
                            final_events, *, control=None, experimental=None, log_hr_prior=None,
-                           draws: int = 256, rng: np.random.Generator | None = None) -> np.ndarray:
+                           draws: int | None = None,
+                           rng: np.random.Generator | None = None) -> np.ndarray:
     """PPoS at one look for every trial (``look``: 1-d arrays of the look table's keys;
-    ``final_events``: scalar or per-trial events of the final analysis)."""
+    ``final_events``: scalar or per-trial events of the final analysis). The gamma model sums
+    exactly unless ``draws`` asks for vectorised posterior-predictive draws (from ``rng``)."""
     h, pc, pe, pn = _orient(model, direction, margin, control, experimental, log_hr_prior)
     events = look["events_control"] + look["events_experimental"]
     final_events = np.broadcast_to(np.asarray(final_events, float), events.shape)
@@ -170,6 +205,10 @@ def predictive_probability(model: str, direction: str, margin: float, gamma: flo
         arms = (("control", "experimental") if direction == "lower"
                 else ("experimental", "control"))
         a, b = arms
+        if draws is None:
+            return gamma_predictive_exact(pc, pe, h, gamma, look[f"events_{a}"],
+                                          look[f"exposure_{a}"], look[f"events_{b}"],
+                                          look[f"exposure_{b}"], final_events)
         return gamma_predictive(pc, pe, h, gamma, look[f"events_{a}"], look[f"exposure_{a}"],
                                 look[f"events_{b}"], look[f"exposure_{b}"], final_events, draws,
                                 rng if rng is not None else np.random.default_rng(0))
