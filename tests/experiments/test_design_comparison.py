@@ -167,3 +167,21 @@ def test_simulated_matches_analytic(tmp_path):
     power = {(r["hazard_ratio"], r["design"]): r["value"] for r in res["comparison"]
              if r["quantity"] in ("power", "type_i_error")}
     assert power[(0.7, "fixed")] > 0.5 > power[(1.0, "fixed")]
+
+
+@pytest.mark.parametrize("special", ["fifo", "dir", "/dev/zero", "missing.toml", "a\x00b"])
+def test_accrual_experiment_special_files(tmp_path, special):
+    """The accrual experiment a comparison names is read as every input is: a FIFO, a folder,
+    a device, a missing file or a NUL byte is one line naming ``accrual.experiment``."""
+    import os
+
+    path = _write(tmp_path)
+    if special == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+    elif special == "dir":
+        (tmp_path / "dir").mkdir()
+    name = special.replace("\x00", "\\u0000")
+    path.write_text(path.read_text().replace('experiment = "accrual.toml"',
+                                             f'experiment = "{name}"'))
+    assert_bad_input(run_cli(["run", str(path), "--out", str(tmp_path / "run")], timeout=10),
+                     names=("accrual.experiment",))

@@ -11,6 +11,9 @@ table's columns (not from the experiment kind). Standard library only.
 * **Simulations** (columns ``quantity``, ``analysis``, ``value``, ``mc_se``): one table per
   quantity, one row per grid point, one column per analysis holding ``value ± MC SE``, then the
   grid point's other columns (mean events, duration) once.
+* **Design comparisons** (columns ``quantity``, ``design``, ``value``, ``mc_se``,
+  ``analytic``): one table per quantity, one row per grid point, one column per design holding
+  ``value ± MC SE`` with the analytic value in brackets where the design has one.
 * Any table longer than :data:`FOLD_ROWS` rows is folded into a ``<details>`` element (no
   script needed), so a curve of 200 points does not bury the rest of the page.
 """
