@@ -185,3 +185,25 @@ def test_accrual_experiment_special_files(tmp_path, special):
                                              f'experiment = "{name}"'))
     assert_bad_input(run_cli(["run", str(path), "--out", str(tmp_path / "run")], timeout=10),
                      names=("accrual.experiment",))
+
+
+@pytest.mark.slow
+def test_calibrated_bayesian_type_i_error(tmp_path):
+    """The Bayesian threshold, calibrated on 20,000 null trials of their own, gives the grid's
+    fresh null trials (4000) a type-I error within the 99 % MC interval of the target alpha:
+    2.576 times the combined SE of the two binomial proportions (about 0.0027)."""
+    path = _write(tmp_path, incidence=2000.0, hr=0.7, followup=12.0, median=24.0,
+                  hrs="[0.7]", subjects="[150]", calibrate="true", trials=4000)
+    path.write_text(path.read_text().replace("calibration_trials = 1000",
+                                             "calibration_trials = 20000"))
+    mod = kind_module("design_comparison")
+    res = mod.compute(mod.prepare(load_experiment(path), str(path)))
+    (cal,) = res["calibration"]
+    assert cal["calibrated"] and cal["calibration_trials"] == 20_000
+    assert cal["threshold_interval_low"] <= cal["efficacy_threshold"] \
+        <= cal["threshold_interval_high"]
+    (row,) = [r for r in res["comparison"]
+              if r["quantity"] == "type_i_error" and r["design"] == "bayesian"]
+    target = 0.025
+    se = math.sqrt(row["mc_se"] ** 2 + target * (1 - target) / cal["calibration_trials"])
+    assert abs(row["value"] - target) <= 2.576 * se, (row, cal)
