@@ -87,8 +87,8 @@ def plot_stopping(rows: list[dict[str, Any]], path: str | Path, *, caption: str,
                            yerr=[2.0 * r[f"{key}_mc_se"] for r in sel], ecolor="#333333",
                            error_kw={"lw": 0.7}, capsize=1.5,
                            label=LABEL[design] if key == "efficacy" else None)
-                    exact = [(xi, sign * r[f"{key}_exact"]) for xi, r in zip(x, sel, strict=True)
-                             if _finite(r[f"{key}_exact"]) and design == "group_sequential"]
+                    exact = [(xi, sign * r[f"{key}_analytic"]) for xi, r in zip(x, sel, strict=True)
+                             if _finite(r[f"{key}_analytic"]) and design == "group_sequential"]
                     if exact:
                         ax.plot([e[0] for e in exact], [e[1] for e in exact], "x", color="black",
                                 ms=4)

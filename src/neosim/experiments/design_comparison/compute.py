@@ -146,8 +146,9 @@ def drift(prep: Prepared, hazard_ratio: float, events: float, n: int) -> float:
 
 
 def analytic(prep: Prepared, point: Point) -> dict[str, dict[str, float]]:
-    """Exact crossing probabilities and expected sizes of the fixed and group-sequential
-    designs at the looks' event fractions (see the module docstring)."""
+    """Analytic crossing probabilities (the exact recursion on the log-rank statistic's normal
+    approximation) and expected sizes of the fixed and group-sequential designs at the looks'
+    event fractions (see the module docstring)."""
     from neosim.design.sequential import sequential_probabilities
     from neosim.design.survival import z_alpha
     from neosim.design.survival_sequential import enrolled, time_of_events
@@ -186,7 +187,8 @@ def bayes_bounds(prep: Prepared, rule, look_events, n: int) -> list[tuple[float,
     """The z-scale (design's side) efficacy and futility bounds the Bayesian rule implies at
     each look when the Cox SE is its expected value ``1/√(D p (1-p))``: the smallest z whose
     posterior probability exceeds the threshold, the largest whose predictive probability is
-    below the futility threshold (``nan``: none on the grid)."""
+    below the futility threshold, on a grid of z from -6 to 8 in steps of 0.005 (``nan``: none
+    on the grid)."""
     from neosim.simulator.predictive import posterior_probability, predictive_probability
 
     p, log0 = _allocation(prep, n), math.log(prep.design.theta_h0)

@@ -38,8 +38,8 @@ def compute(prep: Prepared, progress=None) -> dict[str, Any]:
                     "design": design, "look": k + 1, "events": events,
                     "efficacy": s[f"efficacy_{k}"][0], "efficacy_mc_se": s[f"efficacy_{k}"][1],
                     "futility": s[f"futility_{k}"][0], "futility_mc_se": s[f"futility_{k}"][1],
-                    "efficacy_exact": a.get(f"efficacy_{k}", NAN),
-                    "futility_exact": a.get(f"futility_{k}", NAN)})
+                    "efficacy_analytic": a.get(f"efficacy_{k}", NAN),
+                    "futility_analytic": a.get(f"futility_{k}", NAN)})
         if progress is not None:
             progress.note(f"HR {point.hazard_ratio:g}, {point.subjects} subjects done")
     return {"comparison": comparison, "stopping": stopping,
