@@ -60,7 +60,11 @@ def plot_boundaries(rows: list[dict[str, Any]], path: str | Path, *, theta_h0: f
         hax.set_ylabel("observed hazard ratio at the boundary")
         zax.set_title("z scale")
         hax.set_title("hazard-ratio scale")
-        hax.legend(fontsize=5.5, loc="upper left", ncols=2, framealpha=0.9,
+        hrs = [r[f"hr_{k}"] for r in rows for k in ("efficacy", "futility")
+               if _finite(r[f"hr_{k}"])] + [theta_h0]
+        lo, hi = min(hrs), max(hrs)
+        hax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.55 * (hi - lo))  # room for the legend
+        hax.legend(fontsize=5.5, loc="upper center", ncols=2, framealpha=0.9,
                    title=f"subjects {', '.join(map(str, subjects))}: thicker lines, "
                          "alternately filled and open markers", title_fontsize=5.5)
     return Path(path)
