@@ -207,3 +207,23 @@ def test_calibrated_bayesian_type_i_error(tmp_path):
     target = 0.025
     se = math.sqrt(row["mc_se"] ** 2 + target * (1 - target) / cal["calibration_trials"])
     assert abs(row["value"] - target) <= 2.576 * se, (row, cal)
+
+
+def test_incidence_strata_are_quantiles_of_the_incidence(tmp_path):
+    """``incidence_strata = k``: k accruals at the incidence quantiles (j + 0.5) / k of the
+    accrual experiment's draws, each the consortium's rate times that incidence."""
+    import numpy as np
+
+    path = _write(tmp_path)
+    shipped = REPO / "experiments" / "consortium_accrual.toml"
+    path.write_text(path.read_text().replace('experiment = "accrual.toml"',
+                                             f'experiment = "{shipped}"\nincidence_strata = 5'))
+    mod = kind_module("design_comparison")
+    prep = mod.prepare(load_experiment(path), str(path))
+    lam = prep.accrual.incidence
+    assert prep.incidence_levels == pytest.approx(np.quantile(lam, (np.arange(5) + 0.5) / 5),
+                                                  rel=1e-12)
+    full = [d.accrual_intensity[-1] for d in prep.strata]
+    assert np.allclose(np.array(full) / np.array(prep.incidence_levels),
+                       prep.mean_rate_per_month / lam.mean(), rtol=1e-12)
+    assert prep.design.accrual_intensity[-1] == prep.mean_rate_per_month

@@ -1,6 +1,7 @@
 """The statistics of the ``design_comparison`` kind (no files written).
 
-Every grid point simulates one set of trials with the look table of the sequential engine
+Every grid point simulates one set of trials (split evenly over the incidence strata of
+``[accrual]``, each with its consortium accrual) with the look table of the sequential engine
 (:func:`neosim.simulator.engine.simulate` with ``looks``: per trial and look the log-rank z, the
 Cox estimate, events, subjects and calendar time). The three designs read the same trials:
 
@@ -34,6 +35,8 @@ QUANTITIES = ("power", "expected_subjects", "expected_events", "expected_duratio
               "early_stop", "early_efficacy", "early_futility")
 #: scenario index of the null calibration run of the ``j``-th subjects value
 CALIBRATION_INDEX = 100_000
+#: scenario indices per grid point (one per incidence stratum; the schema allows 50)
+STRATA_KEYS = 64
 
 
 def direction(prep: Prepared) -> str:
@@ -41,17 +44,29 @@ def direction(prep: Prepared) -> str:
     return "lower" if d.hazard_ratio < d.theta_h0 else "upper"
 
 
+def _shares(n_trials: int, k: int) -> list[int]:
+    """``n_trials`` split as evenly as whole trials allow over ``k`` strata."""
+    return [n_trials * (j + 1) // k - n_trials * j // k for j in range(k)]
+
+
 def simulate(prep: Prepared, subjects: int, hazard_ratio: float, look_events, n_trials: int,
              index: int) -> dict[str, np.ndarray]:
-    """The look table of ``n_trials`` trials (blocks keyed by the grid point's ``index``)."""
+    """The look table of ``n_trials`` trials, split evenly over the incidence strata (blocks
+    keyed by the grid point's ``index`` and the stratum)."""
     from neosim.simulator.engine import simulate as engine
     from neosim.simulator.scenario import Looks, TrialScenario
 
     looks = Looks(events=tuple(look_events), theta_h0=prep.design.theta_h0)
-    scenario = TrialScenario.from_design(prep.design, subjects=subjects,
-                                         hazard_ratio=hazard_ratio, events=looks.events[-1])
-    return engine(scenario, n_trials, prep.cfg.experiment.seed, scenario_index=index, cox=True,
-                  looks=looks)
+    parts = []
+    for j, (design, n) in enumerate(zip(prep.strata, _shares(n_trials, len(prep.strata)),
+                                        strict=True)):
+        if n == 0:
+            continue
+        scenario = TrialScenario.from_design(design, subjects=subjects,
+                                             hazard_ratio=hazard_ratio, events=looks.events[-1])
+        parts.append(engine(scenario, n, prep.cfg.experiment.seed,
+                            scenario_index=index * STRATA_KEYS + j, cox=True, looks=looks))
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
 def bayes_rule(prep: Prepared, efficacy: float | None = None):
@@ -154,13 +169,18 @@ def analytic(prep: Prepared, point: Point) -> dict[str, dict[str, float]]:
     from neosim.design.survival_sequential import enrolled, time_of_events
 
     n, events = point.subjects, point.look_events
-    design = prep.design.model_copy(update={"hazard_ratio": point.hazard_ratio})
-    acc, inten = design.accrual_pieces(n)
-    times = [time_of_events(design, n, e, acc, inten) for e in events]
-    subjects = [enrolled(acc, inten, n, t) for t in times]
+    n_trials = prep.cfg.simulation.n_trials
+    times, subjects = np.zeros(len(events)), np.zeros(len(events))
+    for stratum, share in zip(prep.strata, _shares(n_trials, len(prep.strata)), strict=True):
+        design = stratum.model_copy(update={"hazard_ratio": point.hazard_ratio})
+        acc, inten = design.accrual_pieces(n)
+        t = [time_of_events(design, n, e, acc, inten) for e in events]
+        times += np.array(t) * share / n_trials
+        subjects += np.array([enrolled(acc, inten, n, x) for x in t]) * share / n_trials
+    times, subjects = [float(x) for x in times], [float(x) for x in subjects]
     d_max = events[-1]
     theta = drift(prep, point.hazard_ratio, d_max, n)
-    fixed = sequential_probabilities([z_alpha(design.alpha, 1)], None, [1.0], theta)
+    fixed = sequential_probabilities([z_alpha(prep.design.alpha, 1)], None, [1.0], theta)
     out = {"fixed": {"power": float(fixed.upper[0]), "expected_subjects": subjects[-1],
                      "expected_events": float(d_max), "expected_duration_years": times[-1] / 12,
                      "early_stop": 0.0, "early_efficacy": 0.0, "early_futility": 0.0}}

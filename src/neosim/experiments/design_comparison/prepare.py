@@ -6,8 +6,12 @@ prepares it (country tables, sites, incidence draws). The design's accrual becom
 consortium's expected rate: month by month the mean patients per month
 (:meth:`neosim.design.accrual.Consortium.piece_rates`) times the mean incidence, until every
 site is ramped up, then the full rate until the subjects are in (rpact's absolute
-``accrualIntensity`` without an end). The incidence's uncertainty is averaged into that one
-rate, not carried as a mixture: durations are those of the expected accrual.
+``accrualIntensity`` without an end). With ``incidence_strata = 1`` the incidence's uncertainty is
+averaged into that one rate (durations of the expected accrual, which are shorter than the
+expected durations: ``E[1/rate] > 1/E[rate]``); with ``k`` strata the trials of every grid point
+are split evenly over ``k`` such accruals at the incidence quantiles ``(j + 0.5) / k`` (the same
+rate definition, a stratified sample of the incidence's distribution), so expected durations
+average over the incidence.
 
 Looks. For ``n`` subjects the last look is at ``D(n)`` events, the events expected by the end
 of accrual plus the design's follow-up (the analytic ``events_ceil``, at most ``n``; a design
@@ -48,7 +52,9 @@ class Point:
 @dataclass
 class Prepared:
     cfg: Config
-    design: TrialDesign          # the base design under the consortium's accrual
+    design: TrialDesign          # the base design under the consortium's accrual (mean)
+    strata: tuple[TrialDesign, ...]   # the same at each incidence stratum (or the mean alone)
+    incidence_levels: tuple[float, ...]   # per 10^6 births, one per stratum
     accrual: Any                 # the accrual kind's Prepared
     accrual_file: str
     mean_rate_per_month: float   # full-speed accrual at the mean incidence
@@ -103,16 +109,26 @@ def _looks(design: TrialDesign, n: int) -> tuple[int, ...]:
 
 def prepare(cfg: Config, source_file: str) -> Prepared:
     """Every input read and every grid point's looks checked before a run folder exists."""
+    import numpy as np
+
     acc, acc_file = _accrual(cfg, source_file)
-    mean = float(acc.incidence.mean())
-    starts, intensity = consortium_accrual(acc.consortium, mean)
-    if intensity[-1] > MAX_RATE:
-        raise InputError(f"the consortium enrols {intensity[-1]:.3g} patients a month, more "
-                         f"than {MAX_RATE:g}", file=source_file, field="accrual.experiment")
-    data = cfg.design.model_dump()
-    data.update(accrual_time=starts, accrual_intensity=intensity,
-                accrual_intensity_type="absolute", subjects=None)
-    design = validate(TrialDesign, data, file=source_file, prefix="design")
+    k = cfg.accrual.incidence_strata
+    levels = [float(acc.incidence.mean())] + (
+        [] if k == 1 else [float(x) for x in np.quantile(acc.incidence,
+                                                         (np.arange(k) + 0.5) / k)])
+    designs, full = [], 0.0
+    for level in levels:
+        starts, intensity = consortium_accrual(acc.consortium, level)
+        if intensity[-1] > MAX_RATE:
+            raise InputError(f"the consortium enrols {intensity[-1]:.3g} patients a month, "
+                             f"more than {MAX_RATE:g}", file=source_file,
+                             field="accrual.experiment")
+        full = full or intensity[-1]
+        data = cfg.design.model_dump()
+        data.update(accrual_time=starts, accrual_intensity=intensity,
+                    accrual_intensity_type="absolute", subjects=None)
+        designs.append(validate(TrialDesign, data, file=source_file, prefix="design"))
+    design = designs[0]
     d0 = design.theta_h0
     hrs = tuple(sorted({*cfg.grid.hazard_ratios, d0}))
     points, calibration = [], {}
@@ -128,8 +144,10 @@ def prepare(cfg: Config, source_file: str) -> Prepared:
     from neosim import budget
 
     budget.check(_estimate(cfg, points), cfg.output, file=source_file)
-    return Prepared(cfg=cfg, design=design, accrual=acc, accrual_file=acc_file,
-                    mean_rate_per_month=intensity[-1], points=points, hazard_ratios=hrs,
+    return Prepared(cfg=cfg, design=design, strata=tuple(designs[1:] or designs[:1]),
+                    incidence_levels=tuple(levels[1:] or levels),
+                    accrual=acc, accrual_file=acc_file,
+                    mean_rate_per_month=full, points=points, hazard_ratios=hrs,
                     calibration=calibration)
 
 

@@ -96,8 +96,12 @@ def _headline(prep: Prepared, res: dict[str, Any]) -> list[str]:
     by = {(r["quantity"], r["hazard_ratio"], r["subjects"], r["design"]): r
           for r in res["comparison"]}
     d = prep.design
+    k = len(prep.strata)
+    spread = ("at the mean incidence" if k == 1 else
+              f"mean incidence; trials over {k} incidence strata, "
+              f"{min(prep.incidence_levels):.3g}-{max(prep.incidence_levels):.3g} per 10^6 births")
     lines = [f"consortium accrual: {prep.mean_rate_per_month * 12:.2f} patients/year at full "
-             f"speed (mean incidence; {prep.accrual_file.rsplit('/', 1)[-1]})"]
+             f"speed ({spread}; {prep.accrual_file.rsplit('/', 1)[-1]})"]
     for n in prep.cfg.grid.subjects:
         for hr in prep.hazard_ratios:
             q = "type_i_error" if hr == d.theta_h0 else "power"
@@ -154,7 +158,11 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                         "full_speed_patients_per_year": prep.mean_rate_per_month * 12.0,
                         "accrual_time": list(prep.design.accrual_time),
                         "accrual_intensity_per_month": list(prep.design.accrual_intensity),
-                        "rule": "expected rate at the mean incidence of the accrual experiment"},
+                        "incidence_strata": len(prep.strata),
+                        "incidence_per_million_births": list(prep.incidence_levels),
+                        "rule": "expected rate (Consortium.piece_rates x incidence) at the mean "
+                                "incidence (the accrual_* lists), or trials split evenly over "
+                                "the incidence quantiles (j + 0.5) / strata"},
             "n_trials": prep.cfg.simulation.n_trials,
             "comparison": res["comparison"]})
         folder.write_data_sources(_sources(prep))
@@ -167,8 +175,10 @@ def _figures(prep: Prepared, folder, res: dict[str, Any]) -> None:
     from neosim.plots import design_comparison as plot
 
     out, d = prep.cfg.output, prep.design
+    k = len(prep.strata)
+    where = ("at the mean incidence" if k == 1 else f"over {k} strata of the incidence")
     note = (f"Simulated under planning assumptions (HR grid, control survival, consortium "
-            f"accrual at the mean incidence); {prep.cfg.simulation.n_trials} trials per point.")
+            f"accrual {where}); {prep.cfg.simulation.n_trials} trials per point.")
     for fmt in out.figure_formats:
         plot.plot_boundaries(res["boundaries"], folder.figure("boundaries", fmt),
                              theta_h0=d.theta_h0, caption=note, style=out)

@@ -33,9 +33,12 @@ class GridSection(Strict):
 
 class AccrualSource(Strict):
     """Where the consortium's accrual comes from: an ``accrual`` experiment file (its sites,
-    country tables and incidence), relative to this file."""
+    country tables and incidence), relative to this file. ``incidence_strata`` 1 accrues at
+    the mean incidence; ``k > 1`` carries the incidence's uncertainty into the durations: the
+    trials are split evenly over ``k`` accruals at the incidence quantiles ``(j + 0.5) / k``."""
 
     experiment: str = Field(min_length=1, max_length=4096)
+    incidence_strata: Annotated[int, Field(ge=1, le=50)] = 1
 
 
 class BayesianSection(Strict):
