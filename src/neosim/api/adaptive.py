@@ -84,6 +84,13 @@ def _tables(design, look_events, n_trials, seed, subjects, hazard_ratio, scenari
         if design.subjects is None:
             raise InputError("give subjects (the design has none)", field="subjects")
         subjects = math.ceil(design.subjects)
+    if isinstance(subjects, bool) or not isinstance(subjects, int) or not 4 <= subjects <= 10_000:
+        raise InputError(f"must be an integer in [4, 10000] (got {subjects!r})", field="subjects")
+    if hazard_ratio is not None and not (isinstance(hazard_ratio, int | float)
+                                         and math.isfinite(hazard_ratio)
+                                         and 0.001 <= hazard_ratio <= 1000):
+        raise InputError(f"must be a hazard ratio in [0.001, 1000] (got {hazard_ratio!r})",
+                         field="hazard_ratio")
     events = list(look_events) if isinstance(look_events, Sequence) else None
     if (not events or len(events) < 2 or len(events) > 10
             or any(isinstance(e, bool) or not isinstance(e, int) for e in events)

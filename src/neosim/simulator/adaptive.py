@@ -247,6 +247,10 @@ def calibrate(design: BayesianAdaptive, looks_h0: dict, target: float = 0.025, *
         gamma = new
         look, _, fut, _, _ = design.decisions(t, seed, efficacy=gamma, post=post)
         reach = np.where(fut, look, n_looks - 1)
+    if use_fut:  # the futility stops of the threshold chosen, so the figures below agree with it
+        look, _, fut, _, _ = design.decisions(t, seed, efficacy=gamma, post=post)
+        reach = np.where(fut, look, n_looks - 1)
+        m = np.where(np.arange(n_looks)[None, :] <= reach[:, None], post, 0.0).max(axis=1)
     half = 1.959963984540054 * math.sqrt(n * target * (1 - target))
     lo, hi = _threshold(m, target * n + half), _threshold(m, target * n - half)
     final = replace(design, efficacy=min(max(gamma, 1e-12), 1 - 1e-16))

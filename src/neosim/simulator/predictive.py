@@ -15,9 +15,9 @@ swapped and ``1/h`` (gamma), or with ``θ``, its prior and its estimates negated
 **Predictive probability of success** (PPoS): the probability, under the posterior predictive
 distribution of the data still to come, that the final analysis declares success by its rule
 ``P(HR < h | all data) > γ``. The remaining trial is projected by the **information
-proportional to events** assumption: the final analysis has ``D`` events in all (``final_events``),
-so from a look with ``dₖ`` events the exposure of each arm and the information ``1/s²`` grow by
-the factor ``D/dₖ``. Then
+proportional to events** assumption: the final analysis has ``D`` events in all
+(``final_events``), so from a look with ``dₖ`` events the exposure of each arm and the
+information ``1/s²`` grow by the factor ``D/dₖ``. Then
 
 * normal model, closed form: with ``Iₖ = 1/sₖ²``, ``I = Iₖ D/dₖ`` and ``ΔI = I - Iₖ``, the final
   estimate is ``θ̂ = (Iₖθ̂ₖ + ΔI θ̂_Δ)/I`` with ``θ̂_Δ | θ ~ N(θ, 1/ΔI)``. The final posterior
@@ -25,9 +25,13 @@ the factor ``D/dₖ``. Then
   success is ``θ̂ < c`` with ``c`` found by bisection for all trials at once, and the PPoS is
   ``Σⱼ wⱼ Φ((u - mⱼ)/√(vⱼ + 1/ΔI))`` with ``u = (cI - Iₖθ̂ₖ)/ΔI`` over the posterior
   components ``(wⱼ, mⱼ, vⱼ)``.
-* gamma model, vectorised draws: ``draws`` posterior draws of ``(λ_c, λₑ)`` per trial, future
-  events ``Δd ~ Poisson(λ ΔE)`` per arm, the exact final posterior probability of each draw; the
-  PPoS is the share of draws that succeed (MC SE ``√(p(1-p)/draws)``).
+* gamma model: future events ``Δd ~ Poisson(λ ΔE)`` per arm, summed exactly over both arms'
+  counts by :func:`gamma_predictive_exact` (:mod:`neosim.simulator.predictive_kernels`), or by
+  vectorised draws (:func:`gamma_predictive`: ``draws`` posterior draws of ``(λ_c, λₑ)`` per
+  trial, Poisson future events, the exact final posterior probability of each; the PPoS is the
+  share of draws that succeed, MC SE ``√(p(1-p)/draws)``).
+
+The projection is an approximation of the patient-level future (see the README's figures).
 """
 
 from __future__ import annotations

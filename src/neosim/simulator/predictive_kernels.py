@@ -66,7 +66,7 @@ def _nb_pmf(w, a, b, dx, out):
                     linear[j] = True
         out[n] = s
         cum += s
-        if cum >= 1.0 - TAIL or dx <= 0:
+        if cum >= 1.0 - TAIL or dx <= 0 or (cum > 0.5 and s < 1e-18):  # rounding: a far tail
             return n + 1
     return out.size
 
