@@ -16,6 +16,9 @@ NAN = math.nan
 def compute(prep: Prepared, progress=None) -> dict[str, Any]:
     """All tables of the run (lists of plain rows), computed before anything is plotted."""
     rules = C.calibrate(prep)
+    if progress is not None and prep.cfg.bayesian.calibrate:
+        progress.note("Bayesian efficacy thresholds calibrated: " + ", ".join(
+            f"{n} subjects {rule.efficacy:.4f}" for n, (rule, _) in rules.items()))
     comparison, stopping = [], []
     for point in prep.points:
         table = C.simulate(prep, point.subjects, point.hazard_ratio, point.look_events,
@@ -143,7 +146,7 @@ def _sources(prep: Prepared) -> list[dict[str, Any]]:
 
 def execute(prep: Prepared, folder, progress) -> Outcome:
     with folder.timed("simulate"), progress.stage("Simulating the designs"):
-        res = compute(prep)
+        res = compute(prep, progress)
     with folder.timed("write"), progress.stage("Writing results"):
         _csv(folder, "comparison.csv", res["comparison"])
         _csv(folder, "stopping_by_look.csv", res["stopping"])
