@@ -77,15 +77,13 @@ def _write(tmp_path: Path, *, incidence: float = 5.0, hr: float = 0.5, followup:
     ({"hrs": "[0.0]"}, "grid.hazard_ratios"),
     ({"trials": 10}, "simulation.n_trials"),
     ({"hr": 1.0}, "design.hazard_ratio"),
+    ({"extra": "[design.analysis]\ncalendar_months = 60.0\n"}, "design.analysis"),
     ({"extra": "[bayesian.log_hr_prior]\nfamily = \"normal\"\nsigma = -1.0\n"},
-     "bayesian"),
+     "bayesian.log_hr_prior"),
+    ({"extra": "[design.sequential.x]\n"}, "design.sequential"),
 ])
 def test_bad_config_is_one_line(tmp_path, change, field):
     path = _write(tmp_path, **change)
-    if "extra" in change:  # a second [bayesian] table: rewrite the first instead
-        text = path.read_text().replace("[bayesian]\ncalibrate", "[bayes_unused]\ncalibrate")
-        path.write_text(text.replace("[bayes_unused]\ncalibrate = true\ncalibration_trials = "
-                                     "1000\n", ""))
     before = tree(tmp_path)
     line = assert_bad_input(run_cli(["run", str(path), "--out", str(tmp_path / "run")]),
                             names=(field,))
@@ -227,3 +225,12 @@ def test_incidence_strata_are_quantiles_of_the_incidence(tmp_path):
     assert np.allclose(np.array(full) / np.array(prep.incidence_levels),
                        prep.mean_rate_per_month / lam.mean(), rtol=1e-12)
     assert prep.design.accrual_intensity[-1] == prep.mean_rate_per_month
+
+
+def test_design_needs_looks(tmp_path):
+    path = _write(tmp_path)
+    text = path.read_text()
+    start = text.index("[design.sequential]")
+    path.write_text(text[:start] + text[text.index("[accrual]"):])
+    assert_bad_input(run_cli(["run", str(path), "--out", str(tmp_path / "run")]),
+                     names=("design.sequential",))

@@ -83,6 +83,10 @@ class Config(ExperimentConfig):
         if d.sided != 1:
             raise FieldError("design.sided", "the comparison is one-sided (the Bayesian rule "
                              "has one direction)")
+        if d.analysis.calendar_months is not None:
+            raise FieldError("design.analysis.calendar_months", "the comparison's looks are "
+                             "event-driven: give events, events_fraction or nothing (the "
+                             "events expected by the end of accrual plus follow-up)")
         if d.hazard_ratio == d.theta_h0:
             raise FieldError("design.hazard_ratio", "must differ from theta_h0: it sets the "
                              "direction of benefit")
