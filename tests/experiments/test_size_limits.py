@@ -106,6 +106,12 @@ CASES = [
     ("grid.hazard_ratio length", "trial_power",
      {"grid.hazard_ratio": [0.3 + 0.0005 * i for i in range(1000)]}, "hazard_ratio"),
     ("simulation.workers", "trial_power", {"simulation.workers": 256}, "workers"),
+    ("design_comparison n_trials", "design_comparison", {"simulation.n_trials": 1_000_000},
+     "n_trials"),
+    ("design_comparison calibration_trials", "design_comparison",
+     {"bayesian.calibration_trials": 1_000_000}, "calibration_trials"),
+    ("design_comparison grid.subjects", "design_comparison",
+     {"grid.subjects": list(range(9_981, 10_001))}, "grid.subjects"),
 ]
 
 
@@ -171,7 +177,9 @@ MEASURE = textwrap.dedent("""
     ("consortium_accrual", {"check.replicates": 400_000, "recruitment.targets": [300]}),
     ("trial_power", {"simulation.n_trials": 50_000, "grid.subjects": [400, 800]}),
     ("jilsg_subtypes", {"sampler.draws": 20_000, "sampler.tune": 200}),
-], ids=["accrual", "trial_simulation", "subtype_frequencies"])
+    ("design_comparison", {"simulation.n_trials": 20_000, "grid.subjects": [100],
+                           "bayesian.calibration_trials": 2000}),
+], ids=["accrual", "trial_simulation", "subtype_frequencies", "design_comparison"])
 def test_estimates_are_upper_bounds(name, changes, tmp_path):
     data = _config(name, changes)
     data["output"]["time_budget_hours"] = 48.0

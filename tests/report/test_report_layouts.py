@@ -188,3 +188,21 @@ def test_headings_keep_acronyms_in_capitals():
     assert humanise("mll_rearranged_fraction[ALL]") == "MLL rearranged fraction[ALL]"
     assert humanise("all_checks") == "All checks"  # an English word stays a word
     assert humanise("power_curve") == "Power curve"
+
+
+def test_design_comparison_layout():
+    """A design comparison (``quantity, grid…, design, value, mc_se, analytic``): one table per
+    quantity, one column per design with ``value ± MC SE`` and the analytic value in brackets
+    where it exists, no posterior columns."""
+    rows = [["quantity", "hazard_ratio", "subjects", "design", "value", "mc_se", "analytic"],
+            ["power", "0.5", "40", "fixed", "0.48425", "0.0079", "0.512345"],
+            ["power", "0.5", "40", "bayesian", "0.416", "0.0078", ""],
+            ["expected_duration_years", "0.5", "40", "fixed", "10.219", "0.031", "10.177"],
+            ["expected_duration_years", "0.5", "40", "bayesian", "7.97", "0.035", ""]]
+    parser = _Tables()
+    parser.feed(result_table(rows))
+    assert len(parser.tables) == 2
+    header, body = parser.tables[0]
+    assert header == ["HR", "Subjects", "Fixed", "Bayesian"]
+    assert body == [["0.5", "40", "0.4843 ± 0.0079 (analytic 0.5123)", "0.4160 ± 0.0078"]]
+    assert not any(c in h for h in header for c in POSTERIOR)

@@ -85,6 +85,14 @@ class Consortium:
             out = out + w * np.where(x >= 0.0, ramp, 0.0)
         return out
 
+    def piece_rates(self, edges) -> np.ndarray:
+        """Mean patients per month per unit incidence over each interval between consecutive
+        ``edges`` (months): ``(L1(b) - L1(a)) / (b - a)``. Times the incidence, the expected
+        accrual rate of each piece: the one definition of the consortium's monthly rate used by
+        the ``accrual`` trade-off and the ``design_comparison`` kind."""
+        edges = np.asarray(edges, dtype=float)
+        return np.diff(self.unit_intensity(edges)) / np.diff(edges)
+
     def inverse_unit_intensity(self, y) -> np.ndarray:
         """The month at which ``L1`` reaches ``y`` (vectorised bisection; exact for one site)."""
         y = np.asarray(y, dtype=float)

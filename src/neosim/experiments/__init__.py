@@ -46,6 +46,7 @@ KINDS: dict[str, str] = {
     "survival_aggregate": "survival_aggregate",
     "survival_ipd": "survival_ipd",
     "trial_simulation": "trial_simulation",
+    "design_comparison": "design_comparison",
 }
 
 

@@ -11,6 +11,9 @@ table's columns (not from the experiment kind). Standard library only.
 * **Simulations** (columns ``quantity``, ``analysis``, ``value``, ``mc_se``): one table per
   quantity, one row per grid point, one column per analysis holding ``value ± MC SE``, then the
   grid point's other columns (mean events, duration) once.
+* **Design comparisons** (columns ``quantity``, ``design``, ``value``, ``mc_se``,
+  ``analytic``): one table per quantity, one row per grid point, one column per design holding
+  ``value ± MC SE`` with the analytic value in brackets where the design has one.
 * Any table longer than :data:`FOLD_ROWS` rows is folded into a ``<details>`` element (no
   script needed), so a curve of 200 points does not bury the rest of the page.
 """
@@ -29,6 +32,8 @@ POSTERIOR_COLUMNS = ("sd", "ess_bulk", "ess_tail", "r_hat")
 #: quantities counted in whole units (subjects, events): shown rounded up
 WHOLE_PREFIXES = ("subjects", "events")
 SIMULATION_COLUMNS = ("quantity", "analysis", "value", "mc_se")
+#: a design comparison: simulated values by design with the analytic value where one exists
+COMPARISON_COLUMNS = ("quantity", "design", "value", "mc_se", "analytic")
 
 
 def _number(text: str) -> float | None:
@@ -86,6 +91,8 @@ def result_table(rows: list[list[str]]) -> str:
         body = body[:MAX_TABLE_ROWS]
     if all(c in header for c in SIMULATION_COLUMNS):
         return simulation_tables(header, body) + note
+    if all(c in header for c in COMPARISON_COLUMNS):
+        return comparison_tables(header, body) + note
     has_posterior = any(r[header.index(c)].strip() for c in POSTERIOR_COLUMNS
                         if c in header for r in body)
     if "r_hat" in header and has_posterior:
@@ -200,5 +207,38 @@ def simulation_tables(header: list[str], body: list[list[str]]) -> str:
              else humanise(e) for e in shown]
         out.append(f"<h4>{escape(humanise(quantity))} <span class=\"muted\">(value ± "
                    "Monte-Carlo SE, by analysis)</span></h4>"
+                   + _fold(_table(head, rows), len(rows)))
+    return "\n".join(out)
+
+
+def comparison_tables(header: list[str], body: list[list[str]]) -> str:
+    """One table per ``quantity``: rows are grid points (the columns between ``quantity`` and
+    ``design``), one column per design holding ``value ± MC SE`` and, where the design has one,
+    the analytic value in brackets (``0.446 ± 0.008 (analytic 0.462)``)."""
+    col = {h: i for i, h in enumerate(header)}
+    grid = header[col["quantity"] + 1:col["design"]]
+    out = []
+    for quantity in dict.fromkeys(r[col["quantity"]] for r in body):
+        mine = [r for r in body if r[col["quantity"]] == quantity]
+        designs = list(dict.fromkeys(r[col["design"]] for r in mine))
+        points: dict[tuple, dict[str, list[str]]] = {}
+        for r in mine:
+            points.setdefault(tuple(r[col[g]] for g in grid), {})[r[col["design"]]] = r
+        rows = []
+        for key, by in points.items():
+            cells = [_fmt(k) for k in key]
+            for d in designs:
+                r = by.get(d)
+                if r is None:
+                    cells.append("—")
+                    continue
+                cell = _pm(r[col["value"]], r[col["mc_se"]])
+                exact = _number(r[col["analytic"]])
+                cells.append(cell if exact is None else f"{cell} (analytic {fmt_value(exact)})")
+            rows.append(cells)
+        head = [("HR" if g == "hazard_ratio" else humanise(g)) for g in grid] + \
+            [humanise(d) for d in designs]
+        out.append(f"<h4>{escape(humanise(quantity))} <span class=\"muted\">(simulated value ± "
+                   "Monte-Carlo SE; the analytic value in brackets where one exists)</span></h4>"
                    + _fold(_table(head, rows), len(rows)))
     return "\n".join(out)

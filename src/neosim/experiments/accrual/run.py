@@ -27,9 +27,8 @@ def _tradeoff(prep: Prepared) -> list[dict[str, Any]]:
     for months in t.accrual_months:
         # accrual profile: the consortium's expected rate, month by month (relative intensities)
         edges = np.append(np.arange(0.0, months, 1.0), months)
-        widths = np.diff(edges)
-        mass = np.diff(c.unit_intensity(edges))
-        dens = np.maximum(mass / widths, 1e-12 * max(mass.max(), 1e-300))
+        rates = c.piece_rates(edges)
+        dens = np.maximum(rates, 1e-12 * max(rates.max(), 1e-300))
         design = t.design.model_copy(update={"accrual_time": [float(x) for x in edges],
                                              "accrual_intensity_type": "relative",
                                              "accrual_intensity": [float(x) for x in dens],
@@ -146,7 +145,7 @@ def simulation_check(prep: Prepared, proj) -> dict[str, Any]:
 
 
 
-def _data_sources(prep: Prepared) -> list[dict[str, Any]]:
+def data_sources(prep: Prepared) -> list[dict[str, Any]]:
     """``data.json``: each country's births, the incidence, and the planning assumptions."""
     cfg = prep.cfg
     out = [{"name": f"births:{t.code}", "short": f"{t.name} live births {t.year}",
@@ -256,7 +255,7 @@ def execute(prep: Prepared, folder, progress) -> Outcome:
                 "q025": float(np.quantile(prep.incidence, 0.025)),
                 "q975": float(np.quantile(prep.incidence, 0.975))},
         })
-        folder.write_data_sources(_data_sources(prep))
+        folder.write_data_sources(data_sources(prep))
     with folder.timed("figures"), progress.stage("Drawing figures"):
         _figures(prep, folder, res)
     msg = ("simulation check of the bands passed" if check["passed"]
