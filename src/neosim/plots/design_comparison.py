@@ -32,7 +32,7 @@ def plot_boundaries(rows: list[dict[str, Any]], path: str | Path, *, theta_h0: f
     one line per design and number of subjects (thicker lines for more subjects, markers
     alternately filled and open)."""
     subjects = sorted({r["subjects"] for r in rows})
-    with figure(path, style, ncols=2, caption=caption, synthetic=True) as (_fig, axes):
+    with figure(path, style, ncols=2, caption=caption) as (_fig, axes):
         zax, hax = axes[0, 0], axes[0, 1]
         for i, n in enumerate(subjects):
             width = 1.0 + 0.6 * i
@@ -79,7 +79,7 @@ def plot_stopping(rows: list[dict[str, Any]], path: str | Path, *, caption: str,
     hrs = sorted({r["hazard_ratio"] for r in mine})
     looks = sorted({r["look"] for r in mine})
     width = 0.8 / len(DESIGNS)
-    with figure(path, style, ncols=len(hrs), caption=caption, synthetic=True,
+    with figure(path, style, ncols=len(hrs), caption=caption,
                 sharey=True) as (_fig, axes):
         for ax, hr in zip(axes[0], hrs, strict=True):
             for j, design in enumerate(DESIGNS):
@@ -113,7 +113,7 @@ def plot_size_power(rows: list[dict[str, Any]], path: str | Path, *, caption: st
     size = {(r["hazard_ratio"], r["subjects"], r["design"]): r for r in rows
             if r["quantity"] == "expected_subjects"}
     hrs = sorted({r["hazard_ratio"] for r in rej})
-    with figure(path, style, caption=caption, synthetic=True) as (_fig, axes):
+    with figure(path, style, caption=caption) as (_fig, axes):
         ax = axes[0, 0]
         for i, hr in enumerate(hrs):
             for design in DESIGNS:

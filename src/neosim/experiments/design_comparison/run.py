@@ -113,7 +113,8 @@ def _headline(prep: Prepared, res: dict[str, Any]) -> list[str]:
                 p, y = by[(q, hr, n, design)], by[("expected_duration_years", hr, n, design)]
                 parts.append(f"{design} {p['value']:.3f} ± {p['mc_se']:.3f} "
                              f"({y['value']:.1f} y)")
-            lines.append(f"HR {hr:g}, {n} subjects: {q.replace('_', '-')} " + "; ".join(parts))
+            label = "type-I error" if q == "type_i_error" else q
+            lines.append(f"HR {hr:g}, {n} subjects: {label} " + "; ".join(parts))
     return lines
 
 
@@ -126,18 +127,24 @@ def _csv(folder, name: str, rows: list[dict]) -> None:
                                                                    float_format="%.6g"))
 
 
+def _words(model: Any) -> str:
+    """A settings table in words (``median months 12.0``), not a Python dict."""
+    return ", ".join(f"{k.replace('_', ' ')} {v}"
+                     for k, v in model.model_dump(exclude_none=True).items()) or "none"
+
+
 def _sources(prep: Prepared) -> list[dict[str, Any]]:
     from neosim.experiments.accrual.run import data_sources
 
     d = prep.design
     plan = d.sequential
     return [*data_sources(prep.accrual), {
-        "name": "design_assumptions", "short": "Design assumptions", "synthetic": True,
+        "name": "design_assumptions", "short": "Design assumptions", "assumption": True,
         "citation": "Planning assumptions of this config (not data): hazard ratio "
                     f"{d.hazard_ratio:g} against theta_h0 {d.theta_h0:g}, alpha {d.alpha:g} "
-                    f"one-sided, control {d.control.model_dump(exclude_none=True)}, follow-up "
+                    f"one-sided, control {_words(d.control)}, follow-up "
                     f"{d.followup_months:g} months, dropout "
-                    f"{d.dropout.model_dump(exclude_none=True)}; looks at information rates "
+                    f"{_words(d.dropout)}; looks at information rates "
                     f"{plan.information_rates} ({plan.spending}); Bayesian prior on log HR "
                     f"{prep.cfg.bayesian.log_hr_prior.label()}",
         "description": "Every trial is simulated: the operating characteristics are those of "
@@ -195,17 +202,16 @@ def _figures(prep: Prepared, folder, res: dict[str, Any]) -> None:
                 "sequential and Bayesian designs against the events at each look, on the "
                 "log-rank z scale (left, benefit positive) and as the observed hazard ratio "
                 "that reaches them (right); one line per number of subjects (thicker with more "
-                "subjects), the Bayesian bounds at the expected Cox SE of each look.",
-        synthetic=True)
+                "subjects), the Bayesian bounds at the expected Cox SE of each look.")
     folder.add_figure(
         "stopping_by_look", title="Stopping probabilities by look",
         caption="Probability that a trial stops at each look for efficacy (up) or futility "
                 "(down) for each design and true hazard ratio, at the largest number of "
                 "subjects, with two Monte-Carlo SE bars; crosses mark the analytic values of the "
-                "group-sequential design.", synthetic=True)
+                "group-sequential design.",)
     folder.add_figure(
         "size_against_power", title="Expected subjects against power",
         caption="Rejection probability (power; the type-I error at the null hazard ratio) "
                 "against the expected number of subjects enrolled when the trial stops, per "
                 "design and true hazard ratio, one point per planned number of subjects, with "
-                "two Monte-Carlo SE bars.", synthetic=True)
+                "two Monte-Carlo SE bars.",)
