@@ -89,6 +89,8 @@ def test_every_family_prints_json_and_a_table(args):
     (["--looks", "0.5,1", "--spending", "user"], "--user-alpha-spending", "goes with"),
     (["--looks", "0.5,1", "--spending", "user", "--user-alpha-spending", "0.01,0.03"],
      "--user-alpha-spending", "above alpha 0.025"),
+    (["--looks", "0.5,1", "--spending", "user", "--user-alpha-spending", "0.01,0.02"],
+     "--user-alpha-spending", "below alpha 0.025"),
 ])
 def test_bad_flags(args, flag, words):
     line = assert_bad_input(run_cli(["boundaries", *args]), names=(flag,))
@@ -114,7 +116,9 @@ def test_plan_from_flags_for_commands_with_optional_looks():
     from neosim.cli.boundaries import plan_from_flags
     from neosim.errors import InputError
 
-    assert plan_from_flags({"looks": None, "spending": "obf"}) is None
+    assert plan_from_flags({"looks": None, "spending": None}) is None
+    with pytest.raises(InputError, match=r"^command line: --spending: needs --looks$"):
+        plan_from_flags({"looks": None, "spending": "pocock"})  # not silently a fixed design
     with pytest.raises(InputError, match=r"^command line: --futility-cp: needs --looks$"):
         plan_from_flags({"looks": None, "futility_cp": 0.2})
     plan = plan_from_flags({"looks": "0.5,1", "spending": "kd", "gamma": 2.0})

@@ -89,6 +89,7 @@ def test_fixed_samplesize_json_has_no_look_keys(neosim):
     (["--looks", "0.4,1", "--spending", "kd"], "--gamma", "needs gamma"),
     (["--looks", "0.4,1", "--spending", "kd", "--gamma", "9"], "--gamma", ""),
     (["--looks", "0.4,1", "--spending", "WT"], "--delta", "needs delta"),
+    (["--spending", "pocock"], "--spending", "needs --looks"),
     (["--gamma", "2"], "--gamma", "needs --looks"),
     (["--binding-futility"], "--binding-futility", "needs --looks"),
     (["--looks", "0.4,1", "--futility-bounds", "4"], "--futility-bounds", "above the critical"),
@@ -199,3 +200,18 @@ def test_power_with_looks_takes_the_planned_power_of_the_futility_bounds(neosim)
     out = neosim("power", "--hr", "0.7", "--control-median", "12", "--subjects", "400",
                  "--power", "0.9")
     assert out.returncode == 2 and "command line: --power:" in out.stderr
+
+
+def test_power_json_keys_describe_the_given_subjects(neosim):
+    """power --looks for given subjects: power and the *_h1 keys are this design's own (they
+    add up to overall_power); the boundaries' planned characteristics (power 1 - beta) are
+    kept as planned_*; beta is 0.2, not 0.19999999999999996."""
+    got = json.loads(neosim("power", "--hr", "0.6", "--control-median", "24", "--accrual-time",
+                            "36", "--followup-months", "24", "--subjects", "250", "--looks",
+                            "0.4,0.7,1", "--futility", "obf", "--json").stdout)
+    assert got["beta"] == 0.2
+    assert got["power"][-1] == pytest.approx(got["overall_power"], abs=1e-12)
+    assert got["overall_power"] > 0.83  # 250 subjects: more than the planned 0.8
+    assert got["rejection_probabilities_h1"] == got["rejection_per_look"]
+    assert got["planned_power"][-1] == pytest.approx(0.8, abs=1e-9)
+    assert len(got["stopping_probabilities_h1"]) == 2

@@ -704,10 +704,14 @@ def test_alpha_spent_above_alpha():
     plan = SequentialPlan(information_rates=[0.5, 1.0], spending="user",
                           user_alpha_spending=[0.01, 0.03])
     with pytest.raises(InputError, match=r"^user_alpha_spending: alpha spent 0.03 by the last "
-                                         r"look is above alpha 0.025$"):
+                                         r"look is above alpha 0.025; the last value must "
+                                         r"equal it$"):
         plan.boundaries(0.025, 0.2, 1)
-    # spending less than alpha is allowed (a conservative design): the level is what is spent
-    d = plan.boundaries(0.05, 0.2, 1)
+    # spending less than alpha is refused as rpact refuses it: the design's alpha would misstate
+    # its level
+    with pytest.raises(InputError, match=r"is below alpha 0.05"):
+        plan.boundaries(0.05, 0.2, 1)
+    d = plan.boundaries(0.03, 0.2, 1)
     assert d.alpha_spent == pytest.approx((0.01, 0.03), rel=1e-9)
 
 

@@ -234,3 +234,13 @@ def test_design_needs_looks(tmp_path):
     path.write_text(text[:start] + text[text.index("[accrual]"):])
     assert_bad_input(run_cli(["run", str(path), "--out", str(tmp_path / "run")]),
                      names=("design.sequential",))
+
+
+def test_a_target_without_calibration_is_refused():
+    """A type-I target that nothing uses is one line naming it, not silently ignored."""
+    from neosim.experiments.design_comparison.schema import BayesianSection
+
+    with pytest.raises(Exception) as exc:
+        BayesianSection(calibrate=False, target_type_i_error=0.05)
+    assert "target_type_i_error" in str(exc.value)
+    assert BayesianSection(calibrate=True, target_type_i_error=0.05).target_type_i_error == 0.05

@@ -153,9 +153,9 @@ def simulate_sequential(design: TrialDesign, *, plan, looks, rule, statistic: st
     data["futility_bounds"] = ("look", [*rule.futility_bounds, math.nan]
                                if rule.futility_bounds is not None else [math.nan] * n_looks)
     if exact is not None:
-        data["rejection_per_look_exact"] = ("look", exact[0])
-        data["futility_per_look_exact"] = ("look", exact[1])
-        data["overall_rejection_exact"] = ((), float(sum(exact[0])))
+        data["rejection_per_look_analytic"] = ("look", exact[0])
+        data["futility_per_look_analytic"] = ("look", exact[1])
+        data["overall_rejection_analytic"] = ((), float(sum(exact[0])))
     if keep_trials:
         look, reason = stop_trials(stats, rule, looks.theta_h0)
         data.update({k: (("trial", "look"), v) if v.ndim == 2 else ("trial", v)

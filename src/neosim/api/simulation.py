@@ -94,8 +94,9 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
         ``look_subjects_mean``, ``look_reached`` per look; ``overall_rejection`` (also as
         ``power``), ``early_stop``, ``early_efficacy``, ``early_futility``,
         ``expected_events``, ``expected_subjects``, ``expected_duration``; each with
-        ``_mc_se``; the exact ``rejection_per_look_exact``, ``futility_per_look_exact``,
-        ``overall_rejection_exact``; ``critical_values``, ``futility_bounds``; with
+        ``_mc_se``; the analytic values (the exact recursion at Schoenfeld's drift, a normal
+        approximation) ``rejection_per_look_analytic``, ``futility_per_look_analytic``,
+        ``overall_rejection_analytic``; ``critical_values``, ``futility_bounds``; with
         ``keep_trials`` the per-look statistics (``trial``, ``look``) and ``stop_look``,
         ``stop_reason`` (1 efficacy, 2 futility, 0 neither).
 
@@ -125,7 +126,7 @@ def simulate(design: TrialDesign, analyses: Sequence[Any] | None = None, *,
     '[55, 110]'
     >>> seq["rejection_per_look"].values.round(3).tolist()
     [0.13, 0.629]
-    >>> seq["rejection_per_look_exact"].values.round(3).tolist()
+    >>> seq["rejection_per_look_analytic"].values.round(3).tolist()
     [0.143, 0.62]
     """
     import numpy as np

@@ -33,18 +33,17 @@ def boundary_options(fn):
                      help="Information rates of the looks, comma list ending at 1 "
                           "(e.g. 0.4,0.7,1; 2 to 10 looks)."),
         click.option("--spending", type=click.Choice(["obf", "pocock", "kd", "hsd", "OF", "P",
-                                                      "WT", "user"]), default="obf",
-                     show_default=True,
-                     help="obf/pocock: Lan-DeMets O'Brien-Fleming/Pocock-type alpha spending "
-                          "(rpact asOF/asP); kd: Kim-DeMets (--gamma); hsd: Hwang-Shih-DeCani "
-                          "(--gamma); OF, P, WT: classical boundaries (WT: --delta); user: "
-                          "--user-alpha-spending."),
+                                                      "WT", "user"]), default=None,
+                     help="obf (default)/pocock: Lan-DeMets O'Brien-Fleming/Pocock-type alpha "
+                          "spending (rpact asOF/asP); kd: Kim-DeMets (--gamma); hsd: "
+                          "Hwang-Shih-DeCani (--gamma); OF, P, WT: classical boundaries (WT: "
+                          "--delta); user: --user-alpha-spending."),
         click.option("--gamma", type=Real(-10.0, 8.0),
                      help="Spending parameter: kd in [0.4, 8], hsd in [-10, 5]."),
         click.option("--delta", type=Real(-0.5, 1.0), help="Wang-Tsiatis delta (--spending WT)."),
         click.option("--user-alpha-spending", default=None,
-                     help="Cumulative alpha spent by each look, comma list ending at most at "
-                          "--alpha (--spending user; rpact asUser)."),
+                     help="Cumulative alpha spent by each look, comma list ending at --alpha "
+                          "(--spending user; rpact asUser)."),
         click.option("--futility", type=click.Choice(["obf", "pocock", "kd", "hsd"]),
                      default=None, help="Beta-spending futility family (rpact bsOF, bsP, bsKD, "
                                         "bsHSD); one-sided alpha-spending designs."),
@@ -77,7 +76,7 @@ def plan_from_flags(o: dict):
     from neosim.design.sequential import MAX_LOOKS, SequentialPlan
 
     if o.get("looks") is None:
-        others = [f for f in ("gamma", "delta", "user_alpha_spending", "futility",
+        others = [f for f in ("spending", "gamma", "delta", "user_alpha_spending", "futility",
                               "futility_gamma", "futility_cp", "futility_bounds")
                   if o.get(f) is not None]
         if others or o.get("binding_futility"):

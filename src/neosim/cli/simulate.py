@@ -31,7 +31,7 @@ def simulate_design(design: Any, *, n_trials: int, seed: int, events: int | None
     (α/2 per tail when two-sided); returns the JSON-ready numbers and their MC errors. A design
     with a sequential plan (``design.sequential``) is simulated look by look with the plan's
     boundaries (``events``: the events at the last look); the result then has a
-    ``sequential`` entry (per-look rejection and futility with MC SE and exact values)."""
+    ``sequential`` entry (per-look rejection and futility with MC SE and analytic values)."""
     import time
 
     from neosim.api.simulation import simulate
@@ -84,10 +84,10 @@ def _sequential_result(ds: Any, seconds: float) -> dict[str, Any]:
     for key in SUMMARY_KEYS:
         seq[key] = float(ds[key])
         seq[f"{key}_mc_se"] = float(ds[f"{key}_mc_se"])
-    for key in ("rejection_per_look_exact", "futility_per_look_exact"):
+    for key in ("rejection_per_look_analytic", "futility_per_look_analytic"):
         seq[key] = ds[key].values.tolist() if key in ds else None
-    seq["overall_rejection_exact"] = (float(ds["overall_rejection_exact"])
-                                      if "overall_rejection_exact" in ds else None)
+    seq["overall_rejection_analytic"] = (float(ds["overall_rejection_analytic"])
+                                      if "overall_rejection_analytic" in ds else None)
     n_trials = int(ds.attrs["n_trials"])
     return {"analysis": ds.attrs["statistic"], "direction": ds.attrs["direction"],
             "power": seq["overall_rejection"], "power_mc_se": seq["overall_rejection_mc_se"],
@@ -103,7 +103,8 @@ def simulation_record(result: dict[str, Any], analytic: dict[str, Any], *,
                       events: int | None) -> dict[str, Any]:
     """One JSON-ready object: the simulated operating characteristics and the analytic answer
     (a sequential simulation adds ``sequential``: looks, boundaries, per-look rejection and
-    futility with MC SE beside the exact values at the simulated hazard ratio, expected events,
+    futility with MC SE beside the analytic values (the exact recursion at Schoenfeld's drift)
+    at the simulated hazard ratio, expected events,
     subjects and duration)."""
     if "sequential" in result:
         seq = result["sequential"]
@@ -144,18 +145,18 @@ def sequential_text(rec: dict[str, Any]) -> str:
             if seq["look_events"] is not None else
             f"{'/'.join(f'{t:g}' for t in seq['look_times'])} months")
     when = ("looks at " if n_looks > 1 else "analysis at ") + when
-    exact = seq["overall_rejection_exact"]
+    exact = seq["overall_rejection_analytic"]
     kind = "group-sequential " if n_looks > 1 else ""
     lines = [f"simulated {kind}{what} ({rec['analysis']} {rec['rejects']}, {when}"
              + (f", theta_h0 {seq['theta_h0']:g}" if seq["theta_h0"] != 1 else "") + "): "
              f"{rec['power']:.4f} (MC SE {rec['power_mc_se']:.4f})"
-             + (f"; exact {exact:.4f}" if exact is not None else ""),
+             + (f"; analytic {exact:.4f} (normal approximation)" if exact is not None else ""),
              f"{'look':>4} {'events':>7} {'months':>7} {'critical':>8} {'futility':>8} "
-             f"{'reject':>7} {'MC SE':>7} {'exact':>7} {'futile':>7} {'MC SE':>7} {'exact':>7}"]
+             f"{'reject':>7} {'MC SE':>7} {'analyt.':>7} {'futile':>7} {'MC SE':>7} {'analyt.':>7}"]
     fut = seq["futility_bounds"]
     for k in range(n_looks):
-        ex_r = seq["rejection_per_look_exact"]
-        ex_f = seq["futility_per_look_exact"]
+        ex_r = seq["rejection_per_look_analytic"]
+        ex_f = seq["futility_per_look_analytic"]
         lines.append(
             f"{k + 1:>4} {seq['look_events_mean'][k]:>7.1f} {seq['look_time_mean'][k]:>7.2f} "
             f"{seq['critical_values'][k]:>8.4f} "

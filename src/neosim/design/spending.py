@@ -256,9 +256,11 @@ def compute_design(plan, alpha: float, beta: float, sided: int) -> dict:
     binding = plan.binding_futility
     if plan.spending == "user":
         spent_by = np.asarray(plan.user_alpha_spending, dtype=float)
-        if spent_by[-1] > alpha * (1 + 1e-12):
-            raise InputError(f"alpha spent {spent_by[-1]:g} by the last look is above alpha "
-                             f"{alpha:g}", field="user_alpha_spending")
+        if abs(spent_by[-1] - alpha) > alpha * 1e-9:  # rpact asUser: the last equals alpha
+            where = "above" if spent_by[-1] > alpha else "below"
+            raise InputError(f"alpha spent {spent_by[-1]:g} by the last look is {where} alpha "
+                             f"{alpha:g}; the last value must equal it",
+                             field="user_alpha_spending")
     elif plan.spending in SPENDING:
         spent_by = np.array([spending_value(plan.spending, alpha, x, plan.gamma, sided)
                              for x in t])

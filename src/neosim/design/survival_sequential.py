@@ -42,6 +42,12 @@ from neosim.errors import InputError
 LATEST_MONTH = 1e6
 
 
+#: the boundaries' characteristics under the alternative they were planned for
+PLANNED_H1 = ("power", "rejection_probabilities_h1", "futility_probabilities_h1",
+              "stopping_probabilities_h1", "average_sample_number_h1",
+              "average_sample_number_h01", "drift", "shift")
+
+
 @dataclass(frozen=True)
 class SequentialSurvivalResult:
     """Sample size or power of a survival design with interim looks.
@@ -80,10 +86,23 @@ class SequentialSurvivalResult:
     boundaries: GroupSequentialDesign
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict: the boundaries' keys and this result's."""
+        """Plain JSON-ready dict: the boundaries' keys and this result's. For a power
+        calculation (``solved_for == "power"``) the boundaries' H1 characteristics belong to the
+        design the boundaries were planned for (power 1 - beta), not to these subjects and
+        events: they are kept as ``planned_<key>``, and ``power`` and the ``*_h1`` keys give
+        this design's own values (``overall_power``, ``rejection_per_look`` ...)."""
         own = {k: v for k, v in asdict(self).items() if k != "boundaries"}
-        return {**self.boundaries.to_dict(),
-                **{k: list(v) if isinstance(v, tuple) else v for k, v in own.items()}}
+        bounds = self.boundaries.to_dict()
+        if self.solved_for == "power":
+            for key in PLANNED_H1:
+                bounds[f"planned_{key}"] = bounds.pop(key)
+            reject, futile = list(self.rejection_per_look), list(self.futility_per_look)
+            cumulative = [sum(reject[:k + 1]) for k in range(len(reject))]
+            bounds.update(power=cumulative, rejection_probabilities_h1=reject,
+                          futility_probabilities_h1=futile,
+                          stopping_probabilities_h1=[
+                              r + f for r, f in zip(reject[:-1], futile, strict=True)])
+        return {**bounds, **{k: list(v) if isinstance(v, tuple) else v for k, v in own.items()}}
 
     def __repr__(self) -> str:
         subjects = "" if self.max_subjects is None else f", {self.max_subjects:.2f} subjects"
@@ -147,7 +166,7 @@ def _check(design: TrialDesign, method: str) -> GroupSequentialDesign:
         raise InputError(f"{method} has no group-sequential form (as in rpact): use "
                          "schoenfeld or freedman with looks", field="method")
     power = design.power if design.power is not None else 0.8
-    return design.sequential.boundaries(design.alpha, 1.0 - power, design.sided)
+    return design.sequential.boundaries(design.alpha, round(1.0 - power, 12), design.sided)
 
 
 def _stopping(rejection, futility) -> list[float]:

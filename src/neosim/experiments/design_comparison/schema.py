@@ -57,6 +57,13 @@ class BayesianSection(Strict):
         = None
     calibration_trials: Annotated[int, Field(ge=1000, le=1_000_000)] = 10_000
 
+    @model_validator(mode="after")
+    def _used(self) -> Self:
+        if not self.calibrate and self.target_type_i_error is not None:
+            raise FieldError("target_type_i_error", "is used only with calibrate = true (the "
+                                                    "efficacy threshold is then searched)")
+        return self
+
 
 class SimulationSection(Strict):
     """Simulated trials per grid point (every design sees the same trials)."""
